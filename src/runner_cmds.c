@@ -1,0 +1,480 @@
+/* runner_cmds — list, show, run and check. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runner.h"
+#include "tl_buf.h"
+
+static int first_variant(const struct lab *lab)
+{
+	for (int v = 0; v < LAB_VARIANTS; v++)
+		if (lab->has[v])
+			return v;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ list */
+
+int cmd_list(int argc, char **argv)
+{
+	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
+		runner_error(argc > 2 ? "usage: threadlab list [CATEGORY]" : "list: unknown option '%s'",
+			     argv[1]);
+		return RUNNER_USAGE;
+	}
+	struct labs labs;
+	if (labs_load(&labs))
+		return RUNNER_ERROR;
+	const char *cat = argc == 2 ? argv[1] : NULL;
+	if (cat && !labs_has_category(&labs, cat)) {
+		runner_error("unknown category '%s'", cat);
+		labs_free(&labs);
+		return RUNNER_USAGE;
+	}
+	int rc = RUNNER_OK;
+	const char *prev = "";
+	for (size_t i = 0; i < labs.n; i++) {
+		const struct lab *lab = &labs.v[i];
+		if (cat && strcmp(lab->category, cat))
+			continue;
+		if (strcmp(prev, lab->category))
+			printf("%s%s\n", *prev ? "\n" : "", lab->category);
+		prev = lab->category;
+		struct tl_spec spec;
+		char err[320];
+		if (lab_spec(lab, first_variant(lab), &spec, err, sizeof err)) {
+			runner_error("%s", err);
+			rc = RUNNER_ERROR;
+			continue;
+		}
+		printf("  %-24s %s\n", lab->id, spec.lesson);
+	}
+	labs_free(&labs);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ show */
+
+int cmd_show(int argc, char **argv)
+{
+	if (argc != 2 || argv[1][0] == '-') {
+		runner_error("usage: threadlab show LAB");
+		return RUNNER_USAGE;
+	}
+	struct labs labs;
+	if (labs_load(&labs))
+		return RUNNER_ERROR;
+	const struct lab *lab = labs_resolve(&labs, argv[1]);
+	if (!lab) {
+		labs_free(&labs);
+		return RUNNER_USAGE;
+	}
+	char path[PATH_MAX + 16];
+	snprintf(path, sizeof path, "%s/README.md", lab->dir);
+	tl_buf readme = {0};
+	if (tl_buf_read_file(&readme, path) == 0)
+		fwrite(readme.data, 1, readme.len, stdout);
+	else
+		printf("(%s has no README.md)\n", lab->id);
+	tl_buf_free(&readme);
+	int rc = RUNNER_OK;
+	if (lab->has[0] && lab->has[1]) {
+		char a[PATH_MAX + 16], b[PATH_MAX + 16], la[PATH_MAX], lb[PATH_MAX];
+		snprintf(a, sizeof a, "%s/broken.c", lab->dir);
+		snprintf(b, sizeof b, "%s/fixed.c", lab->dir);
+		lab_source_rel(lab, 0, la, sizeof la);
+		lab_source_rel(lab, 1, lb, sizeof lb);
+		printf("\n## The diff: broken -> fixed\n\n");
+		fflush(stdout);
+		char *dargv[] = {"diff", "-u", runner_color() ? "--color=always" : "--color=never",
+				 "--label", la, "--label", lb, a, b, NULL};
+		struct tl_spawn_opts so = {.argv = dargv, .timeout_ms = 10000, .xml_fd = -1, .echo = true};
+		struct tl_spawn_result res;
+		/* diff exits 1 when the files differ: that is the point here. */
+		if (tl_spawn(&so, &res) != 0 || res.exit_code > 1) {
+			runner_error("diff failed: %s", res.err.data ? res.err.data : "?");
+			rc = RUNNER_ERROR;
+		}
+		tl_spawn_result_free(&res);
+	}
+	labs_free(&labs);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ run */
+
+static int parse_tool(const char *name)
+{
+	int t = tl_tool_from_name(name);
+	if (t < 0)
+		runner_error("unknown tool '%s' (run, tsan, helgrind, drd, memcheck)", name);
+	return t;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	const char *lab_arg = NULL, *variant_arg = NULL;
+	int tool = TL_TOOL_RUN;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--tool")) {
+			if (++i == argc) {
+				runner_error("--tool needs a value");
+				return RUNNER_USAGE;
+			}
+			if ((tool = parse_tool(argv[i])) < 0)
+				return RUNNER_USAGE;
+		} else if (!strncmp(argv[i], "--tool=", 7)) {
+			if ((tool = parse_tool(argv[i] + 7)) < 0)
+				return RUNNER_USAGE;
+		} else if (argv[i][0] == '-') {
+			runner_error("run: unknown option '%s'", argv[i]);
+			return RUNNER_USAGE;
+		} else if (!lab_arg) {
+			lab_arg = argv[i];
+		} else if (!variant_arg) {
+			variant_arg = argv[i];
+		} else {
+			runner_error("usage: threadlab run LAB [broken|fixed|demo] [--tool T]");
+			return RUNNER_USAGE;
+		}
+	}
+	if (!lab_arg) {
+		runner_error("usage: threadlab run LAB [broken|fixed|demo] [--tool T]");
+		return RUNNER_USAGE;
+	}
+	struct labs labs;
+	if (labs_load(&labs))
+		return RUNNER_ERROR;
+	int rc = RUNNER_USAGE;
+	const struct lab *lab = labs_resolve(&labs, lab_arg);
+	if (!lab)
+		goto out;
+	int variant = variant_arg ? lab_variant_index(variant_arg) : first_variant(lab);
+	if (variant < 0 || !lab->has[variant]) {
+		runner_error("%s has no variant '%s'", lab->id, variant_arg);
+		goto out;
+	}
+	char why[256];
+	if (!tool_available((enum tl_tool)tool, why, sizeof why)) {
+		runner_error("%s", why);
+		rc = RUNNER_SKIP;
+		goto out;
+	}
+	struct tl_spec spec;
+	char err[320], rel[PATH_MAX];
+	if (lab_spec(lab, variant, &spec, err, sizeof err)) {
+		runner_error("%s", err);
+		rc = RUNNER_ERROR;
+		goto out;
+	}
+	lab_source_rel(lab, variant, rel, sizeof rel);
+	printf("== %s %s under %s\n", lab->id, lab_variant_names[variant], tl_tool_name(tool));
+	fflush(stdout);
+	struct outcome o;
+	lab_execute(lab, variant, (enum tl_tool)tool, true, &o);
+	if (o.error) {
+		runner_error("%s", o.msg);
+		rc = RUNNER_ERROR;
+	} else {
+		char got[256];
+		tl_verdict_set_format(o.got, got, sizeof got);
+		printf("== verdict: %s   (%.2f s)\n", got, o.res.wall_ms / 1000);
+		outcome_print_reports(stdout, &o, rel, "   ");
+		if (tool == TL_TOOL_TSAN && o.res.exit_code == 66)
+			printf("   program: exit 66, TSan's code for 'reported something' (it hides the program's own)\n");
+		else if (tool != TL_TOOL_RUN)
+			printf("   program: %s (exit %d)\n", tl_verdict_name(o.program), o.res.exit_code);
+		if (spec.expect[tool].present) {
+			tl_buf mismatch = {0};
+			char want[256];
+			expectation_format(&spec, (enum tl_tool)tool, want, sizeof want);
+			bool ok = outcome_matches(&spec, (enum tl_tool)tool, rel, &o, &mismatch);
+			printf("== expected: %s — %s\n", want, ok ? "as expected" : "NOT as expected");
+			if (!ok)
+				fputs(mismatch.data, stdout);
+			if (spec.expect[tool].note[0])
+				printf("   %s\n", spec.expect[tool].note);
+			tl_buf_free(&mismatch);
+		} else {
+			printf("== (the header has no expectation for %s)\n", tl_tool_name(tool));
+		}
+		rc = RUNNER_OK;
+	}
+	outcome_free(&o);
+out:
+	labs_free(&labs);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ check */
+
+struct selection {
+	bool tools[TL_TOOL_COUNT];
+	bool any_tool;
+};
+
+/* Prints the tail of a captured stream, at most `lines` lines. */
+static void print_tail(const char *label, const tl_buf *b, int lines)
+{
+	if (!b->len)
+		return;
+	const char *p = b->data + b->len;
+	int seen = 0;
+	while (p > b->data && seen <= lines)
+		if (*--p == '\n')
+			seen++;
+	if (*p == '\n')
+		p++;
+	printf("   --- %s%s ---\n", label, p > b->data ? " (tail)" : "");
+	fwrite(p, 1, (size_t)(b->data + b->len - p), stdout);
+	if (b->data[b->len - 1] != '\n')
+		putchar('\n');
+}
+
+/* One (program, tool) pair: returns RUNNER_OK, RUNNER_FAIL, RUNNER_SKIP or RUNNER_ERROR. */
+static int check_one(const struct lab *lab, int variant, enum tl_tool tool, bool verbose,
+		     const char *progress)
+{
+	char rel[PATH_MAX], err[320], why_na[256];
+	lab_source_rel(lab, variant, rel, sizeof rel);
+	struct tl_spec spec;
+	if (lab_spec(lab, variant, &spec, err, sizeof err)) {
+		printf("ERROR %s\n", err);
+		return RUNNER_ERROR;
+	}
+	if (!spec.expect[tool].present) {
+		printf("ERROR %s has no 'expect %s:' line\n", rel, tl_tool_name(tool));
+		return RUNNER_ERROR;
+	}
+	char want[256];
+	expectation_format(&spec, tool, want, sizeof want);
+	if (!tool_available(tool, why_na, sizeof why_na)) {
+		printf("SKIP  %-26s %-6s %-8s %s\n", lab->id, lab_variant_names[variant],
+		       tl_tool_name(tool), why_na);
+		return RUNNER_SKIP;
+	}
+	if (progress && isatty(STDERR_FILENO)) {
+		fprintf(stderr, "\r\033[K%s %s %s %s ...", progress, lab->id, lab_variant_names[variant],
+			tl_tool_name(tool));
+		fflush(stderr);
+	}
+	struct outcome o;
+	lab_execute(lab, variant, tool, false, &o);
+	if (progress && isatty(STDERR_FILENO))
+		fputs("\r\033[K", stderr);
+	tl_buf why = {0};
+	bool ok = outcome_matches(&spec, tool, rel, &o, &why);
+	printf("%s  %-26s %-6s %-8s %-40s %6.2f s\n", ok ? "PASS" : o.error ? "ERROR" : "FAIL", lab->id,
+	       lab_variant_names[variant], tl_tool_name(tool), want, o.res.wall_ms / 1000);
+	if (!ok)
+		printf("%s", why.data);
+	if (!ok || verbose) {
+		outcome_print_reports(stdout, &o, rel, "   report: ");
+		if (tool != TL_TOOL_RUN)
+			printf("   program: %s (exit %d, signal %d)\n", tl_verdict_name(o.program),
+			       o.res.exit_code, o.res.term_signal);
+		if (spec.expect[tool].note[0])
+			printf("   %s\n", spec.expect[tool].note);
+		print_tail("program stdout", &o.res.out, 10);
+		print_tail(tool == TL_TOOL_TSAN ? "stderr (TSan reports)" : "program stderr", &o.res.err,
+			   verbose ? 60 : 30);
+	}
+	fflush(stdout);
+	tl_buf_free(&why);
+	int rc = ok ? RUNNER_OK : o.error ? RUNNER_ERROR : RUNNER_FAIL;
+	outcome_free(&o);
+	return rc;
+}
+
+/* "labs/race/counter/broken.tsan", maybe with a directory in front. */
+static int check_test_file(const char *path)
+{
+	const char *p = strstr(path, "labs/");
+	while (p && p != path && p[-1] != '/') /* "xlabs/" is not "labs/" */
+		p = strstr(p + 1, "labs/");
+	const char *dot = strrchr(path, '.');
+	const char *slash = strrchr(path, '/');
+	if (!p || !dot || !slash || dot < slash) {
+		runner_error("--test: '%s' is not labs/CATEGORY/NAME/VARIANT.TOOL", path);
+		return RUNNER_ERROR;
+	}
+	char id[96], variant[16], tool[16];
+	int idn = (int)(slash - (p + 5));
+	int vn = (int)(dot - slash - 1);
+	if (idn <= 0 || idn >= (int)sizeof id || vn <= 0 || vn >= (int)sizeof variant ||
+	    strlen(dot + 1) >= sizeof tool) {
+		runner_error("--test: '%s' is not labs/CATEGORY/NAME/VARIANT.TOOL", path);
+		return RUNNER_ERROR;
+	}
+	snprintf(id, sizeof id, "%.*s", idn, p + 5);
+	snprintf(variant, sizeof variant, "%.*s", vn, slash + 1);
+	snprintf(tool, sizeof tool, "%s", dot + 1);
+	int t = tl_tool_from_name(tool), v = lab_variant_index(variant);
+	if (t < 0 || v < 0) {
+		runner_error("--test: '%s': unknown tool or variant", path);
+		return RUNNER_ERROR;
+	}
+	struct labs labs;
+	if (labs_load(&labs))
+		return RUNNER_ERROR;
+	const struct lab *lab = labs_find(&labs, id);
+	int rc;
+	if (!lab || !lab->has[v]) {
+		runner_error("--test: no lab program labs/%s/%s.c", id, variant);
+		rc = RUNNER_ERROR;
+	} else {
+		rc = check_one(lab, v, (enum tl_tool)t, true, NULL);
+	}
+	labs_free(&labs);
+	return rc;
+}
+
+static int list_tests(const struct labs *labs)
+{
+	for (size_t i = 0; i < labs->n; i++)
+		for (int v = 0; v < LAB_VARIANTS; v++) {
+			if (!labs->v[i].has[v])
+				continue;
+			struct tl_spec spec;
+			char err[320];
+			if (lab_spec(&labs->v[i], v, &spec, err, sizeof err)) {
+				runner_error("%s", err);
+				return RUNNER_ERROR;
+			}
+			for (int t = 0; t < TL_TOOL_COUNT; t++)
+				if (spec.expect[t].present)
+					printf("labs/%s/%s.%s\n", labs->v[i].id, lab_variant_names[v],
+					       tl_tool_name(t));
+		}
+	return RUNNER_OK;
+}
+
+struct tally {
+	size_t total, done;
+	size_t counts[4]; /* passed, failed, skipped, errors */
+};
+
+static void tally_add(struct tally *t, int rc)
+{
+	t->counts[rc == RUNNER_OK ? 0 : rc == RUNNER_FAIL ? 1 : rc == RUNNER_SKIP ? 2 : 3]++;
+}
+
+/* Counts (count_only) or checks every (variant, tool) pair of one lab. */
+static void check_lab(const struct lab *lab, const struct selection *sel, bool verbose,
+		      bool count_only, struct tally *t)
+{
+	for (int v = 0; v < LAB_VARIANTS; v++) {
+		struct tl_spec spec;
+		char err[320];
+		if (!lab->has[v])
+			continue;
+		if (lab_spec(lab, v, &spec, err, sizeof err)) {
+			if (count_only) {
+				t->total++;
+			} else {
+				printf("ERROR %s\n", err);
+				tally_add(t, RUNNER_ERROR);
+			}
+			continue;
+		}
+		for (int tool = 0; tool < TL_TOOL_COUNT; tool++) {
+			if (!spec.expect[tool].present || (sel->any_tool && !sel->tools[tool]))
+				continue;
+			if (count_only) {
+				t->total++;
+				continue;
+			}
+			char progress[32];
+			snprintf(progress, sizeof progress, "[%zu/%zu]", ++t->done, t->total);
+			tally_add(t, check_one(lab, v, (enum tl_tool)tool, verbose, progress));
+		}
+	}
+}
+
+int cmd_check(int argc, char **argv)
+{
+	struct selection sel = {0};
+	const char **names = calloc((size_t)argc, sizeof *names);
+	size_t nnames = 0;
+	bool verbose = false, list = false;
+	int rc = RUNNER_USAGE;
+	for (int i = 1; i < argc; i++) {
+		const char *tool_name = NULL;
+		if (!strcmp(argv[i], "--test")) {
+			if (i + 2 != argc) {
+				runner_error("usage: threadlab check --test labs/CATEGORY/NAME/VARIANT.TOOL");
+				goto out;
+			}
+			rc = check_test_file(argv[i + 1]);
+			goto out;
+		} else if (!strcmp(argv[i], "--tool")) {
+			if (++i == argc) {
+				runner_error("--tool needs a value");
+				goto out;
+			}
+			tool_name = argv[i];
+		} else if (!strncmp(argv[i], "--tool=", 7)) {
+			tool_name = argv[i] + 7;
+		} else if (!strcmp(argv[i], "--verbose") || !strcmp(argv[i], "-v")) {
+			verbose = true;
+		} else if (!strcmp(argv[i], "--list-tests")) {
+			list = true;
+		} else if (argv[i][0] == '-') {
+			runner_error("check: unknown option '%s'", argv[i]);
+			goto out;
+		} else {
+			names[nnames++] = argv[i];
+		}
+		if (tool_name) {
+			int t = parse_tool(tool_name);
+			if (t < 0)
+				goto out;
+			sel.tools[t] = sel.any_tool = true;
+		}
+	}
+	struct labs labs;
+	if (labs_load(&labs)) {
+		rc = RUNNER_ERROR;
+		goto out;
+	}
+	if (list) {
+		rc = list_tests(&labs);
+		labs_free(&labs);
+		goto out;
+	}
+	/* Which labs: named ones, whole categories, or all. */
+	bool *chosen = calloc(labs.n ? labs.n : 1, sizeof *chosen);
+	for (size_t k = 0; k < nnames; k++) {
+		bool hit = false;
+		for (size_t i = 0; i < labs.n; i++)
+			if (!strcmp(labs.v[i].category, names[k]))
+				chosen[i] = hit = true;
+		if (!hit) {
+			const struct lab *lab = labs_resolve(&labs, names[k]);
+			if (!lab) {
+				free(chosen);
+				labs_free(&labs);
+				goto out;
+			}
+			chosen[lab - labs.v] = true;
+		}
+	}
+	struct tally t = {0};
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < labs.n; i++)
+			if (!nnames || chosen[i])
+				check_lab(&labs.v[i], &sel, verbose, pass == 0, &t);
+	printf("\n%zu passed, %zu failed, %zu skipped, %zu errors (of %zu)\n", t.counts[0],
+	       t.counts[1], t.counts[2], t.counts[3], t.total);
+	rc = t.counts[1] || t.counts[3] ? RUNNER_FAIL
+	     : t.counts[2] == t.total && t.total ? RUNNER_SKIP
+						 : RUNNER_OK;
+	free(chosen);
+	labs_free(&labs);
+out:
+	free(names);
+	return rc;
+}

@@ -1,0 +1,222 @@
+/* runner_exec — run one lab program natively or under a detector, turn what
+ * came out into verdicts, and compare them with the program's header. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runner.h"
+#include "tl_buf.h"
+
+/* How much slower each tool makes a program; the lab's watchdog scales its
+ * windows by it (THREADLAB_SLOWDOWN), and we scale our own time limit. */
+static const int tool_slowdown[TL_TOOL_COUNT] = {1, 4, 10, 10, 10};
+/* The watchdog's hard limit is 30 s x slowdown: ours sits well past it, so a
+ * lab's own verdict always wins and we only kill what truly hangs. */
+#define RUNNER_LIMIT_MS(t) ((30000L + 30000L) * tool_slowdown[t])
+
+static bool is_valgrind(enum tl_tool t)
+{
+	return t == TL_TOOL_HELGRIND || t == TL_TOOL_DRD || t == TL_TOOL_MEMCHECK;
+}
+
+bool tool_available(enum tl_tool t, char *why, size_t len)
+{
+	if (t == TL_TOOL_TSAN) {
+#ifdef HAVE_TSAN
+		return true;
+#else
+		snprintf(why, len, "ThreadSanitizer is not available (configure could not build a TSan program)");
+		return false;
+#endif
+	}
+	if (is_valgrind(t) && (VALGRIND_PATH[0] == '\0' || access(VALGRIND_PATH, X_OK) != 0)) {
+		snprintf(why, len, "Valgrind is not installed (configure found none)");
+		return false;
+	}
+	return true;
+}
+
+static enum tl_verdict verdict_of_exit(const struct tl_spawn_result *r)
+{
+	if (r->timed_out)
+		return TL_V_TIMEOUT;
+	if (r->term_signal)
+		return TL_V_CRASH;
+	switch (r->exit_code) {
+	case 0: return TL_V_CLEAN;
+	case 3: return TL_V_WRONG_RESULT;
+	case 4: return TL_V_DEADLOCK;
+	case 5: return TL_V_LIVELOCK;
+	case 6: return TL_V_THREAD_LEAK;
+	case 7: return TL_V_TIMEOUT;
+	default: return TL_V_UNCLASSIFIED;
+	}
+}
+
+int lab_execute(const struct lab *lab, int variant, enum tl_tool tool, bool echo, struct outcome *o)
+{
+	memset(o, 0, sizeof *o);
+	char bin[PATH_MAX + 64];
+	snprintf(bin, sizeof bin, "%s/labs/%s/%s%s", runner_builddir(), lab->id,
+		 lab_variant_names[variant], tool == TL_TOOL_TSAN ? "_tsan" : "");
+	if (access(bin, X_OK) != 0) {
+		o->error = true;
+		snprintf(o->msg, sizeof o->msg, "%s is not built (run make)", bin);
+		return -1;
+	}
+	char supp[PATH_MAX + 32], slow[48];
+	snprintf(supp, sizeof supp, "--suppressions=%s/tests/valgrind.supp", runner_srcdir());
+	snprintf(slow, sizeof slow, "THREADLAB_SLOWDOWN=%d", tool_slowdown[tool]);
+	char *argv[16];
+	int n = 0;
+	if (is_valgrind(tool)) {
+		argv[n++] = (char *)VALGRIND_PATH;
+		argv[n++] = tool == TL_TOOL_HELGRIND ? "--tool=helgrind"
+			    : tool == TL_TOOL_DRD    ? "--tool=drd"
+						     : "--tool=memcheck";
+		argv[n++] = "--xml=yes";
+		argv[n++] = "--xml-fd=3";
+		argv[n++] = "--child-silent-after-fork=yes";
+		argv[n++] = "--num-callers=30";
+		argv[n++] = supp;
+		if (tool == TL_TOOL_DRD) /* else a leaf's access is blamed on its caller's line */
+			argv[n++] = "--vex-guest-chase=no";
+		if (tool == TL_TOOL_MEMCHECK) {
+			argv[n++] = "--leak-check=full";
+			argv[n++] = "--show-leak-kinds=definite,possible";
+			argv[n++] = "--errors-for-leak-kinds=definite,possible";
+		}
+	}
+	argv[n++] = bin;
+	argv[n] = NULL;
+	char *env[] = {
+		slow,
+		/* Keep going after a report, report leaks at once, and give both
+		 * stacks of a lock-order inversion (for anchors). */
+		"TSAN_OPTIONS=halt_on_error=0 atexit_sleep_ms=0 exitcode=66 second_deadlock_stack=1",
+		NULL,
+	};
+	struct tl_spawn_opts so = {
+		.argv = argv,
+		.env_add = env,
+		.timeout_ms = RUNNER_LIMIT_MS(tool),
+		.xml_fd = is_valgrind(tool) ? 3 : -1,
+		.echo = echo,
+	};
+	if (tl_spawn(&so, &o->res) != 0) {
+		o->error = true;
+		snprintf(o->msg, sizeof o->msg, "%s", o->res.err.data ? o->res.err.data : "spawn failed");
+		return -1;
+	}
+	o->program = verdict_of_exit(&o->res);
+	if (!o->res.timed_out && !o->res.term_signal && o->res.exit_code == 2) {
+		o->error = true;
+		snprintf(o->msg, sizeof o->msg, "the program rejected its arguments: %.400s",
+			 o->res.err.data ? o->res.err.data : "");
+		return -1;
+	}
+
+	if (tool == TL_TOOL_RUN) {
+		o->got = 1u << o->program;
+		return 0;
+	}
+	char err[256] = "";
+	int rc = 0;
+	if (tool == TL_TOOL_TSAN)
+		rc = tl_parse_tsan(o->res.err.data ? o->res.err.data : "", o->res.err.len, &o->reports,
+				   err, sizeof err);
+	else if (!o->res.timed_out)
+		rc = tl_parse_valgrind_xml(o->res.xml.data ? o->res.xml.data : "", o->res.xml.len,
+					   &o->reports, err, sizeof err);
+	o->got = tl_reports_verdicts(&o->reports);
+	/* A crash or a hang under a tool is a finding in its own right. */
+	if (o->program == TL_V_CRASH || o->program == TL_V_TIMEOUT)
+		o->got |= 1u << o->program;
+	if (rc && !o->res.timed_out && !o->res.term_signal) {
+		o->error = true;
+		snprintf(o->msg, sizeof o->msg, "cannot read the %s report: %s", tl_tool_name(tool), err);
+		return -1;
+	}
+	return 0;
+}
+
+void outcome_free(struct outcome *o)
+{
+	tl_spawn_result_free(&o->res);
+	tl_reports_free(&o->reports);
+}
+
+void expectation_format(const struct tl_spec *spec, enum tl_tool tool, char *buf, size_t len)
+{
+	const struct tl_expectation *e = &spec->expect[tool];
+	size_t off = 0;
+	buf[0] = '\0';
+	for (int v = 0; v < TL_V_COUNT; v++) {
+		if (!(e->verdicts & (1u << v)))
+			continue;
+		off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "%s%s", off ? " " : "",
+					tl_verdict_name((enum tl_verdict)v));
+		for (size_t u = 0; u < e->nuses; u++)
+			if ((int)e->uses[u].verdict == v)
+				off += (size_t)snprintf(buf + off, off < len ? len - off : 0, " @%s",
+							spec->anchors[e->uses[u].anchor].name);
+	}
+}
+
+static bool anchor_hit(const struct outcome *o, enum tl_verdict v, const char *src_rel, int line)
+{
+	for (size_t i = 0; i < o->reports.n; i++)
+		if (o->reports.v[i].verdict == v && tl_report_points_at(&o->reports.v[i], src_rel, line))
+			return true;
+	return false;
+}
+
+bool outcome_matches(const struct tl_spec *spec, enum tl_tool tool, const char *src_rel,
+		     const struct outcome *o, tl_buf *why)
+{
+	if (o->error) {
+		tl_buf_printf(why, "%s\n", o->msg);
+		return false;
+	}
+	const struct tl_expectation *e = &spec->expect[tool];
+	tl_verdict_set want = e->verdicts == (1u << TL_V_CLEAN) ? 0 : e->verdicts;
+	tl_verdict_set got = tool == TL_TOOL_RUN && o->got == (1u << TL_V_CLEAN) ? 0 : o->got;
+	bool ok = true;
+	if (want != got) {
+		char w[256], g[256];
+		expectation_format(spec, tool, w, sizeof w);
+		tl_verdict_set_format(got, g, sizeof g);
+		tl_buf_printf(why, "expected: %s\ngot:      %s\n", w, g);
+		ok = false;
+	}
+	for (size_t u = 0; u < e->nuses; u++) {
+		const struct tl_anchor *a = &spec->anchors[e->uses[u].anchor];
+		if (!anchor_hit(o, e->uses[u].verdict, src_rel, a->line)) {
+			tl_buf_printf(why, "no %s report points at @%s (%s:%d)\n",
+				      tl_verdict_name(e->uses[u].verdict), a->name, src_rel, a->line);
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+void outcome_print_reports(FILE *f, const struct outcome *o, const char *src_rel, const char *indent)
+{
+	for (size_t i = 0; i < o->reports.n; i++) {
+		const struct tl_report *r = &o->reports.v[i];
+		const struct tl_frame *fr = tl_report_first_frame_in(r, src_rel);
+		if (!fr && r->nstacks && r->stacks[0].nframes)
+			fr = &r->stacks[0].frames[0];
+		fprintf(f, "%s%-14s", indent, tl_verdict_name(r->verdict));
+		if (fr && fr->file) {
+			const char *file = strstr(fr->file, "labs/") ? strstr(fr->file, "labs/") : fr->file;
+			fprintf(f, " %s:%d", file, fr->line);
+		}
+		if (fr && fr->func)
+			fprintf(f, " in %s", fr->func);
+		fprintf(f, "  (%s)\n", r->what && *r->what ? r->what : r->kind);
+	}
+}

@@ -1,0 +1,187 @@
+/* tl_spawn — run a child with a time limit, capturing stdout, stderr and an
+ * optional extra descriptor (Valgrind's XML).
+ *
+ * The parent polls the two pipes and a pidfd for the child, so it notices the
+ * child's end even if something else keeps the pipes open, and never waits
+ * past the deadline: then the child's whole process group is killed.
+ */
+#include "config.h"
+
+#include "tl_spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* In the child: never returns. */
+static void child(const struct tl_spawn_opts *o, int out_w, int err_w, int xml, int status_w)
+{
+	setpgid(0, 0);
+	int devnull = open("/dev/null", O_RDONLY);
+	if (devnull >= 0)
+		dup2(devnull, STDIN_FILENO);
+	dup2(out_w, STDOUT_FILENO);
+	dup2(err_w, STDERR_FILENO);
+	if (xml >= 0 && dup2(xml, o->xml_fd) < 0)
+		goto fail;
+	for (char *const *e = o->env_add; e && *e; e++)
+		if (putenv(*e) != 0)
+			goto fail;
+	signal(SIGPIPE, SIG_DFL);
+	execvp(o->argv[0], o->argv);
+fail:;
+	int e = errno;
+	ssize_t w = write(status_w, &e, sizeof e);
+	(void)w;
+	_exit(127);
+}
+
+/* Moves what is readable on *fd into b (and to echo_fd); closes *fd at EOF. */
+static void drain(int *fd, tl_buf *b, int echo_fd)
+{
+	char chunk[16384];
+	ssize_t n = read(*fd, chunk, sizeof chunk);
+	if (n > 0) {
+		tl_buf_append(b, chunk, (size_t)n);
+		if (echo_fd >= 0) {
+			ssize_t w = write(echo_fd, chunk, (size_t)n);
+			(void)w;
+		}
+		return;
+	}
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	close(*fd);
+	*fd = -1;
+}
+
+int tl_spawn(const struct tl_spawn_opts *o, struct tl_spawn_result *r)
+{
+	memset(r, 0, sizeof *r);
+	int out[2] = {-1, -1}, err[2] = {-1, -1}, st[2] = {-1, -1}, xml = -1, pidfd = -1;
+	int rc = 0;
+	if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(st, O_CLOEXEC)) {
+		rc = -errno;
+		goto out;
+	}
+	if (o->xml_fd >= 0 && (xml = memfd_create("threadlab-xml", MFD_CLOEXEC)) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	double start = now_ms();
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		rc = -errno;
+		goto out;
+	}
+	if (pid == 0)
+		child(o, out[1], err[1], xml, st[1]);
+	setpgid(pid, pid); /* also here: no race with an early kill */
+	close(out[1]), out[1] = -1;
+	close(err[1]), err[1] = -1;
+	close(st[1]), st[1] = -1;
+
+	int exec_errno = 0;
+	if (read(st[0], &exec_errno, sizeof exec_errno) == (ssize_t)sizeof exec_errno) {
+		waitpid(pid, NULL, 0);
+		tl_buf_printf(&r->err, "cannot run %s: %s", o->argv[0], strerror(exec_errno));
+		rc = -exec_errno;
+		goto out;
+	}
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	fcntl(out[0], F_SETFL, O_NONBLOCK);
+	fcntl(err[0], F_SETFL, O_NONBLOCK);
+
+	int status = 0;
+	bool reaped = false;
+	double deadline = o->timeout_ms > 0 ? start + (double)o->timeout_ms : 0;
+	while (!reaped) {
+		struct pollfd p[3] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}, {pidfd, POLLIN, 0}};
+		int wait_ms = -1;
+		if (deadline > 0) {
+			double left = deadline - now_ms();
+			wait_ms = left > 0 ? (int)left + 1 : 0;
+		}
+		if (pidfd < 0 && out[0] < 0 && err[0] < 0) {
+			/* No pidfd (old kernel) and the pipes are shut: block. */
+			waitpid(pid, &status, 0);
+			reaped = true;
+			break;
+		}
+		int n = poll(p, 3, wait_ms);
+		if (n < 0 && errno != EINTR) {
+			rc = -errno;
+			break;
+		}
+		if (p[0].revents)
+			drain(&out[0], &r->out, o->echo ? STDOUT_FILENO : -1);
+		if (p[1].revents)
+			drain(&err[0], &r->err, o->echo ? STDERR_FILENO : -1);
+		if ((pidfd >= 0 && p[2].revents) || (pidfd < 0 && out[0] < 0 && err[0] < 0)) {
+			waitpid(pid, &status, 0);
+			reaped = true;
+		} else if (deadline > 0 && now_ms() >= deadline) {
+			kill(-pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			reaped = true;
+			r->timed_out = true;
+		}
+	}
+	r->wall_ms = now_ms() - start;
+	/* Whatever the child left behind in its group goes with it. */
+	kill(-pid, SIGKILL);
+	for (int *fd = out; fd; fd = (fd == out ? err : NULL)) {
+		/* Collect what was written before the end, without waiting on
+		 * descendants that might still hold the pipe. */
+		while (fd[0] >= 0) {
+			struct pollfd p = {fd[0], POLLIN, 0};
+			if (poll(&p, 1, 0) <= 0)
+				break;
+			drain(&fd[0], fd == out ? &r->out : &r->err,
+			      o->echo ? (fd == out ? STDOUT_FILENO : STDERR_FILENO) : -1);
+		}
+	}
+	if (WIFEXITED(status))
+		r->exit_code = WEXITSTATUS(status);
+	else if (WIFSIGNALED(status))
+		r->term_signal = WTERMSIG(status);
+	if (xml >= 0) {
+		char path[64];
+		snprintf(path, sizeof path, "/proc/self/fd/%d", xml);
+		tl_buf_read_file(&r->xml, path);
+	}
+out:
+	for (int *fds[] = {out, err, st}, i = 0; i < 3; i++)
+		for (int j = 0; j < 2; j++)
+			if (fds[i][j] >= 0)
+				close(fds[i][j]);
+	if (xml >= 0)
+		close(xml);
+	if (pidfd >= 0)
+		close(pidfd);
+	return rc;
+}
+
+void tl_spawn_result_free(struct tl_spawn_result *r)
+{
+	tl_buf_free(&r->out);
+	tl_buf_free(&r->err);
+	tl_buf_free(&r->xml);
+}

@@ -1,0 +1,294 @@
+/* tl_spec — parse a lab's header comment and its @anchor marks. */
+#include "config.h"
+
+#include "tl_spec.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const tool_names[TL_TOOL_COUNT] = {"run", "tsan", "helgrind", "drd", "memcheck"};
+
+const char *tl_tool_name(enum tl_tool t)
+{
+	return (unsigned)t < TL_TOOL_COUNT ? tool_names[t] : "?";
+}
+
+int tl_tool_from_name(const char *name)
+{
+	for (int i = 0; i < TL_TOOL_COUNT; i++)
+		if (strcmp(name, tool_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+struct cursor {
+	const char *p, *end;
+	int line;
+};
+
+/* Next line without its newline; false at the end. */
+static bool next_line(struct cursor *c, const char **s, size_t *n)
+{
+	if (c->p >= c->end)
+		return false;
+	const char *nl = memchr(c->p, '\n', (size_t)(c->end - c->p));
+	*s = c->p;
+	*n = nl ? (size_t)(nl - c->p) : (size_t)(c->end - c->p);
+	c->p = nl ? nl + 1 : c->end;
+	c->line++;
+	return true;
+}
+
+static int fail(char *err, size_t errlen, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int fail(char *err, size_t errlen, int line, const char *fmt, ...)
+{
+	int n = snprintf(err, errlen, "%d: ", line);
+	va_list ap;
+	va_start(ap, fmt);
+	if (n >= 0 && (size_t)n < errlen)
+		vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static void trim(const char **s, size_t *n)
+{
+	while (*n && isspace((unsigned char)**s))
+		(*s)++, (*n)--;
+	while (*n && isspace((unsigned char)(*s)[*n - 1]))
+		(*n)--;
+}
+
+static void append_text(char *dst, size_t cap, const char *s, size_t n)
+{
+	size_t len = strlen(dst);
+	if (len && len + 1 < cap)
+		dst[len++] = ' ', dst[len] = '\0';
+	if (len + n >= cap)
+		n = cap - len - 1;
+	memcpy(dst + len, s, n);
+	dst[len + n] = '\0';
+}
+
+static bool is_anchor_char(char ch)
+{
+	return isalnum((unsigned char)ch) || ch == '-' || ch == '_';
+}
+
+static int find_anchor(const struct tl_spec *spec, const char *name, size_t n)
+{
+	for (size_t i = 0; i < spec->nanchors; i++)
+		if (strlen(spec->anchors[i].name) == n && memcmp(spec->anchors[i].name, name, n) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* "@name" marks inside comments on lines after the header define anchors. */
+static int scan_anchors(struct cursor c, struct tl_spec *spec, char *err, size_t errlen)
+{
+	const char *s;
+	size_t n;
+	while (next_line(&c, &s, &n)) {
+		const char *end = s + n;
+		const char *com = NULL;
+		for (const char *q = s; q + 1 < end; q++)
+			if (q[0] == '/' && q[1] == '*') {
+				com = q + 2;
+				break;
+			}
+		if (!com)
+			continue;
+		for (const char *q = com; q < end; q++) {
+			if (*q != '@' || (q > com && is_anchor_char(q[-1])))
+				continue;
+			const char *name = q + 1;
+			size_t len = 0;
+			while (name + len < end && is_anchor_char(name[len]))
+				len++;
+			if (len == 0)
+				continue;
+			if (len >= sizeof spec->anchors[0].name)
+				return fail(err, errlen, c.line, "anchor name too long");
+			if (find_anchor(spec, name, len) >= 0)
+				return fail(err, errlen, c.line, "anchor @%.*s defined twice", (int)len, name);
+			if (spec->nanchors == TL_SPEC_MAX_ANCHORS)
+				return fail(err, errlen, c.line, "more than %d anchors", TL_SPEC_MAX_ANCHORS);
+			struct tl_anchor *a = &spec->anchors[spec->nanchors++];
+			memcpy(a->name, name, len);
+			a->name[len] = '\0';
+			a->line = c.line;
+			q = name + len - 1;
+		}
+	}
+	return 0;
+}
+
+struct pending_use {
+	enum tl_tool tool;
+	enum tl_verdict verdict;
+	char name[48];
+	int line;
+};
+
+static int parse_expect(const char *s, size_t n, int line, struct tl_spec *spec,
+			struct pending_use *pend, size_t *npend, enum tl_tool *tool_out, char *err,
+			size_t errlen)
+{
+	/* s starts after "expect" */
+	const char *colon = memchr(s, ':', n);
+	if (!colon)
+		return fail(err, errlen, line, "expect line needs 'TOOL:'");
+	const char *t = s;
+	size_t tn = (size_t)(colon - s);
+	trim(&t, &tn);
+	char tool[16];
+	if (tn == 0 || tn >= sizeof tool)
+		return fail(err, errlen, line, "expect line has no tool name");
+	memcpy(tool, t, tn);
+	tool[tn] = '\0';
+	int ti = tl_tool_from_name(tool);
+	if (ti < 0)
+		return fail(err, errlen, line, "unknown tool '%s' (run, tsan, helgrind, drd, memcheck)", tool);
+	struct tl_expectation *e = &spec->expect[ti];
+	if (e->present)
+		return fail(err, errlen, line, "second expect line for %s", tool);
+	e->present = true;
+	e->line = line;
+	*tool_out = (enum tl_tool)ti;
+
+	const char *p = colon + 1, *end = s + n;
+	int last = -1;
+	while (p < end) {
+		while (p < end && isspace((unsigned char)*p))
+			p++;
+		const char *w = p;
+		while (p < end && !isspace((unsigned char)*p))
+			p++;
+		size_t wn = (size_t)(p - w);
+		if (wn == 0)
+			break;
+		if (w[0] == '@') {
+			if (last < 0)
+				return fail(err, errlen, line, "anchor %.*s before any verdict", (int)wn, w);
+			if (last == TL_V_CLEAN)
+				return fail(err, errlen, line, "'clean' takes no anchor");
+			if (ti == TL_TOOL_RUN)
+				return fail(err, errlen, line, "expect run: takes no anchor (only detectors point at lines)");
+			if (wn - 1 >= sizeof pend->name || wn == 1)
+				return fail(err, errlen, line, "bad anchor '%.*s'", (int)wn, w);
+			if (*npend == TL_SPEC_MAX_USES * TL_TOOL_COUNT || e->nuses == TL_SPEC_MAX_USES)
+				return fail(err, errlen, line, "too many anchors");
+			struct pending_use *u = &pend[(*npend)++];
+			u->tool = (enum tl_tool)ti;
+			u->verdict = (enum tl_verdict)last;
+			memcpy(u->name, w + 1, wn - 1);
+			u->name[wn - 1] = '\0';
+			u->line = line;
+			e->nuses++; /* filled in once anchors are known */
+			continue;
+		}
+		char word[32];
+		if (wn >= sizeof word)
+			return fail(err, errlen, line, "unknown verdict '%.*s'", (int)wn, w);
+		memcpy(word, w, wn);
+		word[wn] = '\0';
+		int v = tl_verdict_from_name(word);
+		if (v < 0 || v == TL_V_UNCLASSIFIED)
+			return fail(err, errlen, line, "unknown verdict '%s'", word);
+		if (e->verdicts & (1u << v))
+			return fail(err, errlen, line, "verdict '%s' given twice", word);
+		e->verdicts |= 1u << v;
+		last = v;
+	}
+	if (last < 0)
+		return fail(err, errlen, line, "expect %s: names no verdict", tool);
+	if ((e->verdicts & (1u << TL_V_CLEAN)) && e->verdicts != (1u << TL_V_CLEAN))
+		return fail(err, errlen, line, "'clean' cannot be combined with other verdicts");
+	return 0;
+}
+
+int tl_spec_parse(const char *src, size_t len, struct tl_spec *spec, char *err, size_t errlen)
+{
+	memset(spec, 0, sizeof *spec);
+	if (errlen)
+		err[0] = '\0';
+	struct cursor c = {src, src + len, 0};
+	const char *s;
+	size_t n;
+	if (!next_line(&c, &s, &n))
+		return fail(err, errlen, 1, "empty file");
+	trim(&s, &n);
+	if (n < 2 || s[0] != '/' || s[1] != '*')
+		return fail(err, errlen, 1, "a lab starts with its header comment '/* category/name — variant'");
+	s += 2, n -= 2;
+	trim(&s, &n);
+	if (n == 0 || n >= sizeof spec->title)
+		return fail(err, errlen, 1, "header comment needs a title line");
+	memcpy(spec->title, s, n);
+	spec->title[n] = '\0';
+
+	struct pending_use pend[TL_SPEC_MAX_USES * TL_TOOL_COUNT];
+	size_t npend = 0;
+	int last_tool = -1;
+	bool closed = false;
+	while (!closed && next_line(&c, &s, &n)) {
+		const char *close = NULL;
+		for (size_t i = 0; i + 1 < n; i++)
+			if (s[i] == '*' && s[i + 1] == '/') {
+				close = s + i;
+				break;
+			}
+		if (close) {
+			n = (size_t)(close - s);
+			closed = true;
+		}
+		trim(&s, &n);
+		if (n && s[0] == '*' && !(n > 1 && s[1] == '/'))
+			s++, n--;
+		trim(&s, &n);
+		if (n == 0)
+			continue;
+		if (n > 7 && memcmp(s, "expect", 6) == 0 && isspace((unsigned char)s[6])) {
+			enum tl_tool t = TL_TOOL_RUN;
+			if (parse_expect(s + 6, n - 6, c.line, spec, pend, &npend, &t, err, errlen))
+				return -1;
+			last_tool = (int)t;
+		} else if ((n > 5 && memcmp(s, "miss:", 5) == 0) ||
+			   (n > 12 && memcmp(s, "false alarm:", 12) == 0) ||
+			   (n > 5 && memcmp(s, "note:", 5) == 0)) {
+			if (last_tool < 0)
+				return fail(err, errlen, c.line, "'%.*s' must follow an expect line",
+					    (int)(memchr(s, ':', n) ? (const char *)memchr(s, ':', n) - s + 1 : 1), s);
+			struct tl_expectation *e = &spec->expect[last_tool];
+			append_text(e->note, sizeof e->note, s, n);
+		} else if (strstr(s, "expect") == s) {
+			return fail(err, errlen, c.line, "malformed expect line (want 'expect TOOL: VERDICT...')");
+		} else if (last_tool >= 0 && spec->expect[last_tool].note[0]) {
+			struct tl_expectation *e = &spec->expect[last_tool];
+			append_text(e->note, sizeof e->note, s, n); /* a note's second line */
+		} else {
+			append_text(spec->lesson, sizeof spec->lesson, s, n);
+		}
+	}
+	if (!closed)
+		return fail(err, errlen, c.line, "header comment is not closed");
+	if (last_tool < 0)
+		return fail(err, errlen, c.line, "header has no 'expect TOOL: VERDICT' line");
+
+	if (scan_anchors(c, spec, err, errlen))
+		return -1;
+	/* Resolve anchor uses now that every mark is known. */
+	size_t fill[TL_TOOL_COUNT] = {0};
+	for (size_t i = 0; i < npend; i++) {
+		int a = find_anchor(spec, pend[i].name, strlen(pend[i].name));
+		if (a < 0)
+			return fail(err, errlen, pend[i].line, "anchor @%s is not marked in the file",
+				    pend[i].name);
+		struct tl_expectation *e = &spec->expect[pend[i].tool];
+		e->uses[fill[pend[i].tool]++] = (struct tl_anchor_use){pend[i].verdict, a};
+	}
+	return 0;
+}

@@ -1,0 +1,61 @@
+/* tl_spec — a lab's header comment is its specification.
+ *
+ *   / * race/counter — broken
+ *    * Two threads do counter++ ...; the total comes out short.
+ *    * expect run:      wrong-result
+ *    * expect tsan:     data-race @counter-write
+ *    * expect helgrind: clean
+ *    * miss: why the tool misses it
+ *    * /
+ *   ...  counter++;   / * @counter-write * /
+ *
+ * Anchor tokens follow the verdict word they qualify.  An anchor must be
+ * defined exactly once in the file as a comment "@name" on a code line.
+ */
+#ifndef TL_SPEC_H
+#define TL_SPEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "tl_verdict.h"
+
+enum tl_tool { TL_TOOL_RUN, TL_TOOL_TSAN, TL_TOOL_HELGRIND, TL_TOOL_DRD, TL_TOOL_MEMCHECK, TL_TOOL_COUNT };
+
+const char *tl_tool_name(enum tl_tool t);
+int tl_tool_from_name(const char *name); /* -1 when unknown */
+
+#define TL_SPEC_MAX_ANCHORS 16
+#define TL_SPEC_MAX_USES 16
+
+struct tl_anchor {
+	char name[48];
+	int line; /* 1-based line in the file */
+};
+
+struct tl_anchor_use {
+	enum tl_verdict verdict; /* the word the anchor follows */
+	int anchor;              /* index in spec->anchors */
+};
+
+struct tl_expectation {
+	bool present;
+	tl_verdict_set verdicts;
+	struct tl_anchor_use uses[TL_SPEC_MAX_USES];
+	size_t nuses;
+	char note[240]; /* the "miss:"/"false alarm:"/"note:" line after it, if any */
+	int line;       /* header line of the expect */
+};
+
+struct tl_spec {
+	char title[96];    /* "race/counter — broken" */
+	char lesson[240];  /* the header's prose, joined into one line */
+	struct tl_expectation expect[TL_TOOL_COUNT];
+	struct tl_anchor anchors[TL_SPEC_MAX_ANCHORS];
+	size_t nanchors;
+};
+
+/* Parses a lab source.  0, or -1 with "LINE: message" in err. */
+int tl_spec_parse(const char *src, size_t len, struct tl_spec *spec, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,631 @@
+/* tl_watchdog — progress counter and stall verdict (see tl_watchdog.h).
+ *
+ * How a verdict is reached
+ *   The watchdog thread wakes every stall/5 on CLOCK_MONOTONIC and reads the
+ *   counter and every registered worker's CPU clock.  When the counter moves
+ *   it remembers that instant and each worker's CPU time then.  A stall is
+ *   declared only when a sample taken at least a whole window ago already
+ *   showed the current count: the counter is monotonic, so that proves no
+ *   progress at all during the window, however loaded the machine is.  Each
+ *   worker's CPU use over exactly that span is then classified by
+ *   tl_watchdog_classify().
+ *
+ *   If the watchdog itself slept through a whole window (process stopped,
+ *   machine overloaded), it cannot know whether the workers ran either, so
+ *   it starts the window again rather than judge: late, never wrong.
+ *
+ * No registered workers
+ *   Then "the workers" are all the process's other threads together: the
+ *   process CPU clock minus the watchdog's own thread clock.  Their combined
+ *   CPU over the window against a fifth of the window gives the verdict.
+ *
+ * Synchronisation (so that Helgrind, DRD and TSan have nothing to say about
+ * libthreadlab itself)
+ *   - the counter is a C11 atomic, incremented and read relaxed: the
+ *     watchdog only asks "did it change", it never uses the value to reach
+ *     other data, so no ordering is needed.  TSan models it exactly.
+ *     Helgrind and DRD do not model C11 atomics, but they take a LOCK-
+ *     prefixed add for a read, so a counter that is only ever incremented
+ *     and loaded draws no report from them either (probed with gcc and
+ *     clang builds: 2 workers x 1M increments while the watchdog samples
+ *     every 40 ms).  Never store to it plainly, or that changes.
+ *   - the worker table, including the watchdog's per-worker bookkeeping,
+ *     lives under reg_mu;
+ *   - the stop flag lives under ctl_mu.  The watchdog sleeps in ppoll() on
+ *     an eventfd (poll timeouts run on the monotonic clock) that
+ *     tl_watchdog_stop() writes to wake it at once.  Not a condition
+ *     variable: when a timed wait times out just as it is signalled, glibc
+ *     2.36 passes the signal on from inside pthread_cond_timedwait without
+ *     the mutex, and Helgrind reports that (seen in a probe) against us;
+ *     the eventfd carries no data, so no tool has an opinion on it;
+ *   - start/stop are serialised by life_mu, held across the join;
+ *   - the configuration is written before pthread_create, which orders it
+ *     before the thread reads it.
+ *
+ * The verdict line is one write(2) to fd 2, at most PIPE_BUF bytes so it is
+ * atomic even on a pipe, written whatever --quiet says, then _exit().
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include "tl_watchdog.h"
+#include "tl_procfs.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Exit codes of the contract (tl_lab.h's enum tl_exit); spelled out here so
+ * that the watchdog does not depend on the lab front end. */
+#define WD_EXIT_DEADLOCK 4
+#define WD_EXIT_LIVELOCK 5
+#define WD_EXIT_TIMEOUT 7
+
+/* The watchdog runs little code: a small stack keeps it cheap and, being
+ * smaller than the default, keeps it out of tl_procfs_count_stacks(). */
+#define WD_STACK_SIZE (256 * 1024)
+
+/* One write(2) of at most PIPE_BUF bytes cannot interleave with others. */
+#define WD_LINE_MAX 4096
+
+#define NS_PER_MS 1000000ULL
+
+_Atomic uint64_t tl_progress_counter;
+
+struct worker {
+	pid_t tid; /* 0: free slot */
+	clockid_t clock;
+	char name[16];
+	/* The watchdog's bookkeeping: CPU time when the current stall began. */
+	bool have_base;
+	uint64_t base_cpu_ns;
+};
+
+static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct worker workers[TL_WATCHDOG_MAX_WORKERS];
+
+static pthread_mutex_t life_mu = PTHREAD_MUTEX_INITIALIZER;
+static bool running;      /* under life_mu */
+static bool atfork_done;  /* under life_mu */
+static pthread_t wd_thread;
+
+static pthread_mutex_t ctl_mu = PTHREAD_MUTEX_INITIALIZER;
+static bool stop_requested; /* under ctl_mu */
+static int wake_fd = -1;    /* eventfd, one per run; set before the thread starts */
+
+/* Written by tl_watchdog_start before pthread_create, read by the thread. */
+static struct {
+	uint64_t stall_ns, hard_ns, tick_ns;
+} cfg;
+
+/* ------------------------------------------------------------------ counter */
+
+void tl_progress(void)
+{
+	atomic_fetch_add_explicit(&tl_progress_counter, 1, memory_order_relaxed);
+}
+
+uint64_t tl_progress_count(void)
+{
+	return atomic_load_explicit(&tl_progress_counter, memory_order_relaxed);
+}
+
+/* ------------------------------------------------------------------ rule */
+
+enum tl_stall tl_watchdog_classify(uint64_t progress_delta, uint64_t max_worker_cpu_ns,
+				   uint64_t window_ns)
+{
+	if (progress_delta > 0 || window_ns == 0)
+		return TL_STALL_NONE; /* moved, or nothing observed to judge */
+	/* cpu >= window/5, rounded up and without overflowing cpu*5. */
+	if (max_worker_cpu_ns >= window_ns / 5 + (window_ns % 5 != 0))
+		return TL_STALL_LIVELOCK;
+	return TL_STALL_DEADLOCK;
+}
+
+/* ------------------------------------------------------------------ helpers */
+
+double tl_slowdown(void)
+{
+	const char *s = getenv("THREADLAB_SLOWDOWN");
+	char *end;
+	double v;
+
+	if (s == NULL || *s == '\0')
+		return 1.0;
+	errno = 0;
+	v = strtod(s, &end);
+	while (*end == ' ' || *end == '\t' || *end == '\n')
+		end++;
+	if (errno != 0 || end == s || *end != '\0' || !isfinite(v) || v < 1.0)
+		return 1.0;
+	/* Keep ms * factor in nanoseconds far from uint64 overflow. */
+	return v > 1e6 ? 1e6 : v;
+}
+
+static uint64_t ts_ns(const struct timespec *ts)
+{
+	return (uint64_t)ts->tv_sec * 1000000000ULL + (uint64_t)ts->tv_nsec;
+}
+
+static uint64_t clock_ns(clockid_t clk, bool *ok)
+{
+	struct timespec ts;
+
+	if (clock_gettime(clk, &ts) != 0) {
+		if (ok)
+			*ok = false;
+		return 0;
+	}
+	if (ok)
+		*ok = true;
+	return ts_ns(&ts);
+}
+
+static uint64_t mono_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC, NULL);
+}
+
+static struct timespec ns_ts(uint64_t ns)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)(ns / 1000000000ULL);
+	ts.tv_nsec = (long)(ns % 1000000000ULL);
+	return ts;
+}
+
+static uint64_t ms_to_ns(long ms, double factor)
+{
+	double ns = (double)ms * factor * (double)NS_PER_MS;
+
+	return ns > 1e18 ? (uint64_t)1e18 : (uint64_t)ns;
+}
+
+/* ------------------------------------------------------------------ workers */
+
+void tl_watchdog_register(void)
+{
+	pid_t tid = (pid_t)syscall(SYS_gettid);
+	clockid_t clk;
+	char name[16] = "";
+	int i, slot = -1;
+
+	/* Only the calling thread's own clock and name are read, so nothing
+	 * here can race with the thread ending. */
+	if (pthread_getcpuclockid(pthread_self(), &clk) != 0)
+		return;
+	if (pthread_getname_np(pthread_self(), name, sizeof(name)) != 0)
+		name[0] = '\0';
+
+	pthread_mutex_lock(&reg_mu);
+	for (i = 0; i < TL_WATCHDOG_MAX_WORKERS; i++) {
+		if (workers[i].tid == tid) {
+			slot = i; /* registering twice is harmless */
+			break;
+		}
+		if (slot < 0 && workers[i].tid == 0)
+			slot = i;
+	}
+	/* A full table drops the extra worker: the verdict then rests on the
+	 * first TL_WATCHDOG_MAX_WORKERS, which is still a sound sample. */
+	if (slot >= 0) {
+		workers[slot].tid = tid;
+		workers[slot].clock = clk;
+		memcpy(workers[slot].name, name, sizeof(name));
+		workers[slot].have_base = false;
+		workers[slot].base_cpu_ns = 0;
+	}
+	pthread_mutex_unlock(&reg_mu);
+}
+
+/* Forgets workers whose thread has ended: their CPU clock no longer reads.
+ * (A thread CPU clock of another process's or a dead thread's tid gives
+ * EINVAL, which also clears a table inherited through fork.) */
+static void prune_workers_locked(void)
+{
+	int i;
+
+	for (i = 0; i < TL_WATCHDOG_MAX_WORKERS; i++) {
+		bool ok;
+
+		if (workers[i].tid == 0)
+			continue;
+		clock_ns(workers[i].clock, &ok);
+		if (!ok)
+			workers[i].tid = 0;
+	}
+}
+
+/* ------------------------------------------------------------------ report */
+
+struct line {
+	char buf[WD_LINE_MAX];
+	size_t len;
+	bool full;
+};
+
+static void line_add(struct line *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void line_add(struct line *l, const char *fmt, ...)
+{
+	size_t room = sizeof(l->buf) - 1 - l->len; /* keep one byte for '\n' */
+	va_list ap;
+	int n;
+
+	if (l->full)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(l->buf + l->len, room + 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > room) {
+		/* Too many workers for one atomic line: end it visibly cut. */
+		l->len = sizeof(l->buf) - 1 - 3;
+		memcpy(l->buf + l->len, "...", 3);
+		l->len += 3;
+		l->full = true;
+		return;
+	}
+	l->len += (size_t)n;
+}
+
+static void line_emit_and_exit(struct line *l, int code)
+{
+	l->buf[l->len++] = '\n';
+	/* One write, whatever its outcome: a second one could interleave. */
+	if (write(STDERR_FILENO, l->buf, l->len) < 0) {
+		/* nowhere left to complain */
+	}
+	_exit(code);
+}
+
+struct snap {
+	pid_t tid;
+	char name[16];
+	uint64_t cpu_ns; /* over the stall so far */
+};
+
+/* Appends "NAME (tid N) S WCHAN cpu N ms" for one worker. */
+static void describe_worker(struct line *l, const struct snap *w)
+{
+	struct tl_task_stat st;
+	char wchan[64] = "-";
+	const char *name = w->name;
+	char state = '?';
+	pid_t pid = getpid();
+
+	if (tl_procfs_read_task_stat("/proc", pid, w->tid, &st) == 0) {
+		state = st.state;
+		if (st.comm[0] != '\0')
+			name = st.comm; /* the thread may have renamed itself */
+	}
+	if (tl_procfs_read_wchan("/proc", pid, w->tid, wchan, sizeof(wchan)) != 0)
+		strcpy(wchan, "-");
+	if (strcmp(wchan, "-") == 0 && state != 'R' && state != '?') {
+		/* Hidden wait channel: the syscall number says as much. */
+		char path[64], buf[128];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", (int)w->tid);
+		f = fopen(path, "re");
+		if (f != NULL) {
+			int nr;
+
+			if (fgets(buf, sizeof(buf), f) != NULL && sscanf(buf, "%d", &nr) == 1 && nr >= 0)
+				snprintf(wchan, sizeof(wchan), "syscall-%d", nr);
+			fclose(f);
+		}
+	}
+	line_add(l, "%s (tid %d) %c %s cpu %llu ms", name[0] ? name : "?", (int)w->tid, state,
+		 wchan, (unsigned long long)(w->cpu_ns / NS_PER_MS));
+}
+
+/* ------------------------------------------------------------------ thread */
+
+struct wd_state {
+	uint64_t start_ns;
+	uint64_t last_tick_ns;
+	uint64_t last_count;
+	uint64_t stall_since_ns;
+	/* Used when no worker is registered: all other threads together. */
+	uint64_t proc_base_ns;
+};
+
+/* CPU used by every thread of the process except the watchdog. */
+static uint64_t others_cpu_ns(void)
+{
+	uint64_t all = clock_ns(CLOCK_PROCESS_CPUTIME_ID, NULL);
+	uint64_t mine = clock_ns(CLOCK_THREAD_CPUTIME_ID, NULL);
+
+	return all > mine ? all - mine : 0;
+}
+
+static void tick(struct wd_state *s, uint64_t now)
+{
+	struct snap snap[TL_WATCHDOG_MAX_WORKERS];
+	uint64_t count = tl_progress_count();
+	uint64_t max_cpu = 0, proc_cpu = others_cpu_ns(), stalled;
+	bool rebase = false;
+	int i, n = 0;
+	enum tl_stall verdict;
+	struct line l;
+
+	if (count != s->last_count || now - s->last_tick_ns > cfg.stall_ns) {
+		/* Progress: the window starts again now.  Or the watchdog
+		 * itself did not run for a whole window, and then it knows
+		 * nothing about that span: start again too. */
+		s->last_count = count;
+		s->stall_since_ns = now;
+		s->proc_base_ns = proc_cpu;
+		rebase = true;
+	}
+	s->last_tick_ns = now;
+
+	pthread_mutex_lock(&reg_mu);
+	for (i = 0; i < TL_WATCHDOG_MAX_WORKERS; i++) {
+		struct worker *w = &workers[i];
+		uint64_t cpu;
+		bool ok;
+
+		if (w->tid == 0)
+			continue;
+		cpu = clock_ns(w->clock, &ok);
+		if (!ok) {
+			w->tid = 0; /* the thread ended */
+			continue;
+		}
+		/* A worker first seen mid-window is measured from now on. */
+		if (rebase || !w->have_base) {
+			w->base_cpu_ns = cpu;
+			w->have_base = true;
+		}
+		snap[n].tid = w->tid;
+		memcpy(snap[n].name, w->name, sizeof(snap[n].name));
+		snap[n].cpu_ns = cpu > w->base_cpu_ns ? cpu - w->base_cpu_ns : 0;
+		if (snap[n].cpu_ns > max_cpu)
+			max_cpu = snap[n].cpu_ns;
+		n++;
+	}
+	pthread_mutex_unlock(&reg_mu);
+
+	stalled = now - s->stall_since_ns;
+	if (n == 0)
+		max_cpu = proc_cpu > s->proc_base_ns ? proc_cpu - s->proc_base_ns : 0;
+
+	l.len = 0;
+	l.full = false;
+	if (stalled >= cfg.stall_ns) {
+		verdict = tl_watchdog_classify(0, max_cpu, stalled);
+		if (verdict == TL_STALL_LIVELOCK)
+			line_add(&l, "watchdog: livelock: no progress for %llu ms; ",
+				 (unsigned long long)(stalled / NS_PER_MS));
+		else
+			line_add(&l, "watchdog: deadlock: no progress for %llu ms; ",
+				 (unsigned long long)(stalled / NS_PER_MS));
+		if (n == 0) {
+			line_add(&l, "no registered workers; other threads used %llu ms CPU",
+				 (unsigned long long)(max_cpu / NS_PER_MS));
+		} else {
+			line_add(&l, "workers %s CPU: ",
+				 verdict == TL_STALL_LIVELOCK ? "on" : "off");
+			for (i = 0; i < n; i++) {
+				if (i > 0)
+					line_add(&l, ", ");
+				describe_worker(&l, &snap[i]);
+			}
+		}
+		line_emit_and_exit(&l, verdict == TL_STALL_LIVELOCK ? WD_EXIT_LIVELOCK
+								      : WD_EXIT_DEADLOCK);
+	}
+	if (now - s->start_ns >= cfg.hard_ns) {
+		line_add(&l, "watchdog: timeout: no verdict within %llu ms (progress count %llu); ",
+			 (unsigned long long)((now - s->start_ns) / NS_PER_MS),
+			 (unsigned long long)count);
+		if (n == 0) {
+			line_add(&l, "no registered workers");
+		} else {
+			line_add(&l, "workers: ");
+			for (i = 0; i < n; i++) {
+				if (i > 0)
+					line_add(&l, ", ");
+				describe_worker(&l, &snap[i]);
+			}
+		}
+		line_emit_and_exit(&l, WD_EXIT_TIMEOUT);
+	}
+}
+
+static void *wd_main(void *arg)
+{
+	struct wd_state s;
+	uint64_t deadline;
+
+	(void)arg;
+	pthread_setname_np(pthread_self(), "watchdog");
+	s.start_ns = mono_ns();
+	s.last_tick_ns = s.start_ns;
+	s.last_count = tl_progress_count();
+	s.stall_since_ns = s.start_ns;
+	s.proc_base_ns = others_cpu_ns();
+	/* Baselines for workers already registered. */
+	tick(&s, s.start_ns);
+	deadline = s.start_ns + cfg.tick_ns;
+
+	for (;;) {
+		struct pollfd pfd = {.fd = wake_fd, .events = POLLIN};
+		uint64_t now = mono_ns();
+		struct timespec ts;
+		bool stop;
+
+		if (now < deadline) {
+			/* Sleeps in the kernel until the deadline or a wake-up
+			 * from tl_watchdog_stop(): no busy waiting. */
+			ts = ns_ts(deadline - now);
+			ppoll(&pfd, 1, &ts, NULL);
+		}
+		pthread_mutex_lock(&ctl_mu);
+		stop = stop_requested;
+		pthread_mutex_unlock(&ctl_mu);
+		if (stop)
+			break;
+		now = mono_ns();
+		if (now < deadline)
+			continue; /* EINTR or an early return: sleep the rest */
+		tick(&s, now);
+		/* Fixed cadence; after an oversleep, one tick from now. */
+		deadline += cfg.tick_ns;
+		if (deadline <= now)
+			deadline = now + cfg.tick_ns;
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ fork */
+
+/* A fork()ed child has no watchdog thread: forget it there.  All three
+ * mutexes are held across fork (in the order start/stop use: life, reg,
+ * ctl), so the child's copies are consistent and are released by the same
+ * thread that took them, which is what every checker expects. */
+static void atfork_prepare(void)
+{
+	pthread_mutex_lock(&life_mu);
+	pthread_mutex_lock(&reg_mu);
+	pthread_mutex_lock(&ctl_mu);
+}
+
+static void atfork_parent(void)
+{
+	pthread_mutex_unlock(&ctl_mu);
+	pthread_mutex_unlock(&reg_mu);
+	pthread_mutex_unlock(&life_mu);
+}
+
+static void atfork_child(void)
+{
+	if (running && wake_fd >= 0)
+		close(wake_fd);
+	wake_fd = -1;
+	running = false;
+	atfork_parent();
+}
+
+/* ------------------------------------------------------------------ control */
+
+int tl_watchdog_start(long stall_ms, long hard_limit_ms)
+{
+	double factor = tl_slowdown();
+	pthread_attr_t attr;
+	sigset_t all, old;
+	int rc, i;
+
+	if (stall_ms <= 0)
+		stall_ms = TL_WATCHDOG_STALL_MS;
+	if (hard_limit_ms <= 0)
+		hard_limit_ms = TL_WATCHDOG_HARD_LIMIT_MS;
+
+	pthread_mutex_lock(&life_mu);
+	if (running) {
+		pthread_mutex_unlock(&life_mu);
+		return -EBUSY;
+	}
+	if (!atfork_done) {
+		if (pthread_atfork(atfork_prepare, atfork_parent, atfork_child) == 0)
+			atfork_done = true;
+	}
+
+	cfg.stall_ns = ms_to_ns(stall_ms, factor);
+	cfg.hard_ns = ms_to_ns(hard_limit_ms, factor);
+	cfg.tick_ns = cfg.stall_ns / 5;
+	if (cfg.tick_ns < NS_PER_MS)
+		cfg.tick_ns = NS_PER_MS;
+
+	/* Bookkeeping from an earlier run means nothing now. */
+	pthread_mutex_lock(&reg_mu);
+	prune_workers_locked();
+	for (i = 0; i < TL_WATCHDOG_MAX_WORKERS; i++)
+		workers[i].have_base = false;
+	pthread_mutex_unlock(&reg_mu);
+
+	wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (wake_fd < 0) {
+		rc = errno;
+		goto fail;
+	}
+	pthread_mutex_lock(&ctl_mu);
+	stop_requested = false;
+	pthread_mutex_unlock(&ctl_mu);
+
+	if ((rc = pthread_attr_init(&attr)) != 0)
+		goto fail_fd;
+	pthread_attr_setstacksize(&attr, WD_STACK_SIZE);
+	/* The watchdog must not take signals meant for the lab (a handler
+	 * running on the watchdog would change what a signal lab shows):
+	 * it inherits a full mask. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&wd_thread, &attr, wd_main, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	if (rc != 0)
+		goto fail_fd;
+	running = true;
+	pthread_mutex_unlock(&life_mu);
+	return 0;
+
+fail_fd:
+	close(wake_fd);
+	wake_fd = -1;
+fail:
+	pthread_mutex_unlock(&life_mu);
+	return -rc;
+}
+
+void tl_watchdog_stop(void)
+{
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&life_mu);
+	if (!running) {
+		pthread_mutex_unlock(&life_mu);
+		return;
+	}
+	pthread_mutex_lock(&ctl_mu);
+	stop_requested = true;
+	pthread_mutex_unlock(&ctl_mu);
+	/* The flag is read under ctl_mu after any wake-up; this only cuts the
+	 * sleep short.  An eventfd write of 1 cannot block or fail here. */
+	if (write(wake_fd, &one, sizeof(one)) < 0) {
+		/* then the watchdog sees the flag at its next tick */
+	}
+	pthread_join(wd_thread, NULL);
+	close(wake_fd);
+	wake_fd = -1;
+	running = false;
+	pthread_mutex_unlock(&life_mu);
+
+	/* Workers of this run that have ended should not linger into the
+	 * next one. */
+	pthread_mutex_lock(&reg_mu);
+	prune_workers_locked();
+	pthread_mutex_unlock(&reg_mu);
+}
