@@ -289,9 +289,15 @@ static int check_one(const struct lab *lab, int variant, enum tl_tool tool, bool
 	return rc;
 }
 
-/* "labs/race/counter/broken.tsan", maybe with a directory in front. */
-static int check_test_file(const char *path)
+/* "labs/race/counter/broken.tsan.lab", maybe with a directory in front
+ * (".lab" is automake's test extension; it may be left out). */
+static int check_test_file(const char *arg)
 {
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s", arg);
+	size_t len = strlen(path);
+	if (len > 4 && !strcmp(path + len - 4, ".lab"))
+		path[len - 4] = '\0';
 	const char *p = strstr(path, "labs/");
 	while (p && p != path && p[-1] != '/') /* "xlabs/" is not "labs/" */
 		p = strstr(p + 1, "labs/");
@@ -346,7 +352,7 @@ static int list_tests(const struct labs *labs)
 			}
 			for (int t = 0; t < TL_TOOL_COUNT; t++)
 				if (spec.expect[t].present)
-					printf("labs/%s/%s.%s\n", labs->v[i].id, lab_variant_names[v],
+					printf("labs/%s/%s.%s.lab\n", labs->v[i].id, lab_variant_names[v],
 					       tl_tool_name(t));
 		}
 	return RUNNER_OK;
@@ -405,7 +411,7 @@ int cmd_check(int argc, char **argv)
 		const char *tool_name = NULL;
 		if (!strcmp(argv[i], "--test")) {
 			if (i + 2 != argc) {
-				runner_error("usage: threadlab check --test labs/CATEGORY/NAME/VARIANT.TOOL");
+				runner_error("usage: threadlab check --test labs/CATEGORY/NAME/VARIANT.TOOL[.lab]");
 				goto out;
 			}
 			rc = check_test_file(argv[i + 1]);

@@ -159,7 +159,39 @@ int tl_procfs_parse_stat(const char *buf, size_t len, struct tl_task_stat *out)
 			break;
 		}
 	}
+	/* The kernel always writes more after field 39: without a separator
+	 * here the text may have been cut inside it ("17" read as "1"). */
+	if (c.p >= c.end)
+		return -EINVAL;
 	out->tid = (pid_t)tid;
+	return 0;
+}
+
+int tl_procfs_parse_schedstat(const char *buf, size_t len, struct tl_task_sched *out)
+{
+	unsigned long long v[3];
+	struct cur c;
+	bool neg;
+	int i;
+
+	if (buf == NULL || out == NULL)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	c.p = buf;
+	c.end = buf + len;
+	for (i = 0; i < 3; i++) {
+		if (i > 0 && !cur_skip_spaces(&c))
+			return -EINVAL;
+		if (!cur_number(&c, false, &v[i], &neg))
+			return -EINVAL;
+	}
+	/* As for stat: the line ends in '\n'; without it the last number may
+	 * have been cut. */
+	if (c.p >= c.end || *c.p != '\n')
+		return -EINVAL;
+	out->cpu_ns = v[0];
+	out->wait_ns = v[1];
+	out->slices = v[2];
 	return 0;
 }
 
@@ -350,6 +382,22 @@ int tl_procfs_read_task_stat(const char *root, pid_t pid, pid_t tid, struct tl_t
 	if (r == 0)
 		return -ESRCH; /* an empty read: the task is being torn down */
 	return tl_procfs_parse_stat(buf, (size_t)r, out);
+}
+
+int tl_procfs_read_schedstat(const char *root, pid_t pid, pid_t tid, struct tl_task_sched *out)
+{
+	char path[PATH_MAX], buf[128];
+	ssize_t r;
+	int rc;
+
+	if ((rc = task_path(path, sizeof(path), root, pid, tid, "schedstat")) < 0)
+		return rc;
+	r = read_small(path, buf, sizeof(buf));
+	if (r < 0)
+		return (int)r;
+	if (r == 0)
+		return -ESRCH;
+	return tl_procfs_parse_schedstat(buf, (size_t)r, out);
 }
 
 int tl_procfs_read_wchan(const char *root, pid_t pid, pid_t tid, char *buf, size_t len)

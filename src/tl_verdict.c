@@ -56,14 +56,35 @@
  *       ClientCheck, ReallocSizeZero                  memory-error
  *   Memcheck Leak_* with a frame whose fn starts with "pthread_create"
  *       (a never-joined thread's TLS/stack block)     thread-leak
- *   Memcheck other Leak_*                             memory-leak
+ *   Memcheck other Leak_* (Leak_StillReachable too, when asked for)
+ *                                                     memory-leak
  *   anything else                                     unclassified
+ *
+ * Stack titles: TSan's "...:" line before a stack ("Previous write of size
+ * 4 ... by thread T1"); Valgrind's <auxwhat> or <xauxwhat><text> just before
+ * a stack; DRD's nested stacks are "mutex first observed at", "other
+ * segment start", "other segment end".  The first Valgrind stack (where the
+ * error happened) has none: its description is the report's what.
+ *
+ * Failures (-1 and one line in err): TSan: a report that never ends (no
+ * closing "=====" line, or the next report starts first), a WARNING without
+ * a kind, a "FATAL: ThreadSanitizer" or "ThreadSanitizer: CHECK failed" line,
+ * a "ThreadSanitizer: reported N warnings" line counting more reports than
+ * were found.  Valgrind: any expat error (with its line and column; at the
+ * end of the input that means a truncated document), a root element other
+ * than <valgrindoutput>, a <protocolversion> other than 4, or none.
  *
  * Both parsers overwrite *out (it need not be initialised) and leave in it
  * every report that was complete before an error; tl_reports_free() frees it
  * on every path.  Input is taken as (pointer, length): no NUL needed, never
  * read past len.
  */
+/* config.h (AC_USE_SYSTEM_EXTENSIONS) first, as everywhere; guarded so the
+ * parsers also build on their own, outside the autotools tree. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include "tl_verdict.h"
 
 #include <expat.h>
@@ -74,24 +95,24 @@
 #include <string.h>
 
 static const char *const verdict_names[TL_V_COUNT] = {
-	[TL_V_CLEAN] = "clean",
-	[TL_V_WRONG_RESULT] = "wrong-result",
-	[TL_V_DEADLOCK] = "deadlock",
-	[TL_V_LIVELOCK] = "livelock",
-	[TL_V_TIMEOUT] = "timeout",
-	[TL_V_THREAD_LEAK] = "thread-leak",
-	[TL_V_DATA_RACE] = "data-race",
-	[TL_V_LOCK_ORDER] = "lock-order",
-	[TL_V_DOUBLE_LOCK] = "double-lock",
-	[TL_V_BAD_UNLOCK] = "bad-unlock",
-	[TL_V_DESTROY_LOCKED] = "destroy-locked",
-	[TL_V_COND_MISUSE] = "cond-misuse",
-	[TL_V_SIGNAL_UNSAFE] = "signal-unsafe",
-	[TL_V_MUTEX_MISUSE] = "mutex-misuse",
-	[TL_V_MEMORY_LEAK] = "memory-leak",
-	[TL_V_MEMORY_ERROR] = "memory-error",
-	[TL_V_CRASH] = "crash",
-	[TL_V_UNCLASSIFIED] = "unclassified",
+    [TL_V_CLEAN] = "clean",
+    [TL_V_WRONG_RESULT] = "wrong-result",
+    [TL_V_DEADLOCK] = "deadlock",
+    [TL_V_LIVELOCK] = "livelock",
+    [TL_V_TIMEOUT] = "timeout",
+    [TL_V_THREAD_LEAK] = "thread-leak",
+    [TL_V_DATA_RACE] = "data-race",
+    [TL_V_LOCK_ORDER] = "lock-order",
+    [TL_V_DOUBLE_LOCK] = "double-lock",
+    [TL_V_BAD_UNLOCK] = "bad-unlock",
+    [TL_V_DESTROY_LOCKED] = "destroy-locked",
+    [TL_V_COND_MISUSE] = "cond-misuse",
+    [TL_V_SIGNAL_UNSAFE] = "signal-unsafe",
+    [TL_V_MUTEX_MISUSE] = "mutex-misuse",
+    [TL_V_MEMORY_LEAK] = "memory-leak",
+    [TL_V_MEMORY_ERROR] = "memory-error",
+    [TL_V_CRASH] = "crash",
+    [TL_V_UNCLASSIFIED] = "unclassified",
 };
 
 const char *tl_verdict_name(enum tl_verdict v)
@@ -134,7 +155,8 @@ void tl_verdict_set_format(tl_verdict_set s, char *buf, size_t len)
 
 /* ------------------------------------------------------------------ common */
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -329,20 +351,20 @@ struct kind_rule {
 };
 
 static const struct kind_rule tsan_rules[] = {
-	{"data race", TL_V_DATA_RACE},
-	{"race on external object", TL_V_DATA_RACE},
-	{"heap-use-after-free", TL_V_MEMORY_ERROR},
-	{"lock-order-inversion", TL_V_LOCK_ORDER},
-	{"thread leak", TL_V_THREAD_LEAK},
-	{"signal-unsafe call inside of a signal", TL_V_SIGNAL_UNSAFE},
-	{"signal handler spoils errno", TL_V_SIGNAL_UNSAFE},
-	{"destroy of a locked mutex", TL_V_DESTROY_LOCKED},
-	{"unlock of an unlocked mutex", TL_V_BAD_UNLOCK},
-	{"read unlock of a write locked mutex", TL_V_BAD_UNLOCK},
-	{"double lock of a mutex", TL_V_DOUBLE_LOCK},
-	{"read lock of a write locked mutex", TL_V_DOUBLE_LOCK},
-	{"use of an invalid mutex", TL_V_MUTEX_MISUSE},
-	{"mutex held in the wrong context", TL_V_MUTEX_MISUSE},
+    {"data race", TL_V_DATA_RACE},
+    {"race on external object", TL_V_DATA_RACE},
+    {"heap-use-after-free", TL_V_MEMORY_ERROR},
+    {"lock-order-inversion", TL_V_LOCK_ORDER},
+    {"thread leak", TL_V_THREAD_LEAK},
+    {"signal-unsafe call inside of a signal", TL_V_SIGNAL_UNSAFE},
+    {"signal handler spoils errno", TL_V_SIGNAL_UNSAFE},
+    {"destroy of a locked mutex", TL_V_DESTROY_LOCKED},
+    {"unlock of an unlocked mutex", TL_V_BAD_UNLOCK},
+    {"read unlock of a write locked mutex", TL_V_BAD_UNLOCK},
+    {"double lock of a mutex", TL_V_DOUBLE_LOCK},
+    {"read lock of a write locked mutex", TL_V_DOUBLE_LOCK},
+    {"use of an invalid mutex", TL_V_MUTEX_MISUSE},
+    {"mutex held in the wrong context", TL_V_MUTEX_MISUSE},
 };
 
 static enum tl_verdict tsan_verdict(const char *kind)
@@ -360,8 +382,8 @@ struct tsan_parser {
 	char *err;
 	size_t errlen;
 	bool in_report;
-	bool crash;          /* an ERROR block: ends at "==PID==ABORTING" */
-	size_t start_line;   /* where the report began, for messages */
+	bool crash;        /* an ERROR block: ends at "==PID==ABORTING" */
+	size_t start_line; /* where the report began, for messages */
 	struct tl_report cur;
 	bool stack_open;     /* the next frame goes to the last stack of cur */
 	char *pending_title; /* a "...:" line waiting for its first frame */
@@ -387,8 +409,8 @@ static int tsan_oom(struct tsan_parser *p)
 	return -1;
 }
 
-static int tsan_begin(struct tsan_parser *p, const char *kind, size_t kn, const char *what, size_t wn,
-		      bool crash, size_t lineno)
+static int tsan_begin(struct tsan_parser *p, const char *kind, size_t kn, const char *what,
+                      size_t wn, bool crash, size_t lineno)
 {
 	p->in_report = true;
 	p->crash = crash;
@@ -423,8 +445,8 @@ static int tsan_finish(struct tsan_parser *p)
 
 static int tsan_truncated(struct tsan_parser *p, const char *why)
 {
-	set_err(p->err, p->errlen, "tsan: report %zu (\"%s\", line %zu) is truncated: %s", p->out->n + 1,
-		p->cur.kind ? p->cur.kind : "?", p->start_line, why);
+	set_err(p->err, p->errlen, "tsan: report %zu (\"%s\", line %zu) is truncated: %s",
+	        p->out->n + 1, p->cur.kind ? p->cur.kind : "?", p->start_line, why);
 	tsan_drop_current(p);
 	return -1;
 }
@@ -443,7 +465,8 @@ static bool strip_group(const char *s, size_t *n, const char *prefix, const char
 		return false;
 	in = open + 1;
 	inn = *n - (size_t)(in - s);
-	if (!starts(in, inn, prefix) || (must_hold != NULL && find_first(in, inn, must_hold) == NULL))
+	if (!starts(in, inn, prefix) ||
+	    (must_hold != NULL && find_first(in, inn, must_hold) == NULL))
 		return false;
 	*n = (size_t)(open - s);
 	return true;
@@ -525,7 +548,7 @@ static char *summary_dup(const char *s, size_t n)
 			size_t gn = close ? (size_t)(close - (s + i)) + 1 : 0;
 
 			if (close != NULL && (starts(s + i + 1, gn - 1, "(BuildId:") ||
-					      find_first(s + i, gn, "+0x") != NULL)) {
+			                      find_first(s + i, gn, "+0x") != NULL)) {
 				i += gn;
 				continue;
 			}
@@ -536,7 +559,8 @@ static char *summary_dup(const char *s, size_t n)
 	return d;
 }
 
-static int tsan_report_line(struct tsan_parser *p, const char *t, size_t tn, const char *u, size_t un)
+static int tsan_report_line(struct tsan_parser *p, const char *t, size_t tn, const char *u,
+                            size_t un)
 {
 	if (tn > 1 && t[0] == '#' && is_digit(t[1])) {
 		struct tl_frame f;
@@ -623,12 +647,13 @@ static int tsan_line(struct tsan_parser *p, const char *line, size_t n, size_t l
 		}
 	}
 
-	if (starts(u, un, "FATAL: ThreadSanitizer") || starts(u, un, "ThreadSanitizer: CHECK failed")) {
+	if (starts(u, un, "FATAL: ThreadSanitizer") ||
+	    starts(u, un, "ThreadSanitizer: CHECK failed")) {
 		size_t kept = p->out->n;
 
 		tsan_drop_current(p);
 		set_err(p->err, p->errlen, "tsan: line %zu: %.*s (%zu reports kept)", lineno,
-			(int)(un > 200 ? 200 : un), u, kept);
+		        (int)(un > 200 ? 200 : un), u, kept);
 		return -1;
 	}
 
@@ -637,7 +662,8 @@ static int tsan_line(struct tsan_parser *p, const char *line, size_t n, size_t l
 			return tsan_finish(p);
 		if (!p->crash && is_separator(t, tn))
 			return tsan_finish(p);
-		if (starts(t, tn, "WARNING: ThreadSanitizer:") || (u != t && starts(u, un, "ERROR: ThreadSanitizer:")))
+		if (starts(t, tn, "WARNING: ThreadSanitizer:") ||
+		    (u != t && starts(u, un, "ERROR: ThreadSanitizer:")))
 			return tsan_truncated(p, "another report starts before it ends");
 		if (starts(t, tn, "ThreadSanitizer: reported "))
 			return tsan_truncated(p, "the final count follows it");
@@ -653,8 +679,9 @@ static int tsan_line(struct tsan_parser *p, const char *line, size_t n, size_t l
 			kn = (size_t)(pid - k);
 		trim(&k, &kn);
 		if (kn == 0) {
-			set_err(p->err, p->errlen, "tsan: line %zu: report without a kind: \"%.*s\"", lineno,
-				(int)(tn > 200 ? 200 : tn), t);
+			set_err(p->err, p->errlen,
+			        "tsan: line %zu: report without a kind: \"%.*s\"", lineno,
+			        (int)(tn > 200 ? 200 : tn), t);
 			return -1;
 		}
 		return tsan_begin(p, k, kn, NULL, 0, false, lineno);
@@ -676,7 +703,8 @@ static int tsan_line(struct tsan_parser *p, const char *line, size_t n, size_t l
 		if (cut2 != NULL && (size_t)(cut2 - w) < kn)
 			kn = (size_t)(cut2 - w);
 		if (kn == 0) {
-			set_err(p->err, p->errlen, "tsan: line %zu: error report without a kind", lineno);
+			set_err(p->err, p->errlen, "tsan: line %zu: error report without a kind",
+			        lineno);
 			return -1;
 		}
 		return tsan_begin(p, w, kn, w, wn, true, lineno);
@@ -694,8 +722,9 @@ static int tsan_line(struct tsan_parser *p, const char *line, size_t n, size_t l
 		count = parse_uint(d, i);
 		if (count >= 0 && (size_t)count > p->out->n) {
 			set_err(p->err, p->errlen,
-				"tsan: line %zu: TSan reported %d warnings but only %zu reports were found", lineno,
-				count, p->out->n);
+			        "tsan: line %zu: TSan reported %d warnings but only %zu reports "
+			        "were found",
+			        lineno, count, p->out->n);
 			return -1;
 		}
 	}
@@ -733,7 +762,7 @@ int tl_parse_tsan(const char *text, size_t len, struct tl_reports *out, char *er
 	}
 	if (p.in_report)
 		return tsan_truncated(&p, p.crash ? "no \"==PID==ABORTING\" line"
-						  : "no closing \"" TSAN_SEPARATOR "\" line");
+		                                  : "no closing \"" TSAN_SEPARATOR "\" line");
 	return 0;
 }
 
@@ -779,7 +808,8 @@ static enum tl_verdict valgrind_verdict(const struct tl_report *r)
 		return TL_V_DATA_RACE;
 	if (!strcmp(k, "LockOrder"))
 		return TL_V_LOCK_ORDER;
-	if (!strcmp(k, "UnlockUnlocked") || !strcmp(k, "UnlockForeign") || !strcmp(k, "UnlockBogus"))
+	if (!strcmp(k, "UnlockUnlocked") || !strcmp(k, "UnlockForeign") ||
+	    !strcmp(k, "UnlockBogus"))
 		return TL_V_BAD_UNLOCK;
 	if (!strcmp(k, "Misc")) {
 		if (has(w, "re-lock"))
@@ -809,7 +839,8 @@ static enum tl_verdict valgrind_verdict(const struct tl_report *r)
 	}
 	/* DRD */
 	if (!strcmp(k, "MutexErr")) {
-		if (has(w, "Recursive locking not allowed") || has(w, "locked simultaneously by two threads"))
+		if (has(w, "Recursive locking not allowed") ||
+		    has(w, "locked simultaneously by two threads"))
 			return TL_V_DOUBLE_LOCK;
 		if (has(w, "Destroying locked mutex"))
 			return TL_V_DESTROY_LOCKED;
@@ -829,7 +860,8 @@ static enum tl_verdict valgrind_verdict(const struct tl_report *r)
 		return TL_V_MUTEX_MISUSE;
 	/* Memcheck */
 	if (!strncmp(k, "Leak_", 5))
-		return any_frame_fn_starts(r, "pthread_create") ? TL_V_THREAD_LEAK : TL_V_MEMORY_LEAK;
+		return any_frame_fn_starts(r, "pthread_create") ? TL_V_THREAD_LEAK
+		                                                : TL_V_MEMORY_LEAK;
 	if (!strncmp(k, "Invalid", 7) || !strncmp(k, "Uninit", 6) || !strcmp(k, "MismatchedFree") ||
 	    !strcmp(k, "SyscallParam") || !strcmp(k, "Overlap") || !strcmp(k, "FishyValue") ||
 	    !strcmp(k, "ClientCheck") || !strcmp(k, "ReallocSizeZero"))
@@ -861,7 +893,7 @@ enum vx_elem {
 };
 
 #define VX_MAXDEPTH 32
-#define VX_MAXTEXT (64 * 1024) /* longer text is cut: only one line is kept */
+#define VX_MAXTEXT  (64 * 1024) /* longer text is cut: only one line is kept */
 
 struct vx {
 	XML_Parser xp;
@@ -1016,7 +1048,8 @@ static char *vx_text_dup(struct vx *v)
 static void XMLCALL vx_start(void *ud, const XML_Char *name, const XML_Char **attrs)
 {
 	struct vx *v = ud;
-	enum vx_elem parent = v->depth > 0 && v->depth <= VX_MAXDEPTH ? v->elems[v->depth - 1] : VX_OTHER;
+	enum vx_elem parent =
+	    v->depth > 0 && v->depth <= VX_MAXDEPTH ? v->elems[v->depth - 1] : VX_OTHER;
 	enum vx_elem e;
 
 	(void)attrs;
@@ -1048,9 +1081,10 @@ static void XMLCALL vx_start(void *ud, const XML_Char *name, const XML_Char **at
 	case VX_NESTED:
 		free(v->subwhat);
 		v->subwhat = NULL;
-		v->nested_name[v->depth - 1] = !strcmp(name, "first_observed_at") ? "first observed at"
-					       : !strcmp(name, "other_segment_start") ? "other segment start"
-										: "other segment end";
+		v->nested_name[v->depth - 1] =
+		    !strcmp(name, "first_observed_at")     ? "first observed at"
+		    : !strcmp(name, "other_segment_start") ? "other segment start"
+		                                           : "other segment end";
 		break;
 	case VX_STACK: {
 		char *title = NULL;
@@ -1066,8 +1100,8 @@ static void XMLCALL vx_start(void *ud, const XML_Char *name, const XML_Char **at
 
 			title = malloc(tl);
 			if (title != NULL)
-				snprintf(title, tl, "%s%s%s", v->subwhat ? v->subwhat : "", v->subwhat ? " " : "",
-					 what);
+				snprintf(title, tl, "%s%s%s", v->subwhat ? v->subwhat : "",
+				         v->subwhat ? " " : "", what);
 			if (title == NULL) {
 				vx_fail(v, "out of memory");
 				return;
@@ -1091,8 +1125,8 @@ static void XMLCALL vx_chars(void *ud, const XML_Char *s, int len)
 	struct vx *v = ud;
 	size_t n;
 
-	if (v->failed || v->depth == 0 || v->depth > VX_MAXDEPTH || !vx_is_leaf(v->elems[v->depth - 1]) ||
-	    len <= 0)
+	if (v->failed || v->depth == 0 || v->depth > VX_MAXDEPTH ||
+	    !vx_is_leaf(v->elems[v->depth - 1]) || len <= 0)
 		return;
 	n = (size_t)len;
 	if (n > sizeof v->text - 1 - v->textlen)
@@ -1253,7 +1287,8 @@ static void XMLCALL vx_end(void *ud, const XML_Char *name)
 	v->textlen = 0;
 }
 
-int tl_parse_valgrind_xml(const char *xml, size_t len, struct tl_reports *out, char *err, size_t errlen)
+int tl_parse_valgrind_xml(const char *xml, size_t len, struct tl_reports *out, char *err,
+                          size_t errlen)
 {
 	struct vx *v;
 	size_t pos = 0;
@@ -1306,12 +1341,14 @@ int tl_parse_valgrind_xml(const char *xml, size_t len, struct tl_reports *out, c
 	} else if (st != XML_STATUS_OK) {
 		enum XML_Error code = XML_GetErrorCode(v->xp);
 		bool at_end = code == XML_ERROR_NO_ELEMENTS || code == XML_ERROR_UNCLOSED_TOKEN ||
-			      code == XML_ERROR_PARTIAL_CHAR || code == XML_ERROR_UNCLOSED_CDATA_SECTION;
+		              code == XML_ERROR_PARTIAL_CHAR ||
+		              code == XML_ERROR_UNCLOSED_CDATA_SECTION;
 
-		set_err(err, errlen, "valgrind xml: %s at line %lu, column %lu%s (%zu complete errors kept)",
-			XML_ErrorString(code), (unsigned long)XML_GetCurrentLineNumber(v->xp),
-			(unsigned long)XML_GetCurrentColumnNumber(v->xp),
-			at_end ? ": truncated document (no </valgrindoutput>)" : "", out->n);
+		set_err(err, errlen,
+		        "valgrind xml: %s at line %lu, column %lu%s (%zu complete errors kept)",
+		        XML_ErrorString(code), (unsigned long)XML_GetCurrentLineNumber(v->xp),
+		        (unsigned long)XML_GetCurrentColumnNumber(v->xp),
+		        at_end ? ": truncated document (no </valgrindoutput>)" : "", out->n);
 		rc = -1;
 	} else if (!v->saw_protocol) {
 		set_err(err, errlen, "valgrind xml: no <protocolversion> in the document");

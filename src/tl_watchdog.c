@@ -7,8 +7,15 @@
  *   declared only when a sample taken at least a whole window ago already
  *   showed the current count: the counter is monotonic, so that proves no
  *   progress at all during the window, however loaded the machine is.  Each
- *   worker's CPU use over exactly that span is then classified by
- *   tl_watchdog_classify().
+ *   worker's busy time over exactly that span, CPU time plus time spent
+ *   runnable in the run queue (schedstat), is then classified by
+ *   tl_watchdog_classify().  The run-queue part matters on a loaded
+ *   machine: measured with 3 CPU hogs on 2 cores, two sched_yield()
+ *   spinners got 0 ms of CPU in a 100 ms window, all of it queued.
+ *
+ *   The verdict comes between one window and one window plus a tick
+ *   (window/5) after the last progress: the change is seen at the next
+ *   tick, and the watchdog then wakes exactly when the window is full.
  *
  *   If the watchdog itself slept through a whole window (process stopped,
  *   machine overloaded), it cannot know whether the workers ran either, so
@@ -16,8 +23,9 @@
  *
  * No registered workers
  *   Then "the workers" are all the process's other threads together: the
- *   process CPU clock minus the watchdog's own thread clock.  Their combined
- *   CPU over the window against a fifth of the window gives the verdict.
+ *   process CPU clock minus the watchdog's own thread clock, plus the
+ *   run-queue time of the live ones.  Their combined busy time over the
+ *   window against a fifth of the window gives the verdict.
  *
  * Synchronisation (so that Helgrind, DRD and TSan have nothing to say about
  * libthreadlab itself)
@@ -55,6 +63,7 @@
 #include "tl_watchdog.h"
 #include "tl_procfs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -95,7 +104,9 @@ struct worker {
 	char name[16];
 	/* The watchdog's bookkeeping: CPU time when the current stall began. */
 	bool have_base;
+	bool base_wait_ok;
 	uint64_t base_cpu_ns;
+	uint64_t base_wait_ns;
 };
 
 static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -232,7 +243,6 @@ void tl_watchdog_register(void)
 		workers[slot].clock = clk;
 		memcpy(workers[slot].name, name, sizeof(name));
 		workers[slot].have_base = false;
-		workers[slot].base_cpu_ns = 0;
 	}
 	pthread_mutex_unlock(&reg_mu);
 }
@@ -302,10 +312,11 @@ static void line_emit_and_exit(struct line *l, int code)
 struct snap {
 	pid_t tid;
 	char name[16];
-	uint64_t cpu_ns; /* over the stall so far */
+	uint64_t cpu_ns;  /* on CPU since the stall began */
+	uint64_t wait_ns; /* runnable but waiting for a CPU, same span */
 };
 
-/* Appends "NAME (tid N) S WCHAN cpu N ms" for one worker. */
+/* Appends "NAME (tid N) S WCHAN cpu N ms queued N ms" for one worker. */
 static void describe_worker(struct line *l, const struct snap *w)
 {
 	struct tl_task_stat st;
@@ -336,22 +347,38 @@ static void describe_worker(struct line *l, const struct snap *w)
 			fclose(f);
 		}
 	}
-	line_add(l, "%s (tid %d) %c %s cpu %llu ms", name[0] ? name : "?", (int)w->tid, state,
-		 wchan, (unsigned long long)(w->cpu_ns / NS_PER_MS));
+	line_add(l, "%s (tid %d) %c %s cpu %llu ms queued %llu ms", name[0] ? name : "?",
+		 (int)w->tid, state, wchan, (unsigned long long)(w->cpu_ns / NS_PER_MS),
+		 (unsigned long long)(w->wait_ns / NS_PER_MS));
 }
 
 /* ------------------------------------------------------------------ thread */
 
 struct wd_state {
+	pid_t self_tid;
 	uint64_t start_ns;
 	uint64_t last_tick_ns;
 	uint64_t last_count;
 	uint64_t stall_since_ns;
 	/* Used when no worker is registered: all other threads together. */
-	uint64_t proc_base_ns;
+	bool proc_have_base;
+	uint64_t proc_base_cpu_ns, proc_base_wait_ns;
 };
 
-/* CPU used by every thread of the process except the watchdog. */
+/* A thread's run-queue delay so far, or false when schedstat cannot be
+ * read (thread gone, or a kernel without CONFIG_SCHED_INFO). */
+static bool task_wait_ns(pid_t tid, uint64_t *ns)
+{
+	struct tl_task_sched ss;
+
+	if (tl_procfs_read_schedstat("/proc", getpid(), tid, &ss) != 0)
+		return false;
+	*ns = ss.wait_ns;
+	return true;
+}
+
+/* CPU used by every thread of the process except the watchdog; the process
+ * clock keeps the time of threads that have ended, too. */
 static uint64_t others_cpu_ns(void)
 {
 	uint64_t all = clock_ns(CLOCK_PROCESS_CPUTIME_ID, NULL);
@@ -360,11 +387,43 @@ static uint64_t others_cpu_ns(void)
 	return all > mine ? all - mine : 0;
 }
 
+/* Run-queue delay of every live thread but the watchdog, summed.  Threads
+ * that end take theirs with them, which can only understate it. */
+static uint64_t others_wait_ns(pid_t self_tid)
+{
+	struct dirent *de;
+	uint64_t sum = 0;
+	DIR *d = opendir("/proc/self/task");
+
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		long tid = strtol(de->d_name, NULL, 10);
+		uint64_t w;
+
+		if (tid > 0 && tid != (long)self_tid && task_wait_ns((pid_t)tid, &w))
+			sum += w;
+	}
+	closedir(d);
+	return sum;
+}
+
+static void report_workers(struct line *l, const struct snap *snap, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			line_add(l, ", ");
+		describe_worker(l, &snap[i]);
+	}
+}
+
 static void tick(struct wd_state *s, uint64_t now)
 {
 	struct snap snap[TL_WATCHDOG_MAX_WORKERS];
 	uint64_t count = tl_progress_count();
-	uint64_t max_cpu = 0, proc_cpu = others_cpu_ns(), stalled;
+	uint64_t max_busy = 0, stalled, proc_cpu = 0, proc_wait = 0;
 	bool rebase = false;
 	int i, n = 0;
 	enum tl_stall verdict;
@@ -376,16 +435,21 @@ static void tick(struct wd_state *s, uint64_t now)
 		 * nothing about that span: start again too. */
 		s->last_count = count;
 		s->stall_since_ns = now;
-		s->proc_base_ns = proc_cpu;
+		s->proc_have_base = false;
 		rebase = true;
 	}
 	s->last_tick_ns = now;
 
+	/* A worker is busy for the time it was on a CPU or runnable and
+	 * waiting for one.  The CPU clock alone would call a sched_yield()
+	 * spinner on an overloaded machine blocked: it runs for microseconds
+	 * per turn and waits in the run queue the rest of the time, yet it
+	 * never sleeps.  A thread blocked in a futex accrues neither. */
 	pthread_mutex_lock(&reg_mu);
 	for (i = 0; i < TL_WATCHDOG_MAX_WORKERS; i++) {
 		struct worker *w = &workers[i];
-		uint64_t cpu;
-		bool ok;
+		uint64_t cpu, wait = 0;
+		bool ok, wait_ok;
 
 		if (w->tid == 0)
 			continue;
@@ -394,45 +458,56 @@ static void tick(struct wd_state *s, uint64_t now)
 			w->tid = 0; /* the thread ended */
 			continue;
 		}
+		wait_ok = task_wait_ns(w->tid, &wait);
 		/* A worker first seen mid-window is measured from now on. */
 		if (rebase || !w->have_base) {
 			w->base_cpu_ns = cpu;
+			w->base_wait_ns = wait;
+			w->base_wait_ok = wait_ok;
 			w->have_base = true;
 		}
 		snap[n].tid = w->tid;
 		memcpy(snap[n].name, w->name, sizeof(snap[n].name));
 		snap[n].cpu_ns = cpu > w->base_cpu_ns ? cpu - w->base_cpu_ns : 0;
-		if (snap[n].cpu_ns > max_cpu)
-			max_cpu = snap[n].cpu_ns;
+		snap[n].wait_ns = wait_ok && w->base_wait_ok && wait > w->base_wait_ns
+					  ? wait - w->base_wait_ns
+					  : 0;
+		if (snap[n].cpu_ns + snap[n].wait_ns > max_busy)
+			max_busy = snap[n].cpu_ns + snap[n].wait_ns;
 		n++;
 	}
 	pthread_mutex_unlock(&reg_mu);
 
-	stalled = now - s->stall_since_ns;
-	if (n == 0)
-		max_cpu = proc_cpu > s->proc_base_ns ? proc_cpu - s->proc_base_ns : 0;
+	if (n == 0) {
+		/* Nobody registered: judge all other threads together. */
+		proc_cpu = others_cpu_ns();
+		proc_wait = others_wait_ns(s->self_tid);
+		if (!s->proc_have_base) {
+			s->proc_base_cpu_ns = proc_cpu;
+			s->proc_base_wait_ns = proc_wait;
+			s->proc_have_base = true;
+		}
+		proc_cpu = proc_cpu > s->proc_base_cpu_ns ? proc_cpu - s->proc_base_cpu_ns : 0;
+		proc_wait = proc_wait > s->proc_base_wait_ns ? proc_wait - s->proc_base_wait_ns : 0;
+		max_busy = proc_cpu + proc_wait;
+	}
 
+	stalled = now - s->stall_since_ns;
 	l.len = 0;
 	l.full = false;
 	if (stalled >= cfg.stall_ns) {
-		verdict = tl_watchdog_classify(0, max_cpu, stalled);
-		if (verdict == TL_STALL_LIVELOCK)
-			line_add(&l, "watchdog: livelock: no progress for %llu ms; ",
-				 (unsigned long long)(stalled / NS_PER_MS));
-		else
-			line_add(&l, "watchdog: deadlock: no progress for %llu ms; ",
-				 (unsigned long long)(stalled / NS_PER_MS));
+		verdict = tl_watchdog_classify(0, max_busy, stalled);
+		line_add(&l, "watchdog: %s: no progress for %llu ms; ",
+			 verdict == TL_STALL_LIVELOCK ? "livelock" : "deadlock",
+			 (unsigned long long)(stalled / NS_PER_MS));
 		if (n == 0) {
-			line_add(&l, "no registered workers; other threads used %llu ms CPU",
-				 (unsigned long long)(max_cpu / NS_PER_MS));
+			line_add(&l, "no registered workers; other threads: cpu %llu ms queued %llu ms",
+				 (unsigned long long)(proc_cpu / NS_PER_MS),
+				 (unsigned long long)(proc_wait / NS_PER_MS));
 		} else {
 			line_add(&l, "workers %s CPU: ",
 				 verdict == TL_STALL_LIVELOCK ? "on" : "off");
-			for (i = 0; i < n; i++) {
-				if (i > 0)
-					line_add(&l, ", ");
-				describe_worker(&l, &snap[i]);
-			}
+			report_workers(&l, snap, n);
 		}
 		line_emit_and_exit(&l, verdict == TL_STALL_LIVELOCK ? WD_EXIT_LIVELOCK
 								      : WD_EXIT_DEADLOCK);
@@ -445,11 +520,7 @@ static void tick(struct wd_state *s, uint64_t now)
 			line_add(&l, "no registered workers");
 		} else {
 			line_add(&l, "workers: ");
-			for (i = 0; i < n; i++) {
-				if (i > 0)
-					line_add(&l, ", ");
-				describe_worker(&l, &snap[i]);
-			}
+			report_workers(&l, snap, n);
 		}
 		line_emit_and_exit(&l, WD_EXIT_TIMEOUT);
 	}
@@ -462,14 +533,15 @@ static void *wd_main(void *arg)
 
 	(void)arg;
 	pthread_setname_np(pthread_self(), "watchdog");
+	memset(&s, 0, sizeof(s));
+	s.self_tid = (pid_t)syscall(SYS_gettid);
 	s.start_ns = mono_ns();
 	s.last_tick_ns = s.start_ns;
 	s.last_count = tl_progress_count();
 	s.stall_since_ns = s.start_ns;
-	s.proc_base_ns = others_cpu_ns();
 	/* Baselines for workers already registered. */
 	tick(&s, s.start_ns);
-	deadline = s.start_ns + cfg.tick_ns;
+	deadline = s.start_ns + (cfg.tick_ns < cfg.hard_ns ? cfg.tick_ns : cfg.hard_ns);
 
 	for (;;) {
 		struct pollfd pfd = {.fd = wake_fd, .events = POLLIN};
@@ -492,10 +564,17 @@ static void *wd_main(void *arg)
 		if (now < deadline)
 			continue; /* EINTR or an early return: sleep the rest */
 		tick(&s, now);
-		/* Fixed cadence; after an oversleep, one tick from now. */
+		/* Fixed cadence; after an oversleep, one tick from now.  But
+		 * wake exactly when the current stall would fill the window
+		 * or the hard limit is reached: waiting for the next regular
+		 * tick would add up to a tick to the verdict. */
 		deadline += cfg.tick_ns;
 		if (deadline <= now)
 			deadline = now + cfg.tick_ns;
+		if (s.stall_since_ns + cfg.stall_ns < deadline)
+			deadline = s.stall_since_ns + cfg.stall_ns;
+		if (s.start_ns + cfg.hard_ns < deadline)
+			deadline = s.start_ns + cfg.hard_ns;
 	}
 	return NULL;
 }

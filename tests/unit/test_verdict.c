@@ -57,7 +57,7 @@ static int parse_fixture(const char *rel, struct tl_reports *r, char *err, size_
 	size_t len;
 	char *text = load(rel, &len);
 	int rc = is_xml(rel) ? tl_parse_valgrind_xml(text, len, r, err, errlen)
-			     : tl_parse_tsan(text, len, r, err, errlen);
+	                     : tl_parse_tsan(text, len, r, err, errlen);
 
 	free(text);
 	return rc;
@@ -69,12 +69,12 @@ struct want_report {
 	enum tl_verdict verdict;
 	const char *kind;
 	const char *file; /* suffix of the probe source a top frame is in; NULL:
-			   * no frame there (a thread exiting in libc) */
+	                   * no frame there (a thread exiting in libc) */
 	int line;
 };
 
 struct fixture_case {
-	const char *path;    /* under TL_FIXTURES */
+	const char *path; /* under TL_FIXTURES */
 	int rc;
 	size_t n;            /* reports kept, also when rc is -1 */
 	const char *err_has; /* a piece of the message when rc is -1 */
@@ -83,6 +83,7 @@ struct fixture_case {
 
 /* For each report: its verdict, the tool's kind, and the line of the probe
  * the first frame in the probe source points at (tl_report_first_frame_in). */
+/* clang-format off */
 static const struct fixture_case cases[] = {
 	{"tsan/check-failed.txt", -1, 0, "ThreadSanitizer: CHECK failed", {{0}}},
 	{"tsan/clean.txt", 0, 0, NULL, {{0}}},
@@ -210,6 +211,7 @@ static const struct fixture_case cases[] = {
 	{"valgrind/truncated-no-footer.xml", -1, 1, "truncated document", {
 		{TL_V_LOCK_ORDER, "LockOrder", "probes/lock_order.c", 26}}},
 };
+/* clang-format on */
 
 #define NCASES (sizeof cases / sizeof cases[0])
 
@@ -228,28 +230,28 @@ START_TEST(test_fixture)
 		const struct tl_report *got = &r.v[j];
 		const struct tl_frame *f;
 
-		ck_assert_msg(got->verdict == w->verdict, "%s #%zu: verdict %s, want %s", c->path, j,
-			      tl_verdict_name(got->verdict), tl_verdict_name(w->verdict));
+		ck_assert_msg(got->verdict == w->verdict, "%s #%zu: verdict %s, want %s", c->path,
+		              j, tl_verdict_name(got->verdict), tl_verdict_name(w->verdict));
 		ck_assert_str_eq(got->kind, w->kind);
 		ck_assert_ptr_nonnull(got->what);
-		ck_assert_msg(got->what[0] != '\0' && strchr(got->what, '\n') == NULL, "%s #%zu: what '%s'",
-			      c->path, j, got->what);
+		ck_assert_msg(got->what[0] != '\0' && strchr(got->what, '\n') == NULL,
+		              "%s #%zu: what '%s'", c->path, j, got->what);
 		ck_assert_uint_ge(got->nstacks, 1);
 		want |= 1u << w->verdict;
 		if (w->file == NULL)
 			continue;
 		f = tl_report_first_frame_in(got, w->file);
 		ck_assert_msg(f != NULL, "%s #%zu: no frame in %s", c->path, j, w->file);
-		ck_assert_msg(f->line == w->line, "%s #%zu: %s:%d, want line %d", c->path, j, f->file, f->line,
-			      w->line);
+		ck_assert_msg(f->line == w->line, "%s #%zu: %s:%d, want line %d", c->path, j,
+		              f->file, f->line, w->line);
 		ck_assert(tl_report_points_at(got, w->file, w->line));
 		ck_assert(!tl_report_points_at(got, w->file, w->line + 1000));
 	}
 	ck_assert_uint_eq(tl_reports_verdicts(&r), want);
 	if (c->rc != 0) {
 		ck_assert_msg(err[0] != '\0', "%s: empty message", c->path);
-		ck_assert_msg(strstr(err, c->err_has) != NULL, "%s: message '%s' lacks '%s'", c->path, err,
-			      c->err_has);
+		ck_assert_msg(strstr(err, c->err_has) != NULL, "%s: message '%s' lacks '%s'",
+		              c->path, err, c->err_has);
 		ck_assert_ptr_null(strchr(err, '\n'));
 	} else {
 		ck_assert_str_eq(err, "");
@@ -278,7 +280,8 @@ START_TEST(test_tsan_data_race_stacks)
 	ck_assert_ptr_nonnull(strstr(d->stacks[2].title, "created by main thread at"));
 	ck_assert_uint_eq(d->stacks[0].nframes, 1);
 	ck_assert_str_eq(d->stacks[0].frames[0].func, "worker");
-	ck_assert_str_eq(d->stacks[0].frames[0].file, "/work/main/tests/fixtures/probes/data_race.c");
+	ck_assert_str_eq(d->stacks[0].frames[0].file,
+	                 "/work/main/tests/fixtures/probes/data_race.c");
 	ck_assert_int_eq(d->stacks[0].frames[0].line, 13);
 	/* "#0 pthread_create <null> (module+0x...)": no file, no line */
 	ck_assert_uint_eq(d->stacks[2].nframes, 2);
@@ -303,8 +306,9 @@ START_TEST(test_tsan_frame_forms)
 	ck_assert_uint_eq(r.v[0].stacks[0].nframes, 4);
 	/* A C++ signature with spaces, located in an object file. */
 	f = &r.v[0].stacks[0].frames[2];
-	ck_assert_str_eq(f->func, "__tsan::CallUserSignalHandler(__tsan::ThreadState*, bool, bool, int, "
-				  "__sanitizer::__sanitizer_siginfo*, void*)");
+	ck_assert_str_eq(f->func,
+	                 "__tsan::CallUserSignalHandler(__tsan::ThreadState*, bool, bool, int, "
+	                 "__sanitizer::__sanitizer_siginfo*, void*)");
 	ck_assert_str_eq(f->file, "tsan_interceptors_posix.cpp.o");
 	ck_assert_int_eq(f->line, 0);
 	/* "file:line" without a column */
@@ -368,8 +372,8 @@ static char *concat(size_t *len, const char *const *parts, size_t nparts)
 START_TEST(test_tsan_interleaved)
 {
 	static const char *const parts[] = {
-		"=program: starting\n", "tsan/data-race.txt", "=program: half way\n",
-		"tsan/lock-order.txt", "tsan/thread-leak.txt", "=program: done\n",
+	    "=program: starting\n", "tsan/data-race.txt",   "=program: half way\n",
+	    "tsan/lock-order.txt",  "tsan/thread-leak.txt", "=program: done\n",
 	};
 	struct tl_reports r;
 	char err[256];
@@ -378,8 +382,9 @@ START_TEST(test_tsan_interleaved)
 
 	ck_assert_int_eq(tl_parse_tsan(text, len, &r, err, sizeof err), 0);
 	ck_assert_uint_eq(r.n, 3);
-	ck_assert_uint_eq(tl_reports_verdicts(&r),
-			  (1u << TL_V_DATA_RACE) | (1u << TL_V_LOCK_ORDER) | (1u << TL_V_THREAD_LEAK));
+	ck_assert_uint_eq(tl_reports_verdicts(&r), (1u << TL_V_DATA_RACE) |
+	                                               (1u << TL_V_LOCK_ORDER) |
+	                                               (1u << TL_V_THREAD_LEAK));
 	tl_reports_free(&r);
 	free(text);
 }
@@ -387,7 +392,8 @@ END_TEST
 
 START_TEST(test_tsan_fatal_keeps_reports)
 {
-	static const char *const parts[] = {"tsan/data-race.txt", "tsan/fatal-mapping.txt", "tsan/lock-order.txt"};
+	static const char *const parts[] = {"tsan/data-race.txt", "tsan/fatal-mapping.txt",
+	                                    "tsan/lock-order.txt"};
 	struct tl_reports r;
 	char err[256];
 	size_t len;
@@ -421,7 +427,8 @@ START_TEST(test_tsan_crlf)
 	ck_assert_uint_eq(r.n, 1);
 	ck_assert_int_eq(r.v[0].verdict, TL_V_LOCK_ORDER);
 	ck_assert(tl_report_points_at(&r.v[0], "probes/lock_order.c", 13));
-	ck_assert_str_eq(r.v[0].stacks[0].title, "Mutex M1 acquired here while holding mutex M0 in thread T1");
+	ck_assert_str_eq(r.v[0].stacks[0].title,
+	                 "Mutex M1 acquired here while holding mutex M0 in thread T1");
 	tl_reports_free(&r);
 	free(crlf);
 	free(text);
@@ -431,9 +438,9 @@ END_TEST
 START_TEST(test_tsan_bad_warning_lines)
 {
 	static const char *const bad[] = {
-		"WARNING: ThreadSanitizer:\n==================\n",
-		"WARNING: ThreadSanitizer: \n",
-		"WARNING: ThreadSanitizer: (pid=12)\n==================\n",
+	    "WARNING: ThreadSanitizer:\n==================\n",
+	    "WARNING: ThreadSanitizer: \n",
+	    "WARNING: ThreadSanitizer: (pid=12)\n==================\n",
 	};
 	struct tl_reports r;
 	char err[256];
@@ -446,11 +453,12 @@ START_TEST(test_tsan_bad_warning_lines)
 	}
 	/* A report cut short by the next one: the first is lost, not the
 	 * complete one before it. */
-	static const char two[] = "==================\nWARNING: ThreadSanitizer: data race (pid=1)\n"
-				  "  Write of size 4 at 0x1 by thread T1:\n    #0 f a.c:1:2 (x+0x1)\n"
-				  "==================\nWARNING: ThreadSanitizer: data race (pid=1)\n"
-				  "    #0 f a.c:1:2 (x+0x1)\n"
-				  "WARNING: ThreadSanitizer: thread leak (pid=1)\n==================\n";
+	static const char two[] =
+	    "==================\nWARNING: ThreadSanitizer: data race (pid=1)\n"
+	    "  Write of size 4 at 0x1 by thread T1:\n    #0 f a.c:1:2 (x+0x1)\n"
+	    "==================\nWARNING: ThreadSanitizer: data race (pid=1)\n"
+	    "    #0 f a.c:1:2 (x+0x1)\n"
+	    "WARNING: ThreadSanitizer: thread leak (pid=1)\n==================\n";
 	ck_assert_int_eq(tl_parse_tsan(two, strlen(two), &r, err, sizeof err), -1);
 	ck_assert_uint_eq(r.n, 1);
 	ck_assert(tl_report_points_at(&r.v[0], "a.c", 1));
@@ -462,8 +470,9 @@ START_TEST(test_tsan_bad_warning_lines)
 	ck_assert_int_eq(tl_parse_tsan("x", 1, NULL, err, sizeof err), -1);
 	ck_assert_int_eq(tl_parse_tsan(NULL, 5, &r, err, sizeof err), -1);
 	/* A kind no rule knows is kept, unclassified. */
-	static const char odd[] = "WARNING: ThreadSanitizer: something new (pid=3)\n    #0 f b.c:7 (x+0x1)\n"
-				  "==================\n";
+	static const char odd[] =
+	    "WARNING: ThreadSanitizer: something new (pid=3)\n    #0 f b.c:7 (x+0x1)\n"
+	    "==================\n";
 	ck_assert_int_eq(tl_parse_tsan(odd, strlen(odd), &r, NULL, 0), 0);
 	ck_assert_uint_eq(r.n, 1);
 	ck_assert_int_eq(r.v[0].verdict, TL_V_UNCLASSIFIED);
@@ -515,10 +524,12 @@ START_TEST(test_tsan_garbage)
 		/* Deterministic noise biased towards the characters the parser
 		 * looks for. */
 		for (size_t i = 0; i < sizeof buf; i++) {
-			static const char alphabet[] = "=\n #0123456789:()+xWARNING: ThreadSanitizer:.c/<null>";
+			static const char alphabet[] =
+			    "=\n #0123456789:()+xWARNING: ThreadSanitizer:.c/<null>";
 
 			x = x * 1103515245u + 12345u;
-			buf[i] = (x >> 16) % 7 == 0 ? (char)(x >> 8) : alphabet[(x >> 16) % (sizeof alphabet - 1)];
+			buf[i] = (x >> 16) % 7 == 0 ? (char)(x >> 8)
+			                            : alphabet[(x >> 16) % (sizeof alphabet - 1)];
 		}
 		(void)tl_parse_tsan(buf, sizeof buf, &r, err, sizeof err);
 		tl_reports_free(&r);
@@ -538,9 +549,11 @@ START_TEST(test_vg_stacks_and_titles)
 	e = &r.v[0];
 	ck_assert_uint_eq(e->nstacks, 2);
 	ck_assert_ptr_null(e->stacks[0].title);
-	ck_assert_str_eq(e->stacks[1].title, "This conflicts with a previous write of size 4 by thread #2");
+	ck_assert_str_eq(e->stacks[1].title,
+	                 "This conflicts with a previous write of size 4 by thread #2");
 	ck_assert_str_eq(e->stacks[0].frames[0].func, "worker");
-	ck_assert_str_eq(e->stacks[0].frames[0].file, "/work/main/tests/fixtures/probes/data_race.c");
+	ck_assert_str_eq(e->stacks[0].frames[0].file,
+	                 "/work/main/tests/fixtures/probes/data_race.c");
 	ck_assert_int_eq(e->stacks[0].frames[0].line, 13);
 	/* a frame Valgrind could only give an address for */
 	ck_assert_ptr_null(e->stacks[0].frames[1].func);
@@ -552,7 +565,8 @@ START_TEST(test_vg_stacks_and_titles)
 	ck_assert_int_eq(parse_fixture("valgrind/helgrind-lock-order.xml", &r, err, sizeof err), 0);
 	e = &r.v[0];
 	ck_assert_uint_eq(e->nstacks, 5);
-	ck_assert_str_eq(e->stacks[1].title, "Required order was established by acquisition of lock at 0x10C060");
+	ck_assert_str_eq(e->stacks[1].title,
+	                 "Required order was established by acquisition of lock at 0x10C060");
 	ck_assert_str_eq(e->stacks[2].title, "followed by a later acquisition of lock at 0x10C038");
 	ck_assert_int_eq(tl_report_first_frame_in(e, "lock_order.c")->line, 26);
 	ck_assert(tl_report_points_at(e, "probes/lock_order.c", 12));
@@ -571,14 +585,17 @@ START_TEST(test_vg_stacks_and_titles)
 	tl_reports_free(&r);
 
 	/* xwhat text and what joined into one line */
-	ck_assert_int_eq(parse_fixture("valgrind/helgrind-relock-errorcheck.xml", &r, err, sizeof err), 0);
-	ck_assert_str_eq(r.v[1].what, "Thread #1's call to pthread_mutex_lock failed with error code 35 "
-				      "(EDEADLK: Resource deadlock would occur)");
+	ck_assert_int_eq(
+	    parse_fixture("valgrind/helgrind-relock-errorcheck.xml", &r, err, sizeof err), 0);
+	ck_assert_str_eq(r.v[1].what,
+	                 "Thread #1's call to pthread_mutex_lock failed with error code 35 "
+	                 "(EDEADLK: Resource deadlock would occur)");
 	ck_assert_str_eq(r.v[0].stacks[1].title, "Lock was previously acquired");
 	tl_reports_free(&r);
 
 	/* a leak's allocation stack through pthread_create */
-	ck_assert_int_eq(parse_fixture("valgrind/memcheck-thread-leak.xml", &r, err, sizeof err), 0);
+	ck_assert_int_eq(parse_fixture("valgrind/memcheck-thread-leak.xml", &r, err, sizeof err),
+	                 0);
 	ck_assert_str_eq(r.v[0].stacks[0].frames[5].func, "pthread_create@@GLIBC_2.34");
 	tl_reports_free(&r);
 }
@@ -587,26 +604,28 @@ END_TEST
 START_TEST(test_vg_bad_documents)
 {
 	static const char *const docs[] = {
-		"",
-		"<valgrindoutput></valgrindoutput>",
-		"<?xml version=\"1.0\"?>\n<valgrindoutput>\n<protocolversion>4</protocolversion>\n<error>",
-		"not xml at all",
-		"<valgrindoutput><protocolversion>4</protocolversion></valgrindoutput><extra/>",
+	    "",
+	    "<valgrindoutput></valgrindoutput>",
+	    "<valgrindoutput>\n<protocolversion>4</protocolversion>\n<error>", /* cut */
+	    "not xml at all",
+	    "<valgrindoutput><protocolversion>4</protocolversion></valgrindoutput><extra/>",
 	};
 	struct tl_reports r;
 	char err[256];
 
 	for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
-		ck_assert_int_eq(tl_parse_valgrind_xml(docs[i], strlen(docs[i]), &r, err, sizeof err), -1);
+		ck_assert_int_eq(
+		    tl_parse_valgrind_xml(docs[i], strlen(docs[i]), &r, err, sizeof err), -1);
 		ck_assert_msg(strncmp(err, "valgrind xml: ", 14) == 0, "doc %zu: '%s'", i, err);
 		ck_assert_uint_eq(r.n, 0);
 		tl_reports_free(&r);
 	}
 	ck_assert_int_eq(tl_parse_valgrind_xml("x", 1, NULL, err, sizeof err), -1);
 	/* the smallest valid document */
-	static const char ok[] = "<valgrindoutput><protocolversion>4</protocolversion>"
-				 "<error><kind>Race</kind><what>w</what><stack><frame><fn>f</fn>"
-				 "<file>a.c</file><line>3</line></frame></stack></error></valgrindoutput>";
+	static const char ok[] =
+	    "<valgrindoutput><protocolversion>4</protocolversion>"
+	    "<error><kind>Race</kind><what>w</what><stack><frame><fn>f</fn>"
+	    "<file>a.c</file><line>3</line></frame></stack></error></valgrindoutput>";
 	ck_assert_int_eq(tl_parse_valgrind_xml(ok, strlen(ok), &r, NULL, 0), 0);
 	ck_assert_uint_eq(r.n, 1);
 	ck_assert_str_eq(r.v[0].stacks[0].frames[0].file, "a.c"); /* no <dir>: as printed */
@@ -682,13 +701,13 @@ END_TEST
 START_TEST(test_suffix_matching)
 {
 	struct tl_frame frames[] = {
-		{NULL, "/work/main/labs/race/counter/broken.c", 10},
-		{NULL, "labs/race/counter/broken.c", 11},
-		{NULL, "xlabs/race/counter/broken.c", 12},
-		{NULL, "../labs/race/counter/broken.c", 13},
-		{NULL, "./labs/race/counter/broken.c", 14},
-		{NULL, "/build/tsan/../labs/race/counter/broken.c", 15},
-		{NULL, NULL, 16},
+	    {NULL, "/work/main/labs/race/counter/broken.c", 10},
+	    {NULL, "labs/race/counter/broken.c", 11},
+	    {NULL, "xlabs/race/counter/broken.c", 12},
+	    {NULL, "../labs/race/counter/broken.c", 13},
+	    {NULL, "./labs/race/counter/broken.c", 14},
+	    {NULL, "/build/tsan/../labs/race/counter/broken.c", 15},
+	    {NULL, NULL, 16},
 	};
 	struct tl_stack st = {NULL, NULL, 1};
 	struct tl_report rep = {TL_V_DATA_RACE, NULL, NULL, &st, 1};
@@ -724,7 +743,8 @@ END_TEST
 
 START_TEST(test_points_at_first_frame_per_stack)
 {
-	struct tl_frame a[] = {{"lib", "/usr/lib/lib.c", 5}, {"f", "src/x.c", 10}, {"g", "src/x.c", 20}};
+	struct tl_frame a[] = {
+	    {"lib", "/usr/lib/lib.c", 5}, {"f", "src/x.c", 10}, {"g", "src/x.c", 20}};
 	struct tl_frame b[] = {{"h", "src/x.c", 30}};
 	struct tl_stack st[] = {{"first", a, 3}, {"second", b, 1}};
 	struct tl_report rep = {TL_V_DATA_RACE, NULL, NULL, st, 2};
@@ -748,11 +768,13 @@ START_TEST(test_relative_fixture_paths)
 
 	/* "./../probes/lock_order.c" as a build with -fdebug-prefix-map prints */
 	ck_assert_int_eq(parse_fixture("tsan/lock-order-relpath.txt", &r, err, sizeof err), 0);
-	ck_assert_str_eq(tl_report_first_frame_in(&r.v[0], "probes/lock_order.c")->file, "./../probes/lock_order.c");
+	ck_assert_str_eq(tl_report_first_frame_in(&r.v[0], "probes/lock_order.c")->file,
+	                 "./../probes/lock_order.c");
 	ck_assert_ptr_null(tl_report_first_frame_in(&r.v[0], "fixtures/probes/lock_order.c"));
 	tl_reports_free(&r);
 	ck_assert_int_eq(parse_fixture("tsan/lock-order.txt", &r, err, sizeof err), 0);
-	ck_assert_ptr_nonnull(tl_report_first_frame_in(&r.v[0], "tests/fixtures/probes/lock_order.c"));
+	ck_assert_ptr_nonnull(
+	    tl_report_first_frame_in(&r.v[0], "tests/fixtures/probes/lock_order.c"));
 	tl_reports_free(&r);
 }
 END_TEST
@@ -762,9 +784,10 @@ END_TEST
 START_TEST(test_verdict_names)
 {
 	static const char *const words[TL_V_COUNT] = {
-		"clean", "wrong-result", "deadlock", "livelock", "timeout", "thread-leak",
-		"data-race", "lock-order", "double-lock", "bad-unlock", "destroy-locked", "cond-misuse",
-		"signal-unsafe", "mutex-misuse", "memory-leak", "memory-error", "crash", "unclassified",
+	    "clean",          "wrong-result", "deadlock",      "livelock",     "timeout",
+	    "thread-leak",    "data-race",    "lock-order",    "double-lock",  "bad-unlock",
+	    "destroy-locked", "cond-misuse",  "signal-unsafe", "mutex-misuse", "memory-leak",
+	    "memory-error",   "crash",        "unclassified",
 	};
 	char buf[512];
 
@@ -782,12 +805,14 @@ START_TEST(test_verdict_names)
 	ck_assert_str_eq(buf, "clean");
 	tl_verdict_set_format(1u << TL_V_DATA_RACE, buf, sizeof buf);
 	ck_assert_str_eq(buf, "data-race");
-	tl_verdict_set_format((1u << TL_V_LOCK_ORDER) | (1u << TL_V_DATA_RACE) | (1u << TL_V_CRASH), buf, sizeof buf);
+	tl_verdict_set_format((1u << TL_V_LOCK_ORDER) | (1u << TL_V_DATA_RACE) | (1u << TL_V_CRASH),
+	                      buf, sizeof buf);
 	ck_assert_str_eq(buf, "data-race lock-order crash");
 	tl_verdict_set_format((1u << TL_V_COUNT) - 1, buf, sizeof buf);
-	ck_assert_str_eq(buf, "clean wrong-result deadlock livelock timeout thread-leak data-race lock-order "
-			      "double-lock bad-unlock destroy-locked cond-misuse signal-unsafe mutex-misuse "
-			      "memory-leak memory-error crash unclassified");
+	ck_assert_str_eq(
+	    buf, "clean wrong-result deadlock livelock timeout thread-leak data-race lock-order "
+	         "double-lock bad-unlock destroy-locked cond-misuse signal-unsafe mutex-misuse "
+	         "memory-leak memory-error crash unclassified");
 	/* truncation stays inside the buffer and NUL-terminated */
 	memset(buf, 'x', sizeof buf);
 	tl_verdict_set_format((1u << TL_V_DATA_RACE) | (1u << TL_V_LOCK_ORDER), buf, 8);
