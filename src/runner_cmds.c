@@ -305,7 +305,7 @@ static int check_test_file(const char *arg)
 	const char *slash = strrchr(path, '/');
 	if (!p || !dot || !slash || dot < slash) {
 		runner_error("--test: '%s' is not labs/CATEGORY/NAME/VARIANT.TOOL", path);
-		return RUNNER_ERROR;
+		return RUNNER_USAGE;
 	}
 	char id[96], variant[16], tool[16];
 	int idn = (int)(slash - (p + 5));
@@ -313,7 +313,7 @@ static int check_test_file(const char *arg)
 	if (idn <= 0 || idn >= (int)sizeof id || vn <= 0 || vn >= (int)sizeof variant ||
 	    strlen(dot + 1) >= sizeof tool) {
 		runner_error("--test: '%s' is not labs/CATEGORY/NAME/VARIANT.TOOL", path);
-		return RUNNER_ERROR;
+		return RUNNER_USAGE;
 	}
 	snprintf(id, sizeof id, "%.*s", idn, p + 5);
 	snprintf(variant, sizeof variant, "%.*s", vn, slash + 1);
@@ -321,7 +321,7 @@ static int check_test_file(const char *arg)
 	int t = tl_tool_from_name(tool), v = lab_variant_index(variant);
 	if (t < 0 || v < 0) {
 		runner_error("--test: '%s': unknown tool or variant", path);
-		return RUNNER_ERROR;
+		return RUNNER_USAGE;
 	}
 	struct labs labs;
 	if (labs_load(&labs))

@@ -264,7 +264,7 @@ int tl_spec_parse(const char *src, size_t len, struct tl_spec *spec, char *err, 
 					    (int)(memchr(s, ':', n) ? (const char *)memchr(s, ':', n) - s + 1 : 1), s);
 			struct tl_expectation *e = &spec->expect[last_tool];
 			append_text(e->note, sizeof e->note, s, n);
-		} else if (strstr(s, "expect") == s) {
+		} else if (n >= 6 && memcmp(s, "expect", 6) == 0) {
 			return fail(err, errlen, c.line, "malformed expect line (want 'expect TOOL: VERDICT...')");
 		} else if (last_tool >= 0 && spec->expect[last_tool].note[0]) {
 			struct tl_expectation *e = &spec->expect[last_tool];

@@ -48,13 +48,16 @@ void tl_watchdog_register(void);
  *
  * The stall window starts at this call: start the watchdog once set-up is
  * done.  A stall is declared only when the counter stood still for the whole
- * window, as sampled every window/5.  A worker's "CPU time" in the window
- * counts the time it was runnable but waiting for a CPU too (schedstat), so
- * that a spinner on an overloaded machine is not taken for a blocked one.
- * With no registered worker the verdict uses all the process's other
- * threads together.  The
- * verdict line is one write(2) to fd 2 (even with --quiet), then _exit(4, 5
- * or 7).  The watchdog thread blocks all signals, and a fork()ed child has no
+ * window, as sampled every window/5, so the verdict comes one window to one
+ * window plus a fifth after the last progress.  A worker's "CPU time" in the
+ * window counts the time it was runnable but waiting for a CPU too
+ * (schedstat), so that a spinner on an overloaded machine is not taken for a
+ * blocked one.  With no registered worker, all the process's other threads
+ * are judged together.  The verdict is one line, one write(2) to fd 2 (even
+ * with --quiet), then _exit(4, 5 or 7):
+ *   watchdog: deadlock: no progress for 500 ms; workers off CPU: worker-1
+ *   (tid 123) S futex_do_wait cpu 0 ms queued 0 ms, worker-2 (tid 124) ...
+ * The watchdog thread blocks all signals, and a fork()ed child has no
  * watchdog (tl_watchdog_stop() there is a no-op). */
 int tl_watchdog_start(long stall_ms, long hard_limit_ms);
 
