@@ -95,7 +95,7 @@ int cmd_tour(int argc, char **argv)
 	bool ok = true;
 	say("threadlab tour: four minutes of threading bugs you can watch happen.\n"
 	    "\n"
-	    "1. A race.  Two threads add 1 to a shared counter a million times each.\n"
+	    "1. A race.  Two threads add 1 to a shared counter 100,000 times each.\n"
 	    "   counter++ is a load, an add and a store; when both threads load the\n"
 	    "   same value, one of the two additions is lost.\n");
 	ok &= step(&labs, "race/counter", 0, TL_TOOL_RUN);

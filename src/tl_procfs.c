@@ -303,7 +303,8 @@ int tl_procfs_count_stacks_in_maps(const char *maps, size_t len, size_t stack_si
 			 * reserve), so its own size is not checked. */
 			if (have_prev && cur.anonymous && prev.anonymous &&
 			    strcmp(cur.perms, "rw-p") == 0 && strcmp(prev.perms, "---p") == 0 &&
-			    prev.hi == cur.lo && size + tol >= stack_size && size <= stack_size + tol) {
+			    prev.hi == cur.lo && size + tol >= stack_size &&
+			    size <= stack_size + tol) {
 				if (count == INT_MAX)
 					return -EINVAL;
 				count++;
@@ -348,10 +349,10 @@ static ssize_t pread_all(int fd, char *buf, size_t cap)
 }
 
 static int task_path(char *buf, size_t len, const char *root, pid_t pid, pid_t tid,
-		     const char *leaf)
+                     const char *leaf)
 {
-	int n = snprintf(buf, len, "%s/%d/task/%d/%s", root ? root : "/proc", (int)pid,
-			 (int)tid, leaf);
+	int n =
+	    snprintf(buf, len, "%s/%d/task/%d/%s", root ? root : "/proc", (int)pid, (int)tid, leaf);
 
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }

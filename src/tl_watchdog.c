@@ -85,7 +85,7 @@
  * that the watchdog does not depend on the lab front end. */
 #define WD_EXIT_DEADLOCK 4
 #define WD_EXIT_LIVELOCK 5
-#define WD_EXIT_TIMEOUT 7
+#define WD_EXIT_TIMEOUT  7
 
 /* The watchdog runs little code: a small stack keeps it cheap and, being
  * smaller than the default, keeps it out of tl_procfs_count_stacks(). */
@@ -113,8 +113,8 @@ static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct worker workers[TL_WATCHDOG_MAX_WORKERS];
 
 static pthread_mutex_t life_mu = PTHREAD_MUTEX_INITIALIZER;
-static bool running;      /* under life_mu */
-static bool atfork_done;  /* under life_mu */
+static bool running;     /* under life_mu */
+static bool atfork_done; /* under life_mu */
 static pthread_t wd_thread;
 
 static pthread_mutex_t ctl_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -141,7 +141,7 @@ uint64_t tl_progress_count(void)
 /* ------------------------------------------------------------------ rule */
 
 enum tl_stall tl_watchdog_classify(uint64_t progress_delta, uint64_t max_worker_cpu_ns,
-				   uint64_t window_ns)
+                                   uint64_t window_ns)
 {
 	if (progress_delta > 0 || window_ns == 0)
 		return TL_STALL_NONE; /* moved, or nothing observed to judge */
@@ -342,14 +342,15 @@ static void describe_worker(struct line *l, const struct snap *w)
 		if (f != NULL) {
 			int nr;
 
-			if (fgets(buf, sizeof(buf), f) != NULL && sscanf(buf, "%d", &nr) == 1 && nr >= 0)
+			if (fgets(buf, sizeof(buf), f) != NULL && sscanf(buf, "%d", &nr) == 1 &&
+			    nr >= 0)
 				snprintf(wchan, sizeof(wchan), "syscall-%d", nr);
 			fclose(f);
 		}
 	}
 	line_add(l, "%s (tid %d) %c %s cpu %llu ms queued %llu ms", name[0] ? name : "?",
-		 (int)w->tid, state, wchan, (unsigned long long)(w->cpu_ns / NS_PER_MS),
-		 (unsigned long long)(w->wait_ns / NS_PER_MS));
+	         (int)w->tid, state, wchan, (unsigned long long)(w->cpu_ns / NS_PER_MS),
+	         (unsigned long long)(w->wait_ns / NS_PER_MS));
 }
 
 /* ------------------------------------------------------------------ thread */
@@ -470,8 +471,8 @@ static void tick(struct wd_state *s, uint64_t now)
 		memcpy(snap[n].name, w->name, sizeof(snap[n].name));
 		snap[n].cpu_ns = cpu > w->base_cpu_ns ? cpu - w->base_cpu_ns : 0;
 		snap[n].wait_ns = wait_ok && w->base_wait_ok && wait > w->base_wait_ns
-					  ? wait - w->base_wait_ns
-					  : 0;
+		                      ? wait - w->base_wait_ns
+		                      : 0;
 		if (snap[n].cpu_ns + snap[n].wait_ns > max_busy)
 			max_busy = snap[n].cpu_ns + snap[n].wait_ns;
 		n++;
@@ -498,24 +499,25 @@ static void tick(struct wd_state *s, uint64_t now)
 	if (stalled >= cfg.stall_ns) {
 		verdict = tl_watchdog_classify(0, max_busy, stalled);
 		line_add(&l, "watchdog: %s: no progress for %llu ms; ",
-			 verdict == TL_STALL_LIVELOCK ? "livelock" : "deadlock",
-			 (unsigned long long)(stalled / NS_PER_MS));
+		         verdict == TL_STALL_LIVELOCK ? "livelock" : "deadlock",
+		         (unsigned long long)(stalled / NS_PER_MS));
 		if (n == 0) {
-			line_add(&l, "no registered workers; other threads: cpu %llu ms queued %llu ms",
-				 (unsigned long long)(proc_cpu / NS_PER_MS),
-				 (unsigned long long)(proc_wait / NS_PER_MS));
+			line_add(&l,
+			         "no registered workers; other threads: cpu %llu ms queued %llu ms",
+			         (unsigned long long)(proc_cpu / NS_PER_MS),
+			         (unsigned long long)(proc_wait / NS_PER_MS));
 		} else {
-			line_add(&l, "workers %s CPU: ",
-				 verdict == TL_STALL_LIVELOCK ? "on" : "off");
+			line_add(&l,
+			         "workers %s CPU: ", verdict == TL_STALL_LIVELOCK ? "on" : "off");
 			report_workers(&l, snap, n);
 		}
 		line_emit_and_exit(&l, verdict == TL_STALL_LIVELOCK ? WD_EXIT_LIVELOCK
-								      : WD_EXIT_DEADLOCK);
+		                                                    : WD_EXIT_DEADLOCK);
 	}
 	if (now - s->start_ns >= cfg.hard_ns) {
 		line_add(&l, "watchdog: timeout: no verdict within %llu ms (progress count %llu); ",
-			 (unsigned long long)((now - s->start_ns) / NS_PER_MS),
-			 (unsigned long long)count);
+		         (unsigned long long)((now - s->start_ns) / NS_PER_MS),
+		         (unsigned long long)count);
 		if (n == 0) {
 			line_add(&l, "no registered workers");
 		} else {

@@ -67,19 +67,19 @@ struct stat_case {
 };
 
 static const struct stat_case stat_cases[] = {
-	{"stat_spaces", 0, 28693, "my worker 1", 'S', 10, 0, 193096, 1},
-	{"stat_parens_inside", 0, 28694, "x) (y) z)", 'S', 0, 0, 193096, 0},
-	{"stat_close_paren", 0, 28695, ")", 'S', 0, 0, 193096, 0},
-	{"stat_open_paren", 0, 28696, "(", 'S', 0, 0, 193096, 1},
-	{"stat_fake_fields", 0, 28697, "a) R 1 2 3 4", 'S', 0, 0, 193096, 0},
-	{"stat_kworker", 0, 11, "kworker/0:1-events", 'I', 0, 4, 24, 0},
-	{"stat_kworker_long", 0, 6, "kworker/R-kvfree_rcu_reclaim", 'I', 0, 0, 24, 0},
-	{"stat_bignum", 0, 28693, "my worker 1", 'S', 4294967296123ULL, 42,
-	 18446744073709551615ULL, 17},
-	{"stat_overflow", -EINVAL, 0, NULL, 0, 0, 0, 0, 0},
-	{"stat_truncated", -EINVAL, 0, NULL, 0, 0, 0, 0, 0},
-	{"stat_empty", -EINVAL, 0, NULL, 0, 0, 0, 0, 0},
-	{"stat_garbage", -EINVAL, 0, NULL, 0, 0, 0, 0, 0},
+    {"stat_spaces", 0, 28693, "my worker 1", 'S', 10, 0, 193096, 1},
+    {"stat_parens_inside", 0, 28694, "x) (y) z)", 'S', 0, 0, 193096, 0},
+    {"stat_close_paren", 0, 28695, ")", 'S', 0, 0, 193096, 0},
+    {"stat_open_paren", 0, 28696, "(", 'S', 0, 0, 193096, 1},
+    {"stat_fake_fields", 0, 28697, "a) R 1 2 3 4", 'S', 0, 0, 193096, 0},
+    {"stat_kworker", 0, 11, "kworker/0:1-events", 'I', 0, 4, 24, 0},
+    {"stat_kworker_long", 0, 6, "kworker/R-kvfree_rcu_reclaim", 'I', 0, 0, 24, 0},
+    {"stat_bignum", 0, 28693, "my worker 1", 'S', 4294967296123ULL, 42, 18446744073709551615ULL,
+     17},
+    {"stat_overflow", -EINVAL, 0, NULL, 0, 0, 0, 0, 0},
+    {"stat_truncated", -EINVAL, 0, NULL, 0, 0, 0, 0, 0},
+    {"stat_empty", -EINVAL, 0, NULL, 0, 0, 0, 0, 0},
+    {"stat_garbage", -EINVAL, 0, NULL, 0, 0, 0, 0, 0},
 };
 
 START_TEST(stat_fixture)
@@ -281,52 +281,62 @@ START_TEST(maps_hand_made)
 		const char *text;
 		int count;
 	} cases[] = {
-		{"7f0000000000-7f0000001000 ---p 00000000 00:00 0 \n"
-		 "7f0000001000-7f0000801000 rw-p 00000000 00:00 0 \n", 1},
-		/* last line without its newline is still whole */
-		{"7f0000000000-7f0000001000 ---p 00000000 00:00 0 \n"
-		 "7f0000001000-7f0000801000 rw-p 00000000 00:00 0", 1},
-		/* a gap between guard and stack: not glibc's layout */
-		{"7f0000000000-7f0000001000 ---p 00000000 00:00 0 \n"
-		 "7f0000002000-7f0000802000 rw-p 00000000 00:00 0 \n", 0},
-		/* a guard merged with a neighbouring PROT_NONE reserve */
-		{"7f0000000000-7f0000101000 ---p 00000000 00:00 0 \n"
-		 "7f0000101000-7f0000901000 rw-p 00000000 00:00 0 \n", 1},
-		/* one page more or less than 8 MiB: still a stack */
-		{"7f0000000000-7f0000001000 ---p 00000000 00:00 0 \n"
-		 "7f0000001000-7f0000802000 rw-p 00000000 00:00 0 \n"
-		 "7f0000802000-7f0000803000 ---p 00000000 00:00 0 \n"
-		 "7f0000803000-7f0001002000 rw-p 00000000 00:00 0 \n", 2},
-		/* two pages more: not */
-		{"7f0000000000-7f0000001000 ---p 00000000 00:00 0 \n"
-		 "7f0000001000-7f0000803000 rw-p 00000000 00:00 0 \n", 0},
-		/* a file mapping and a shared one are not stacks */
-		{"7f0000000000-7f0000001000 ---p 00000000 00:00 0 \n"
-		 "7f0000001000-7f0000801000 rw-p 00000000 08:01 42   /tmp/x\n"
-		 "7f0000801000-7f0000802000 ---p 00000000 00:00 0 \n"
-		 "7f0000802000-7f0001002000 rw-s 00000000 00:01 7 \n", 0},
-		/* an arena: rw-p then ---p is the other way round */
-		{"7f0000000000-7f0000800000 rw-p 00000000 00:00 0 \n"
-		 "7f0000800000-7f0004000000 ---p 00000000 00:00 0 \n", 0},
-		/* a blank line breaks adjacency */
-		{"7f0000000000-7f0000001000 ---p 00000000 00:00 0 \n\n"
-		 "7f0000001000-7f0000801000 rw-p 00000000 00:00 0 \n", 0},
-		/* lines cut short, bad addresses, bad permissions */
-		{"7f0000000000-7f0000001000 ---p 00000000 00:00\n", -EINVAL},
-		{"7f0000000000-7f0000001000 ---p\n", -EINVAL},
-		{"7f0000000000-7f00\n", -EINVAL},
-		{"7f0000001000-7f0000000000 ---p 00000000 00:00 0 \n", -EINVAL},
-		{"7f0000000000-7f0000001000 rwzp 00000000 00:00 0 \n", -EINVAL},
-		{"hello world\n", -EINVAL},
-		{"\n\n", 0},
+	    {"7f0000000000-7f0000001000 ---p 00000000 00:00 0 \n"
+	     "7f0000001000-7f0000801000 rw-p 00000000 00:00 0 \n",
+	     1},
+	    /* last line without its newline is still whole */
+	    {"7f0000000000-7f0000001000 ---p 00000000 00:00 0 \n"
+	     "7f0000001000-7f0000801000 rw-p 00000000 00:00 0",
+	     1},
+	    /* a gap between guard and stack: not glibc's layout */
+	    {"7f0000000000-7f0000001000 ---p 00000000 00:00 0 \n"
+	     "7f0000002000-7f0000802000 rw-p 00000000 00:00 0 \n",
+	     0},
+	    /* a guard merged with a neighbouring PROT_NONE reserve */
+	    {"7f0000000000-7f0000101000 ---p 00000000 00:00 0 \n"
+	     "7f0000101000-7f0000901000 rw-p 00000000 00:00 0 \n",
+	     1},
+	    /* one page more or less than 8 MiB: still a stack */
+	    {"7f0000000000-7f0000001000 ---p 00000000 00:00 0 \n"
+	     "7f0000001000-7f0000802000 rw-p 00000000 00:00 0 \n"
+	     "7f0000802000-7f0000803000 ---p 00000000 00:00 0 \n"
+	     "7f0000803000-7f0001002000 rw-p 00000000 00:00 0 \n",
+	     2},
+	    /* two pages more: not */
+	    {"7f0000000000-7f0000001000 ---p 00000000 00:00 0 \n"
+	     "7f0000001000-7f0000803000 rw-p 00000000 00:00 0 \n",
+	     0},
+	    /* a file mapping and a shared one are not stacks */
+	    {"7f0000000000-7f0000001000 ---p 00000000 00:00 0 \n"
+	     "7f0000001000-7f0000801000 rw-p 00000000 08:01 42   /tmp/x\n"
+	     "7f0000801000-7f0000802000 ---p 00000000 00:00 0 \n"
+	     "7f0000802000-7f0001002000 rw-s 00000000 00:01 7 \n",
+	     0},
+	    /* an arena: rw-p then ---p is the other way round */
+	    {"7f0000000000-7f0000800000 rw-p 00000000 00:00 0 \n"
+	     "7f0000800000-7f0004000000 ---p 00000000 00:00 0 \n",
+	     0},
+	    /* a blank line breaks adjacency */
+	    {"7f0000000000-7f0000001000 ---p 00000000 00:00 0 \n\n"
+	     "7f0000001000-7f0000801000 rw-p 00000000 00:00 0 \n",
+	     0},
+	    /* lines cut short, bad addresses, bad permissions */
+	    {"7f0000000000-7f0000001000 ---p 00000000 00:00\n", -EINVAL},
+	    {"7f0000000000-7f0000001000 ---p\n", -EINVAL},
+	    {"7f0000000000-7f00\n", -EINVAL},
+	    {"7f0000001000-7f0000000000 ---p 00000000 00:00 0 \n", -EINVAL},
+	    {"7f0000000000-7f0000001000 rwzp 00000000 00:00 0 \n", -EINVAL},
+	    {"hello world\n", -EINVAL},
+	    {"\n\n", 0},
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int rc = tl_procfs_count_stacks_in_maps(cases[i].text, strlen(cases[i].text), 8 * MIB);
+		int rc =
+		    tl_procfs_count_stacks_in_maps(cases[i].text, strlen(cases[i].text), 8 * MIB);
 
 		ck_assert_msg(rc == cases[i].count, "case %zu: %d, expected %d", i, rc,
-			      cases[i].count);
+		              cases[i].count);
 	}
 }
 END_TEST
@@ -437,9 +447,8 @@ START_TEST(readers_live)
 		ck_assert_int_eq(st.state, 'S');
 		ck_assert_int_eq(st.tid, live_tids[i]);
 		ck_assert_str_eq(st.comm, i == 0 ? "live (0)" : "live-n");
-		ck_assert_int_eq(tl_procfs_read_wchan("/proc", pid, live_tids[i], wchan,
-						      sizeof(wchan)),
-				 0);
+		ck_assert_int_eq(
+		    tl_procfs_read_wchan("/proc", pid, live_tids[i], wchan, sizeof(wchan)), 0);
 		ck_assert_uint_gt(strlen(wchan), 0);
 	}
 

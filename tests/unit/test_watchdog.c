@@ -41,31 +41,32 @@ START_TEST(classify_table)
 		uint64_t progress, cpu, window;
 		enum tl_stall want;
 	} t[] = {
-		{1, 0, 500000000, TL_STALL_NONE},
-		{1, 500000000, 500000000, TL_STALL_NONE}, /* busy but moving */
-		{UINT64_MAX, UINT64_MAX, 1, TL_STALL_NONE},
-		{0, 0, 500000000, TL_STALL_DEADLOCK},
-		{0, 99999999, 500000000, TL_STALL_DEADLOCK}, /* just under a fifth */
-		{0, 100000000, 500000000, TL_STALL_LIVELOCK}, /* exactly a fifth */
-		{0, 500000000, 500000000, TL_STALL_LIVELOCK},
-		{0, 2000000000, 500000000, TL_STALL_LIVELOCK}, /* several CPUs' worth */
-		{0, 1, 6, TL_STALL_DEADLOCK},  /* 6/5 = 1.2: 1 is under it */
-		{0, 2, 6, TL_STALL_LIVELOCK},
-		{0, 0, 4, TL_STALL_DEADLOCK},  /* 4/5 = 0.8 */
-		{0, 1, 4, TL_STALL_LIVELOCK},
-		{0, UINT64_MAX, UINT64_MAX, TL_STALL_LIVELOCK}, /* no overflow */
-		/* 2^64-1 is a multiple of 5 */
-		{0, UINT64_MAX / 5 - 1, UINT64_MAX, TL_STALL_DEADLOCK},
-		{0, UINT64_MAX / 5, UINT64_MAX, TL_STALL_LIVELOCK},
-		{0, UINT64_MAX / 10, UINT64_MAX - 1, TL_STALL_DEADLOCK},
-		{0, 0, 0, TL_STALL_NONE}, /* an empty window shows nothing */
-		{0, 7, 0, TL_STALL_NONE},
+	    {1, 0, 500000000, TL_STALL_NONE},
+	    {1, 500000000, 500000000, TL_STALL_NONE}, /* busy but moving */
+	    {UINT64_MAX, UINT64_MAX, 1, TL_STALL_NONE},
+	    {0, 0, 500000000, TL_STALL_DEADLOCK},
+	    {0, 99999999, 500000000, TL_STALL_DEADLOCK},  /* just under a fifth */
+	    {0, 100000000, 500000000, TL_STALL_LIVELOCK}, /* exactly a fifth */
+	    {0, 500000000, 500000000, TL_STALL_LIVELOCK},
+	    {0, 2000000000, 500000000, TL_STALL_LIVELOCK}, /* several CPUs' worth */
+	    {0, 1, 6, TL_STALL_DEADLOCK},                  /* 6/5 = 1.2: 1 is under it */
+	    {0, 2, 6, TL_STALL_LIVELOCK},
+	    {0, 0, 4, TL_STALL_DEADLOCK}, /* 4/5 = 0.8 */
+	    {0, 1, 4, TL_STALL_LIVELOCK},
+	    {0, UINT64_MAX, UINT64_MAX, TL_STALL_LIVELOCK}, /* no overflow */
+	    /* 2^64-1 is a multiple of 5 */
+	    {0, UINT64_MAX / 5 - 1, UINT64_MAX, TL_STALL_DEADLOCK},
+	    {0, UINT64_MAX / 5, UINT64_MAX, TL_STALL_LIVELOCK},
+	    {0, UINT64_MAX / 10, UINT64_MAX - 1, TL_STALL_DEADLOCK},
+	    {0, 0, 0, TL_STALL_NONE}, /* an empty window shows nothing */
+	    {0, 7, 0, TL_STALL_NONE},
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		ck_assert_msg(tl_watchdog_classify(t[i].progress, t[i].cpu, t[i].window) == t[i].want,
-			      "row %zu", i);
+		ck_assert_msg(tl_watchdog_classify(t[i].progress, t[i].cpu, t[i].window) ==
+		                  t[i].want,
+		              "row %zu", i);
 }
 END_TEST
 
@@ -75,9 +76,9 @@ START_TEST(slowdown_parse)
 		const char *v;
 		double want;
 	} t[] = {
-		{"3", 3.0}, {"2.5", 2.5}, {"1", 1.0}, {" 4", 4.0}, {"4\n", 4.0},
-		{"0.5", 1.0}, {"0", 1.0}, {"-3", 1.0}, {"abc", 1.0}, {"3x", 1.0},
-		{"", 1.0}, {"nan", 1.0}, {"inf", 1.0}, {"1e400", 1.0}, {"1e9", 1e6},
+	    {"3", 3.0},   {"2.5", 2.5}, {"1", 1.0},   {" 4", 4.0},    {"4\n", 4.0},
+	    {"0.5", 1.0}, {"0", 1.0},   {"-3", 1.0},  {"abc", 1.0},   {"3x", 1.0},
+	    {"", 1.0},    {"nan", 1.0}, {"inf", 1.0}, {"1e400", 1.0}, {"1e9", 1e6},
 	};
 	size_t i;
 
@@ -169,7 +170,7 @@ static void run_child(void (*scenario)(void), const char *slowdown, struct outco
 static void assert_exit(const struct outcome *o, int code)
 {
 	ck_assert_msg(WIFEXITED(o->status) && WEXITSTATUS(o->status) == code,
-		      "child status 0x%x, expected exit %d; stderr: %s", o->status, code, o->err);
+	              "child status 0x%x, expected exit %d; stderr: %s", o->status, code, o->err);
 }
 
 /* The verdict is exactly one line. */
@@ -178,7 +179,7 @@ static void assert_one_line(const struct outcome *o)
 	size_t n = strlen(o->err);
 
 	ck_assert_msg(n > 0 && o->err[n - 1] == '\n' && strchr(o->err, '\n') == o->err + n - 1,
-		      "not one line: '%s'", o->err);
+	              "not one line: '%s'", o->err);
 }
 
 /* Names the calling thread PREFIX-N, as a lab's worker would be. */
@@ -240,8 +241,8 @@ START_TEST(verdict_deadlock)
 	ck_assert_msg(strstr(o.err, "worker-2 (tid ") != NULL, "%s", o.err);
 	ck_assert_msg(strstr(o.err, ") S ") != NULL, "%s", o.err);
 	/* The wait channel (or the syscall number) shows the futex wait. */
-	ck_assert_msg(strstr(o.err, "futex") != NULL || strstr(o.err, "syscall-202") != NULL,
-		      "%s", o.err);
+	ck_assert_msg(strstr(o.err, "futex") != NULL || strstr(o.err, "syscall-202") != NULL, "%s",
+	              o.err);
 	ck_assert_msg(o.ms >= 100, "verdict after %.0f ms", o.ms);
 }
 END_TEST
