@@ -109,7 +109,8 @@ int labs_load(struct labs *out)
 		labs_free(out);
 		return rc;
 	}
-	qsort(out->v, out->n, sizeof *out->v, lab_cmp);
+	if (out->n)
+		qsort(out->v, out->n, sizeof *out->v, lab_cmp);
 	return 0;
 }
 

@@ -122,7 +122,6 @@ int tl_spawn(const struct tl_spawn_opts *o, struct tl_spawn_result *r)
 		if (pidfd < 0 && out[0] < 0 && err[0] < 0) {
 			/* No pidfd (old kernel) and the pipes are shut: block. */
 			waitpid(pid, &status, 0);
-			reaped = true;
 			break;
 		}
 		int n = poll(p, 3, wait_ms);

@@ -179,7 +179,7 @@ static int parse_expect(const char *s, size_t n, int line, struct tl_spec *spec,
 				return fail(err, errlen, line, "expect run: takes no anchor (only detectors point at lines)");
 			if (wn - 1 >= sizeof pend->name || wn == 1)
 				return fail(err, errlen, line, "bad anchor '%.*s'", (int)wn, w);
-			if (*npend == TL_SPEC_MAX_USES * TL_TOOL_COUNT || e->nuses == TL_SPEC_MAX_USES)
+			if (*npend == (size_t)TL_SPEC_MAX_USES * TL_TOOL_COUNT || e->nuses == TL_SPEC_MAX_USES)
 				return fail(err, errlen, line, "too many anchors");
 			struct pending_use *u = &pend[(*npend)++];
 			u->tool = (enum tl_tool)ti;
@@ -230,7 +230,7 @@ int tl_spec_parse(const char *src, size_t len, struct tl_spec *spec, char *err, 
 	memcpy(spec->title, s, n);
 	spec->title[n] = '\0';
 
-	struct pending_use pend[TL_SPEC_MAX_USES * TL_TOOL_COUNT];
+	struct pending_use pend[(size_t)TL_SPEC_MAX_USES * TL_TOOL_COUNT];
 	size_t npend = 0;
 	int last_tool = -1;
 	bool closed = false;

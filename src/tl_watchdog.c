@@ -89,7 +89,7 @@
 
 /* The watchdog runs little code: a small stack keeps it cheap and, being
  * smaller than the default, keeps it out of tl_procfs_count_stacks(). */
-#define WD_STACK_SIZE (256 * 1024)
+#define WD_STACK_SIZE ((size_t)256 * 1024)
 
 /* One write(2) of at most PIPE_BUF bytes cannot interleave with others. */
 #define WD_LINE_MAX 4096
@@ -340,11 +340,11 @@ static void describe_worker(struct line *l, const struct snap *w)
 		snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", (int)w->tid);
 		f = fopen(path, "re");
 		if (f != NULL) {
-			int nr;
+			char *end;
+			long nr = fgets(buf, sizeof(buf), f) != NULL ? strtol(buf, &end, 10) : -1;
 
-			if (fgets(buf, sizeof(buf), f) != NULL && sscanf(buf, "%d", &nr) == 1 &&
-			    nr >= 0)
-				snprintf(wchan, sizeof(wchan), "syscall-%d", nr);
+			if (nr >= 0 && end != buf)
+				snprintf(wchan, sizeof(wchan), "syscall-%ld", nr);
 			fclose(f);
 		}
 	}
