@@ -8,8 +8,8 @@ want=$(mktemp) have=$(mktemp)
 trap 'rm -f "$want" "$have"' EXIT
 "$THREADLAB" check --list-tests | sort > "$want"
 printf '%s\n' $LAB_TESTS | sort > "$have"
-if ! diff -u --label 'expected by lab headers' --label 'LAB_TESTS in Makefile.am' "$want" "$have"; then
-  echo "lab-tests-listed: update LAB_TESTS in Makefile.am (lines above)" >&2
+if ! diff -u --label 'expected by lab headers' --label 'LAB_TESTS in labs/*/*/Makefile.inc' "$want" "$have"; then
+  echo "lab-tests-listed: a lab's Makefile.inc LAB_TESTS, or its include line in Makefile.am, is out of step (lines above)" >&2
   exit 1
 fi
 echo "lab-tests-listed: $(wc -l < "$want") tests, headers and Makefile.am agree"
