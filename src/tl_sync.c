@@ -5,10 +5,24 @@
 
 #include <errno.h>
 #include <sched.h>
+#include <stdint.h>
 #include <time.h>
 
 #include <valgrind/drd.h>
 #include <valgrind/helgrind.h>
+#include <valgrind/valgrind.h>
+
+
+#if defined(__SANITIZE_THREAD__)
+#define BUILT_WITH_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define BUILT_WITH_TSAN 1
+#endif
+#endif
+#ifndef BUILT_WITH_TSAN
+#define BUILT_WITH_TSAN 0
+#endif
 
 int tl_event_init(tl_event *ev)
 {
@@ -87,32 +101,102 @@ int tl_event_wait(tl_event *ev, long timeout_ms)
 	return rc;
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
 void tl_overlap_init(tl_overlap *ov, long threads)
 {
 	atomic_init(&ov->finished, 0);
+	atomic_init(&ov->joined, 0);
+	atomic_init(&ov->together_ns, 0);
+	atomic_init(&ov->first_done_ns, 0);
+	for (int i = 0; i < TL_OVERLAP_SLOTS; i++)
+		atomic_init(&ov->stamp[i], 0);
 	ov->threads = threads;
-	/* The counter is only ever touched atomically and orders nothing: tell
-	 * Helgrind and DRD, which do not model C11 atomics, not to check it.
+	/* Only a native run needs the threads to collide for real: TSan and
+	 * Valgrind find a race from the missing happens-before, whatever the
+	 * timing (and Valgrind runs one thread at a time, so "together" could
+	 * never happen there). */
+	ov->need_together = !BUILT_WITH_TSAN && !RUNNING_ON_VALGRIND && threads > 1;
+	/* These words are only ever touched atomically and order nothing: tell
+	 * Helgrind and DRD, which do not model C11 atomics, not to check them.
 	 * (No-ops outside Valgrind.) */
-	VALGRIND_HG_DISABLE_CHECKING(&ov->finished, sizeof ov->finished);
-	DRD_IGNORE_VAR(ov->finished);
+	VALGRIND_HG_DISABLE_CHECKING(ov, sizeof *ov);
+	DRD_IGNORE_VAR(*ov);
+}
+
+/* Per thread: its slot and its last stamp (a lab has one tl_overlap). */
+static _Thread_local struct {
+	const tl_overlap *ov;
+	long slot;
+	uint64_t last;
+	bool was_together;
+} me;
+
+#define TOGETHER_WINDOW_NS 20000u /* a stamp this fresh means "running now" */
+
+static void stamp(tl_overlap *ov)
+{
+	if (me.ov != ov) {
+		me.ov = ov;
+		me.slot = atomic_fetch_add_explicit(&ov->joined, 1, memory_order_relaxed);
+		me.last = 0;
+		me.was_together = false;
+	}
+	uint64_t now = mono_ns();
+	if (me.slot < TL_OVERLAP_SLOTS)
+		atomic_store_explicit(&ov->stamp[me.slot], now, memory_order_relaxed);
+	long n = ov->threads < TL_OVERLAP_SLOTS ? ov->threads : TL_OVERLAP_SLOTS;
+	bool together = atomic_load_explicit(&ov->joined, memory_order_relaxed) >= n;
+	for (long i = 0; together && i < n; i++) {
+		uint64_t s = atomic_load_explicit(&ov->stamp[i], memory_order_relaxed);
+		together = s + TOGETHER_WINDOW_NS >= now;
+	}
+	/* Count the span since the previous stamp only if both ends were
+	 * "together" and it is short (no time slice lost in between).  Only
+	 * the thread in slot 0 counts, so time is not counted once per thread. */
+	if (me.slot == 0 && together && me.was_together && now - me.last < TOGETHER_WINDOW_NS)
+		atomic_fetch_add_explicit(&ov->together_ns, now - me.last, memory_order_relaxed);
+	me.was_together = together;
+	me.last = now;
 }
 
 bool tl_overlap_more(tl_overlap *ov, long steps, long share, bool *counted)
 {
+	if (ov->need_together && steps % 64 == 0)
+		stamp(ov);
 	if (steps < share)
 		return true;
 	if (!*counted) {
 		*counted = true;
 		atomic_fetch_add_explicit(&ov->finished, 1, memory_order_relaxed);
+		unsigned long long zero = 0;
+		atomic_compare_exchange_strong(&ov->first_done_ns, &zero, mono_ns());
 	}
-	if (atomic_load_explicit(&ov->finished, memory_order_relaxed) >= ov->threads)
+	if (atomic_load_explicit(&ov->finished, memory_order_relaxed) < ov->threads) {
+		/* Now and then offer the CPU: under Valgrind, which runs one
+		 * thread at a time, this lets the others do their share instead
+		 * of watching this one spin through a whole time slice.  On a CPU
+		 * of its own, sched_yield returns at once. */
+		if ((steps - share) % 64 == 63)
+			sched_yield();
+		return true;
+	}
+	if (!ov->need_together ||
+	    atomic_load_explicit(&ov->together_ns, memory_order_relaxed) >=
+		    TL_OVERLAP_TOGETHER_MS * 1000000ull)
 		return false;
-	/* Now and then offer the CPU: under Valgrind, which runs one thread at
-	 * a time, this lets the others do their share instead of watching this
-	 * one spin through a whole time slice.  On a CPU of its own, sched_yield
-	 * returns at once. */
-	if ((steps - share) % 64 == 63)
-		sched_yield();
-	return true;
+	/* Everybody has done their share but they have not yet run side by
+	 * side long enough: keep going, within a limit. */
+	uint64_t first = atomic_load_explicit(&ov->first_done_ns, memory_order_relaxed);
+	return mono_ns() - first < (uint64_t)TL_OVERLAP_LIMIT_MS * 1000000u;
+}
+
+double tl_overlap_together_ms(tl_overlap *ov)
+{
+	return (double)atomic_load_explicit(&ov->together_ns, memory_order_relaxed) / 1e6;
 }

@@ -27,9 +27,16 @@ int tl_event_wait(tl_event *ev, long timeout_ms);
 
 /* tl_overlap: makes the work of several threads overlap in time, whatever
  * the scheduler does.  Each thread does at least `share` steps and keeps
- * stepping until every thread has done its share, so the last thread's steps
- * all happen while the others are still stepping.  A race lab uses it so that
- * its threads really run at the same time even on a busy machine.
+ * stepping until (1) every thread has done its share and (2) all threads have
+ * been seen running at the same moment for TL_OVERLAP_TOGETHER_MS in total.
+ * Every 64 steps a thread stamps the monotonic clock into its slot; a stamp
+ * taken while every other thread's latest stamp is under 20 us old counts
+ * the time since the previous such stamp as "together".  So a race lab's
+ * threads really run in parallel even when other processes keep the CPUs
+ * busy and a share would fit in one time slice.  (2) is for native runs
+ * only: TSan and Valgrind see a race without any collision (and Valgrind runs
+ * one thread at a time).  Past TL_OVERLAP_LIMIT_MS of trying, it gives up on
+ * (2) rather than hang.
  *
  *	long steps = 0;
  *	bool counted = false;
@@ -38,12 +45,23 @@ int tl_event_wait(tl_event *ev, long timeout_ms);
  *		steps++;
  *	}
  */
+#define TL_OVERLAP_SLOTS 64
+#define TL_OVERLAP_TOGETHER_MS 2
+#define TL_OVERLAP_LIMIT_MS 5000
+
 typedef struct tl_overlap {
-	atomic_long finished; /* threads that have done their share */
+	atomic_long finished;       /* threads that have done their share */
+	atomic_long joined;         /* slots handed out */
+	atomic_ullong together_ns;  /* time all threads were seen running at once */
+	atomic_ullong first_done_ns; /* when the first thread finished its share */
+	atomic_ullong stamp[TL_OVERLAP_SLOTS];
 	long threads;
+	bool need_together;         /* false under TSan and Valgrind */
 } tl_overlap;
 
 void tl_overlap_init(tl_overlap *ov, long threads);
 bool tl_overlap_more(tl_overlap *ov, long steps, long share, bool *counted);
+/* Milliseconds the threads were seen running together (for a lab's log). */
+double tl_overlap_together_ms(tl_overlap *ov);
 
 #endif
