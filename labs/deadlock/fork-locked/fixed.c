@@ -1,0 +1,147 @@
+/* deadlock/fork-locked — fixed
+ * The same program, with pthread_atfork handlers: fork() first takes the log
+ * lock, so no other thread can hold it while memory is copied, and the
+ * parent and the child each release their own copy afterwards.
+ * expect run:      clean
+ * expect tsan:     clean
+ * expect helgrind: clean
+ * expect drd:      clean
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tl_lab.h"
+#include "tl_log.h"
+#include "tl_procfs.h"
+#include "tl_sync.h"
+#include "tl_watchdog.h"
+
+/* Log lines are numbered; the lock keeps the numbers in order. */
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
+static long log_lines; /* under log_mu */
+
+static void log_line(const char *who, long n)
+{
+	pthread_mutex_lock(&log_mu); /* @log-lock */
+	log_lines++;
+	tl_log("line %ld: %s %ld", log_lines, who, n);
+	pthread_mutex_unlock(&log_mu);
+}
+
+/* Around every fork: take the lock before, release it after, on both sides. */
+static void log_lock(void)
+{
+	pthread_mutex_lock(&log_mu);
+}
+
+static void log_unlock(void)
+{
+	pthread_mutex_unlock(&log_mu);
+}
+
+/* The first fork is staged: the logger holds log_mu until main has forked
+ * (or 100 ms x slowdown pass), so the lock is held at fork time on every run. */
+static tl_event holding, forked;
+
+static void *logger(void *arg)
+{
+	long lines = *(long *)arg;
+	tl_thread_name("logger");
+	for (long i = 1; i <= lines; i++) {
+		pthread_mutex_lock(&log_mu);
+		if (i == 1) {
+			tl_event_set(&holding);
+			tl_event_wait(&forked, (long)(100 * tl_slowdown()));
+		}
+		log_lines++;
+		tl_log("line %ld: logger tick %ld", log_lines, i);
+		pthread_mutex_unlock(&log_mu);
+	}
+	return NULL;
+}
+
+/* What a helper process does: log, work, log, exit.  It ends with the
+ * exit_group system call itself: under TSan, _exit() in a forked child reports
+ * the parent's other threads (which do not exist here) as leaked and turns
+ * the exit status into 66. */
+static void helper(long n)
+{
+	log_line("helper started, job", n);
+	long square = n * n;
+	log_line("helper done, square", square);
+	syscall(SYS_exit_group, 0);
+}
+
+/* Waits for the child to end: its end of the pipe closes when it exits.
+ * Returns false if it is still running after timeout_ms (< 0: for ever). */
+static bool child_ended(int pipe_rd, long timeout_ms)
+{
+	struct pollfd p = {.fd = pipe_rd, .events = POLLIN};
+	int rc;
+	do
+		rc = poll(&p, 1, (int)timeout_ms);
+	while (rc < 0 && errno == EINTR);
+	return rc != 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct tl_lab_opts o = {.threads = 1, .iterations = 4, .seed = 1, .watchdog = true,
+				.threads_min = 1, .threads_max = 1};
+	tl_lab_init(argc, argv, "pthread_atfork handlers hold the mutex across fork(), so the child gets it unlocked.", &o);
+	tl_event_init(&holding);
+	tl_event_init(&forked);
+	/* The parent is the child's watchdog: it gives each helper as long as
+	 * the watchdog gives a stalled thread, then looks at it in /proc. */
+	long limit_ms = o.watchdog ? (long)(TL_WATCHDOG_STALL_MS * tl_slowdown()) : -1;
+
+	pthread_atfork(log_lock, log_unlock, log_unlock);
+	pthread_t t;
+	long ticks = o.iterations;
+	tl_lab_thread_create(&t, logger, &ticks);
+	for (long i = 1; i <= o.iterations; i++) {
+		if (i == 1)
+			tl_event_wait(&holding, (long)(2000 * tl_slowdown()));
+		int fd[2];
+		if (pipe2(fd, O_CLOEXEC) != 0)
+			return tl_lab_result(TL_EXIT_FAILURE, "pipe: %s", strerror(errno));
+		pid_t pid = fork(); /* @fork */
+		if (pid < 0)
+			return tl_lab_result(TL_EXIT_FAILURE, "fork: %s", strerror(errno));
+		if (pid == 0) {
+			close(fd[0]);
+			helper(i);
+		}
+		if (i == 1)
+			tl_event_set(&forked);
+		close(fd[1]);
+		bool ended = child_ended(fd[0], limit_ms);
+		close(fd[0]);
+		if (!ended) {
+			struct tl_task_stat st = {.state = '?'};
+			char wchan[64] = "?";
+			tl_procfs_read_task_stat("/proc", pid, pid, &st);
+			tl_procfs_read_wchan("/proc", pid, pid, wchan, sizeof wchan);
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			pthread_join(t, NULL);
+			return tl_lab_result(TL_EXIT_DEADLOCK,
+					     "deadlock: helper %ld (pid %d) made no progress for %ld ms: state %c, wchan %s; killed",
+					     i, (int)pid, limit_ms, st.state, wchan);
+		}
+		int status = 0;
+		waitpid(pid, &status, 0);
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			return tl_lab_result(TL_EXIT_WRONG, "helper %ld ended with status %#x", i, status);
+	}
+	pthread_join(t, NULL);
+	return tl_lab_result(TL_EXIT_OK, "%ld helpers forked, each took the log lock, logged and exited",
+			     o.iterations);
+}
