@@ -1,0 +1,135 @@
+/* livelock/polite-trylock — broken
+ * Two threads move money between accounts A and B and never block: each
+ * tries its first lock, then its second, and on failure releases the first
+ * and tries again.  In step, each always holds what the other wants: both
+ * burn CPU for ever and no transfer is ever made.
+ * expect run:      livelock
+ * expect tsan:     clean
+ * miss: No lock call ever waits and every access is under a lock: nothing TSan checks goes wrong. Only the watchdog, which sees both threads on CPU and no transfer made, can tell a livelock.
+ * expect helgrind: mutex-misuse
+ * miss: Helgrind checks locking, not progress. Its only words are "Exiting thread still holds 1 lock" when the watchdog ends the process (each thread still holds its first lock, at whatever line it was spinning); no lock-order report, since the second trylock never succeeds.
+ * expect drd:      clean
+ * miss: DRD checks races and lock misuse, not progress; the livelock goes unseen.
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
+
+#include "tl_lab.h"
+#include "tl_log.h"
+#include "tl_watchdog.h"
+
+struct account {
+	pthread_mutex_t lock;
+	long balance;
+};
+
+static struct account accounts[2] = {
+	{PTHREAD_MUTEX_INITIALIZER, 1000},
+	{PTHREAD_MUTEX_INITIALIZER, 1000},
+};
+
+/* Keeps the two threads in step, one attempt at a time: a barrier that
+ * spins (sched_yield) instead of sleeping, so a waiting thread stays on CPU.
+ * Two threads with the same code and the same timing, which is what a busy
+ * server often has, do this on their own now and then; the barrier makes it
+ * happen on every attempt, on every run, even on a loaded machine. */
+struct lockstep {
+	pthread_mutex_t mu;
+	unsigned long phase; /* under mu */
+	long arrived;        /* under mu */
+	long parties;        /* under mu */
+};
+
+static struct lockstep step = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 2};
+
+static void lockstep_wait(struct lockstep *ls)
+{
+	pthread_mutex_lock(&ls->mu);
+	unsigned long phase = ls->phase;
+	if (++ls->arrived == ls->parties) {
+		ls->arrived = 0;
+		ls->phase++;
+	}
+	while (ls->phase == phase) {
+		pthread_mutex_unlock(&ls->mu);
+		sched_yield();
+		pthread_mutex_lock(&ls->mu);
+	}
+	pthread_mutex_unlock(&ls->mu);
+}
+
+/* A thread that is done stops taking part, so the other is not left waiting. */
+static void lockstep_leave(struct lockstep *ls)
+{
+	pthread_mutex_lock(&ls->mu);
+	if (--ls->parties > 0 && ls->arrived == ls->parties) {
+		ls->arrived = 0;
+		ls->phase++;
+	}
+	pthread_mutex_unlock(&ls->mu);
+}
+
+/* Takes both locks or neither, and never waits for a lock: "polite".
+ * Returns how many attempts it took. */
+static long lock_both_politely(pthread_mutex_t *first, pthread_mutex_t *second)
+{
+	for (long attempts = 1;; attempts++) {
+		bool got_first = pthread_mutex_trylock(first) == 0; /* @try-first */
+		lockstep_wait(&step); /* both have tried their first lock */
+		bool got_second = got_first && pthread_mutex_trylock(second) == 0; /* @try-second */
+		lockstep_wait(&step); /* both have tried their second lock */
+		if (got_second)
+			return attempts;
+		if (got_first)
+			pthread_mutex_unlock(first); /* "after you" — and start again */
+	}
+}
+
+struct teller {
+	int self;
+	long transfers, attempts;
+};
+
+static void *teller(void *arg)
+{
+	struct teller *t = arg;
+	struct account *from = &accounts[t->self], *to = &accounts[!t->self];
+	tl_thread_name("teller-%c%c", "AB"[t->self], "BA"[t->self]);
+	tl_watchdog_register();
+	for (long i = 0; i < t->transfers; i++) {
+		/* The account it takes money from first. */
+		pthread_mutex_t *first = &from->lock, *second = &to->lock;
+		t->attempts += lock_both_politely(first, second);
+		from->balance -= 1;
+		to->balance += 1;
+		pthread_mutex_unlock(second);
+		pthread_mutex_unlock(first);
+		tl_progress();
+	}
+	lockstep_leave(&step);
+	tl_log("made %ld transfers in %ld attempts", t->transfers, t->attempts);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct tl_lab_opts o = {.threads = 2, .iterations = 2000, .seed = 1, .watchdog = true,
+				.threads_min = 2, .threads_max = 2};
+	tl_lab_init(argc, argv, "Two polite threads back off from each other in step, for ever.", &o);
+	if (o.watchdog)
+		tl_watchdog_start(0, 0);
+	struct teller tellers[2] = {{0, o.iterations, 0}, {1, o.iterations, 0}};
+	pthread_t t[2];
+	for (int i = 0; i < 2; i++)
+		tl_lab_thread_create(&t[i], teller, &tellers[i]);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	tl_watchdog_stop();
+
+	long total = accounts[0].balance + accounts[1].balance;
+	if (total != 2000)
+		return tl_lab_result(TL_EXIT_WRONG, "money changed: %ld, expected 2000", total);
+	return tl_lab_result(TL_EXIT_OK, "%ld transfers each way in %ld attempts, total still %ld",
+			     o.iterations, tellers[0].attempts + tellers[1].attempts, total);
+}
