@@ -1,0 +1,91 @@
+/* race/atomic-check-act — broken
+ * Sellers take items from a shared stock with "if (load(stock) > 0)
+ * fetch_sub(stock, 1)".  Each step is atomic; the pair is not: two sellers
+ * both see the last item and both take it, and the stock goes negative.
+ * expect run:      wrong-result
+ * expect tsan:     clean
+ * miss: every access is atomic, so there is no data race to report; the bug is in the logic between two atomic steps.
+ * expect helgrind: clean
+ * miss: the loads and the locked subtract are atomic instructions: nothing for Helgrind to flag, and it cannot know the check and the act belong together.
+ * expect drd:      clean
+ * miss: as for Helgrind: DRD looks for unordered plain accesses, and these are atomic.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "tl_lab.h"
+#include "tl_log.h"
+#include "tl_sync.h"
+#include "tl_watchdog.h"
+
+static atomic_long stock;
+
+/* Staging: a seller that sees the last item waits until every seller has
+ * seen it too (or 1 s passes) before it acts.  So the sellers always meet at
+ * the last item, the one place where check-then-act can go wrong. */
+static tl_event saw_last[TL_MAX_THREADS];
+static long sellers;
+
+static void meet_at_last_item(long self)
+{
+	tl_event_set(&saw_last[self]);
+	for (long s = 0; s < sellers; s++)
+		tl_event_wait(&saw_last[s], (long)(1000 * tl_slowdown()));
+}
+
+static bool sell(long self, bool *staged)
+{
+	long seen = atomic_load(&stock); /* check ... */
+	if (seen > 0) {
+		if (seen == 1 && !*staged) {
+			*staged = true;
+			meet_at_last_item(self);
+		}
+		atomic_fetch_sub(&stock, 1); /* ... then act: but the stock may have changed since */
+		return true;
+	}
+	return false;
+}
+
+struct seller {
+	long index, sold;
+	bool staged;
+};
+
+static void *seller(void *arg)
+{
+	struct seller *s = arg;
+	tl_thread_name("seller-%ld", s->index);
+	while (sell(s->index, &s->staged))
+		s->sold++;
+	tl_log("sold %ld items", s->sold);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct tl_lab_opts o = {.threads = 2, .iterations = 1000, .seed = 1, .watchdog = true,
+				.threads_min = 2, .threads_max = 16};
+	tl_lab_init(argc, argv, "Check-then-act on an atomic stock: each step atomic, the pair not.", &o);
+	sellers = o.threads;
+	atomic_store(&stock, o.iterations);
+	pthread_t t[TL_MAX_THREADS];
+	static struct seller ss[TL_MAX_THREADS];
+	for (long i = 0; i < sellers; i++)
+		tl_event_init(&saw_last[i]);
+	for (long i = 0; i < sellers; i++) {
+		ss[i] = (struct seller){.index = i};
+		tl_lab_thread_create(&t[i], seller, &ss[i]);
+	}
+	long sold = 0;
+	for (long i = 0; i < sellers; i++) {
+		pthread_join(t[i], NULL);
+		sold += ss[i].sold;
+	}
+
+	long left = atomic_load(&stock);
+	if (left != 0 || sold != o.iterations)
+		return tl_lab_result(TL_EXIT_WRONG, "sold %ld of %ld items: stock is %ld, oversold by %ld",
+				     sold, o.iterations, left, sold - o.iterations);
+	return tl_lab_result(TL_EXIT_OK, "sold %ld of %ld items, stock 0", sold, o.iterations);
+}

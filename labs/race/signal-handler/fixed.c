@@ -1,0 +1,146 @@
+/* race/signal-handler — fixed
+ * The handler only sets a volatile sig_atomic_t flag; the worker's loop sees
+ * it between appends and logs the signal itself, with no append to interrupt.
+ * expect run:      clean
+ * expect tsan:     clean
+ * expect helgrind: clean
+ * expect drd:      clean
+ * expect memcheck: clean
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tl_lab.h"
+#include "tl_log.h"
+#include "tl_sync.h"
+#include "tl_watchdog.h"
+
+static char **lines;
+static long nlines;
+
+/* Staging: the worker's first append stops between storing its line and
+ * counting it, asks the sender for the signal, and waits until the handler
+ * has run (or 1 s passes).  So the signal lands mid-append on every run. */
+static tl_event ready;
+static volatile sig_atomic_t delivered;
+static volatile sig_atomic_t pending; /* set by the handler, cleared by the worker */
+
+static void wait_for_delivery(void)
+{
+	struct timespec now, end;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += (time_t)tl_slowdown();
+	while (!delivered) {
+		sched_yield();
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
+			break;
+	}
+}
+
+static void log_append(const char *text, bool staged)
+{
+	char *copy = strdup(text);
+	lines[nlines] = copy;
+	if (staged) {
+		tl_event_set(&ready);
+		wait_for_delivery();
+	}
+	nlines++;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	delivered = 1;
+	pending = 1; /* all the handler does: async-signal-safe */
+}
+
+/* Logs a signal the handler noted, between appends: nothing to interrupt. */
+static void log_pending_signal(void)
+{
+	if (pending) {
+		pending = 0;
+		log_append("signal: SIGUSR1", false);
+	}
+}
+
+struct worker {
+	pthread_t self;
+	long lines;
+};
+
+static void *worker(void *arg)
+{
+	struct worker *w = arg;
+	char text[32];
+	tl_thread_name("worker");
+	for (long i = 0; i < w->lines; i++) {
+		snprintf(text, sizeof text, "line %ld", i);
+		log_append(text, i == 0);
+		log_pending_signal();
+	}
+	tl_log("appended %ld lines", w->lines);
+	return NULL;
+}
+
+static void *sender(void *arg)
+{
+	struct worker *w = arg;
+	tl_thread_name("sender");
+	tl_event_wait(&ready, (long)(1000 * tl_slowdown()));
+	pthread_kill(w->self, SIGUSR1);
+	tl_log("sent SIGUSR1 to the worker");
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct tl_lab_opts o = {.threads = 2, .iterations = 200, .seed = 1, .watchdog = true,
+				.threads_min = 2, .threads_max = 2};
+	tl_lab_init(argc, argv, "The handler only sets a flag; the worker logs the signal itself.", &o);
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	lines = calloc((size_t)o.iterations + 2, sizeof *lines);
+	if (!lines)
+		return tl_lab_result(TL_EXIT_FAILURE, "out of memory");
+	tl_event_init(&ready);
+
+	struct worker w = {.lines = o.iterations};
+	pthread_t s;
+	tl_lab_thread_create(&w.self, worker, &w);
+	tl_lab_thread_create(&s, sender, &w);
+	pthread_join(s, NULL);
+	pthread_join(w.self, NULL);
+
+	/* Every worker line once, in order, and the signal's line: nothing lost. */
+	long next = 0, signal_lines = 0, empty = -1, lost = -1;
+	char want[32];
+	for (long i = 0; i < nlines; i++) {
+		snprintf(want, sizeof want, "line %ld", next);
+		if (!lines[i]) {
+			if (empty < 0)
+				empty = i;
+		} else if (!strcmp(lines[i], "signal: SIGUSR1")) {
+			signal_lines++;
+		} else if (!strcmp(lines[i], want)) {
+			next++;
+		} else if (lost < 0) {
+			lost = next;
+			next = strtol(lines[i] + 5, NULL, 10) + 1;
+		}
+		free(lines[i]);
+	}
+	free(lines);
+	if (lost >= 0 || empty >= 0 || next != o.iterations)
+		return tl_lab_result(TL_EXIT_WRONG, "log of %ld slots: line %ld lost, slot %ld empty, %ld signal line(s)",
+				     nlines, lost, empty, signal_lines);
+	return tl_lab_result(TL_EXIT_OK, "log of %ld lines: all %ld worker lines in order, %ld signal line(s)",
+			     nlines, next, signal_lines);
+}

@@ -1,0 +1,121 @@
+/* race/torn-read — broken
+ * A writer updates a two-word value {lo, hi} that must always satisfy
+ * hi == 2 * lo; a reader copies it with no lock.  The copy can hold the new
+ * lo and the old hi: a value that never existed.
+ * expect run:      wrong-result
+ * expect tsan:     data-race @read-pair
+ * expect helgrind: data-race @read-pair
+ * expect drd:      data-race
+ * note: DRD names only the later of two conflicting accesses, a read or a write, whichever the run put second.
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <time.h>
+
+#include "tl_lab.h"
+#include "tl_log.h"
+#include "tl_watchdog.h"
+
+struct pair {
+	long lo, hi; /* invariant: hi == 2 * lo */
+};
+
+static struct pair shared;
+
+/* The first update is staged, in steps: the writer stores lo (1), the reader
+ * copies the pair (2), the writer stores hi (3).  Each wait gives up after a
+ * while (x slowdown), so the program always ends.  The steps are counted with
+ * relaxed atomic read-modify-writes, which order nothing: the detectors judge
+ * the program's own accesses as if there were no staging. */
+static atomic_long step;
+
+static void step_done(void)
+{
+	atomic_fetch_add_explicit(&step, 1, memory_order_relaxed);
+}
+
+static void wait_for_step(long n, long timeout_ms)
+{
+	struct timespec now, end;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	long long end_ns = end.tv_sec * 1000000000LL + end.tv_nsec + (long long)(timeout_ms * 1e6 * tl_slowdown());
+	do {
+		if (atomic_fetch_add_explicit(&step, 0, memory_order_relaxed) >= n)
+			return;
+		sched_yield();
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (now.tv_sec * 1000000000LL + now.tv_nsec < end_ns);
+}
+
+/* Calls keep the compiler from merging or hoisting the loops' accesses. */
+static __attribute__((noinline)) void write_pair(long v, bool staged)
+{
+	shared.lo = v;
+	if (staged) {
+		step_done();
+		wait_for_step(2, 100); /* the only wait the fixed program sits out */
+	}
+	shared.hi = 2 * v;
+	if (staged)
+		step_done();
+}
+
+static __attribute__((noinline)) struct pair read_pair(bool staged)
+{
+	if (staged)
+		wait_for_step(1, 2000);
+	struct pair p = shared; /* @read-pair */
+	if (staged) {
+		step_done();
+		wait_for_step(3, 2000);
+	}
+	return p;
+}
+
+struct reader {
+	long reads, torn;
+	struct pair first_torn;
+};
+
+static void *writer(void *arg)
+{
+	long updates = *(long *)arg;
+	tl_thread_name("writer");
+	for (long i = 1; i <= updates; i++)
+		write_pair(i, i == 1);
+	tl_log("made %ld updates", updates);
+	return NULL;
+}
+
+static void *reader(void *arg)
+{
+	struct reader *r = arg;
+	tl_thread_name("reader");
+	for (long i = 0; i < r->reads; i++) {
+		struct pair p = read_pair(i == 0);
+		if (p.hi != 2 * p.lo && r->torn++ == 0)
+			r->first_torn = p;
+	}
+	tl_log("made %ld reads", r->reads);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct tl_lab_opts o = {.threads = 2, .iterations = 200, .seed = 1, .watchdog = true,
+				.threads_min = 2, .threads_max = 2};
+	tl_lab_init(argc, argv, "A two-word value read without a lock comes out half old, half new.", &o);
+	long updates = o.iterations;
+	struct reader r = {.reads = o.iterations};
+	pthread_t t[2];
+	tl_lab_thread_create(&t[0], writer, &updates);
+	tl_lab_thread_create(&t[1], reader, &r);
+	pthread_join(t[0], NULL);
+	pthread_join(t[1], NULL);
+
+	if (r.torn)
+		return tl_lab_result(TL_EXIT_WRONG, "%ld of %ld reads torn; first: lo = %ld, hi = %ld (hi must be 2 x lo)",
+				     r.torn, r.reads, r.first_torn.lo, r.first_torn.hi);
+	return tl_lab_result(TL_EXIT_OK, "%ld reads, every one whole (hi = 2 x lo)", r.reads);
+}
