@@ -83,6 +83,7 @@ int cmd_list(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_stress(int argc, char **argv);
 int cmd_tour(int argc, char **argv);
 
 #endif

@@ -17,6 +17,7 @@ static const char usage[] =
 	"  show LAB                             the lesson, then the broken -> fixed diff\n"
 	"  run LAB [broken|fixed|demo] [--tool T]  run one program, print its verdict\n"
 	"  check [LAB|CATEGORY...] [--tool T]   run programs and compare with their expectations\n"
+	"  stress LAB [broken|fixed] [--runs N] run N times natively: outcome histogram\n"
 	"  tour                                 a guided run of the flagship labs\n"
 	"\n"
 	"Tools: run (native), tsan, helgrind, drd, memcheck.\n"
@@ -57,7 +58,7 @@ int main(int argc, char **argv)
 		int (*fn)(int, char **);
 	} cmds[] = {
 		{"list", cmd_list}, {"show", cmd_show}, {"run", cmd_run},
-		{"check", cmd_check}, {"tour", cmd_tour},
+		{"check", cmd_check}, {"stress", cmd_stress}, {"tour", cmd_tour},
 	};
 	/* Our lines and the echoed output of children share the terminal or
 	 * pipe: flush ours at every line so they come out in order. */

@@ -116,6 +116,12 @@ int tl_lab_result(enum tl_exit code, const char *fmt, ...)
 	return (int)code;
 }
 
+void tl_lab_outcome(const char *name, long value)
+{
+	printf("outcome: %s=%ld\n", name, value);
+	fflush(stdout);
+}
+
 void tl_lab_thread_create(pthread_t *t, void *(*fn)(void *), void *arg)
 {
 	int rc = pthread_create(t, NULL, fn, arg);

@@ -43,6 +43,11 @@ void tl_lab_init(int argc, char **argv, const char *lesson, struct tl_lab_opts *
 int tl_lab_result(enum tl_exit code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Prints "outcome: NAME=VALUE" on stdout: the one number that describes this
+ * run (updates lost, items oversold ...), which `threadlab stress` gathers
+ * over many runs into a histogram. */
+void tl_lab_outcome(const char *name, long value);
+
 /* pthread_create, or one line on stderr and exit 1 (e.g. --threads 1024
  * past the process's limits). */
 void tl_lab_thread_create(pthread_t *t, void *(*fn)(void *), void *arg);

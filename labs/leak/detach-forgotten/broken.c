@@ -1,8 +1,8 @@
 /* leak/detach-forgotten — broken
- * A shop fires off one thread per order to send the confirmation and never
- * looks back: nobody joins those threads, and nobody created them detached.
- * Each one ends, but keeps its whole stack mapped, waiting for a join that
- * never comes: the stacks pile up while the live threads stay few.
+ * A shop fires off one thread per order and throws the handle away, but it
+ * never created the threads detached.  Each one ends, yet keeps its 8 MiB
+ * stack for a join that can never come: stacks pile up while the live
+ * threads stay few.
  * expect run:      thread-leak
  * expect tsan:     thread-leak @fire
  * expect helgrind: clean

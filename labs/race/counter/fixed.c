@@ -67,6 +67,7 @@ int main(int argc, char **argv)
 	long want = 0;
 	for (long i = 0; i < o.threads; i++)
 		want += adders[i].made;
+	tl_lab_outcome("lost", want - counter);
 	if (counter != want)
 		return tl_lab_result(TL_EXIT_WRONG, "counter = %ld, expected %ld: %ld updates lost",
 				     counter, want, want - counter);

@@ -1,0 +1,189 @@
+/* runner_stress — run one program many times natively and show what came
+ * out, as an outcome histogram in the manner of jcstress: which verdicts,
+ * how often, which of them the lesson is about, and the spread of the
+ * number a lab reports with tl_lab_outcome() ("outcome: lost=96220"). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runner.h"
+
+static int cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+	return (x > y) - (x < y);
+}
+
+/* Finds "outcome: NAME=VALUE" in a program's stdout. */
+static bool find_outcome(const tl_buf *out, char *name, size_t namelen, long *value)
+{
+	const char *p = out->data;
+	while (p && (p = strstr(p, "outcome: "))) {
+		if (p == out->data || p[-1] == '\n') {
+			const char *eq = strchr(p, '=');
+			const char *nl = strchr(p, '\n');
+			if (eq && (!nl || eq < nl)) {
+				char *end;
+				errno = 0;
+				long v = strtol(eq + 1, &end, 10);
+				if (!errno && end != eq + 1) {
+					snprintf(name, namelen, "%.*s", (int)(eq - p - 9), p + 9);
+					*value = v;
+					return true;
+				}
+			}
+		}
+		p += 9;
+	}
+	return false;
+}
+
+/* Bars of a histogram over decades: 0, 1..9, 10..99, ... */
+static void print_decades(const long *v, size_t n)
+{
+	size_t count[20] = {0};
+	int top = 0;
+	for (size_t i = 0; i < n; i++) {
+		int d = 0;
+		for (long x = v[i] < 0 ? -v[i] : v[i]; x > 0 && d < 19; x /= 10)
+			d++;
+		count[d]++;
+		if (d > top)
+			top = d;
+	}
+	size_t most = 1;
+	for (int d = 0; d <= top; d++)
+		if (count[d] > most)
+			most = count[d];
+	for (int d = 0; d <= top; d++) {
+		long lo = 1, hi;
+		for (int k = 1; k < d; k++)
+			lo *= 10;
+		hi = lo * 10 - 1;
+		char range[48];
+		if (d == 0)
+			snprintf(range, sizeof range, "0");
+		else
+			snprintf(range, sizeof range, "%ld..%ld", lo, hi);
+		printf("    %21s %6zu  ", range, count[d]);
+		for (size_t k = 0; k < (count[d] * 40 + most - 1) / most; k++)
+			putchar('#');
+		putchar('\n');
+	}
+}
+
+int cmd_stress(int argc, char **argv)
+{
+	const char *lab_arg = NULL, *variant_arg = NULL;
+	long runs = 100;
+	for (int i = 1; i < argc; i++) {
+		const char *val = NULL;
+		if (!strcmp(argv[i], "--runs")) {
+			if (++i == argc) {
+				runner_error("--runs needs a value");
+				return RUNNER_USAGE;
+			}
+			val = argv[i];
+		} else if (!strncmp(argv[i], "--runs=", 7)) {
+			val = argv[i] + 7;
+		} else if (argv[i][0] == '-') {
+			runner_error("stress: unknown option '%s'", argv[i]);
+			return RUNNER_USAGE;
+		} else if (!lab_arg) {
+			lab_arg = argv[i];
+		} else if (!variant_arg) {
+			variant_arg = argv[i];
+		} else {
+			runner_error("usage: threadlab stress LAB [broken|fixed|demo] [--runs N]");
+			return RUNNER_USAGE;
+		}
+		if (val) {
+			char *end;
+			errno = 0;
+			runs = strtol(val, &end, 10);
+			if (errno || end == val || *end || runs < 1 || runs > 100000) {
+				runner_error("--runs: '%s' is not a number from 1 to 100000", val);
+				return RUNNER_USAGE;
+			}
+		}
+	}
+	if (!lab_arg) {
+		runner_error("usage: threadlab stress LAB [broken|fixed|demo] [--runs N]");
+		return RUNNER_USAGE;
+	}
+	struct labs labs;
+	if (labs_load(&labs))
+		return RUNNER_ERROR;
+	int rc = RUNNER_USAGE;
+	long *values = NULL;
+	const struct lab *lab = labs_resolve(&labs, lab_arg);
+	if (!lab)
+		goto out;
+	int variant = variant_arg ? lab_variant_index(variant_arg) : 0;
+	if (variant < 0 || !lab->has[variant]) {
+		runner_error("%s has no variant '%s'", lab->id, variant_arg ? variant_arg : "broken");
+		goto out;
+	}
+	struct tl_spec spec;
+	char err[320];
+	if (lab_spec(lab, variant, &spec, err, sizeof err)) {
+		runner_error("%s", err);
+		rc = RUNNER_ERROR;
+		goto out;
+	}
+	values = calloc((size_t)runs, sizeof *values);
+	if (!values) {
+		rc = RUNNER_ERROR;
+		goto out;
+	}
+	size_t per_verdict[TL_V_COUNT] = {0}, nvalues = 0;
+	char outcome_name[64] = "";
+	double wall = 0;
+	for (long r = 0; r < runs; r++) {
+		struct outcome o;
+		lab_execute(lab, variant, TL_TOOL_RUN, false, &o);
+		if (o.error) {
+			runner_error("run %ld: %s", r + 1, o.msg);
+			outcome_free(&o);
+			rc = RUNNER_ERROR;
+			goto out;
+		}
+		per_verdict[o.program]++;
+		wall += o.res.wall_ms;
+		long v;
+		if (find_outcome(&o.res.out, outcome_name, sizeof outcome_name, &v))
+			values[nvalues++] = v;
+		outcome_free(&o);
+		if (isatty(STDERR_FILENO))
+			fprintf(stderr, "\r[%ld/%ld]", r + 1, runs);
+	}
+	if (isatty(STDERR_FILENO))
+		fputs("\r\033[K", stderr);
+
+	tl_verdict_set want = spec.expect[TL_TOOL_RUN].verdicts;
+	printf("%s %s: %ld runs, %.2f s\n\n", lab->id, lab_variant_names[variant], runs, wall / 1000);
+	printf("  %-14s %6s  %s\n", "outcome", "runs", "");
+	for (int v = 0; v < TL_V_COUNT; v++) {
+		if (!per_verdict[v] && !(want & (1u << v)))
+			continue;
+		/* jcstress's words: clean is acceptable; anything else is the bug
+		 * showing (forbidden); the header says which one this lab expects. */
+		printf("  %-14s %6zu  %s%s\n", tl_verdict_name((enum tl_verdict)v), per_verdict[v],
+		       v == TL_V_CLEAN ? "acceptable" : "forbidden",
+		       want & (1u << v) ? "   <- what this program's header expects" : "");
+	}
+	if (nvalues) {
+		qsort(values, nvalues, sizeof *values, cmp_long);
+		printf("\n  %s: min %ld, median %ld, max %ld (over %zu runs)\n", outcome_name, values[0],
+		       values[nvalues / 2], values[nvalues - 1], nvalues);
+		print_decades(values, nvalues);
+	}
+	rc = RUNNER_OK;
+out:
+	free(values);
+	labs_free(&labs);
+	return rc;
+}
