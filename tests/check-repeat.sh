@@ -1,8 +1,10 @@
 #!/bin/sh
-# make check-repeat N=20: run the whole suite N times and show that every
-# test gave the same result each time (the suite must never be flaky).
+# make check-repeat N=20 [J=2]: run the whole suite N times (J tests at a
+# time) and show that every test gave the same result each time (the suite
+# must never be flaky, even when its tests load the machine).
 set -u
 n=${1:-20}
+jobs=${2:-1}
 first=$(mktemp) this=$(mktemp)
 trap 'rm -f "$first" "$this"' EXIT
 results() {
@@ -13,7 +15,7 @@ results() {
 same=0
 for i in $(seq 1 "$n"); do
   start=$(date +%s)
-  make -s check > /dev/null 2>&1
+  make -s -j"$jobs" check > /dev/null 2>&1
   status=$?
   results > "$this"
   summary=$(awk '{print $2}' "$this" | sort | uniq -c | tr -s ' \n' ' ')
