@@ -113,7 +113,16 @@ int cmd_tour(int argc, char **argv)
 	say("\n   TSan stays silent on that hang: it reports an inversion only when\n"
 	    "   both orders have succeeded once, and here the second never does.\n");
 	ok &= step(&labs, "deadlock/lock-order", 0, TL_TOOL_TSAN);
-	say("\n5. A thread leak.  Threads started and never joined keep their stacks\n"
+	say("\n   Now the same two orders, one after the other, so nothing hangs.\n"
+	    "   This time TSan has seen both orders succeed, and it names the\n"
+	    "   lines: a detector sees the order, not the hang.\n");
+	ok &= step(&labs, "deadlock/lock-order-latent", 0, TL_TOOL_TSAN);
+	say("\n5. A livelock.  Two polite threads take one lock, try the other,\n"
+	    "   back off and retry, in lockstep.  They never block, so this is no\n"
+	    "   deadlock: the watchdog sees their CPU time climb while progress\n"
+	    "   stands still.\n");
+	ok &= step(&labs, "livelock/polite-trylock", 0, TL_TOOL_RUN);
+	say("\n6. A thread leak.  Threads started and never joined keep their stacks\n"
 	    "   mapped; the program counts them in /proc/self/maps:\n");
 	ok &= step(&labs, "leak/unjoined", 0, TL_TOOL_RUN);
 	say("\nNext: threadlab list      every lab and its lesson\n"
