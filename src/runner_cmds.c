@@ -50,7 +50,10 @@ int cmd_list(int argc, char **argv)
 			rc = RUNNER_ERROR;
 			continue;
 		}
-		printf("  %-24s %s\n", lab->id, spec.lesson);
+		/* One line: the lesson's first sentence. */
+		const char *stop = strstr(spec.lesson, ". ");
+		int len = stop ? (int)(stop - spec.lesson) + 1 : (int)strlen(spec.lesson);
+		printf("  %-26s %.*s\n", lab->id, len, spec.lesson);
 	}
 	labs_free(&labs);
 	return rc;

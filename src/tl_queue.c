@@ -1,0 +1,165 @@
+/* tl_queue — a bounded MPMC queue on a mutex and two CLOCK_MONOTONIC
+ * condition variables. */
+#include "config.h"
+
+#include "tl_queue.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+
+int tl_queue_init(tl_queue *q, size_t capacity)
+{
+	if (capacity == 0)
+		return -EINVAL;
+	q->items = calloc(capacity, sizeof *q->items);
+	if (!q->items)
+		return -ENOMEM;
+	pthread_condattr_t ca;
+	int rc = pthread_condattr_init(&ca);
+	if (rc)
+		goto fail_items;
+	/* Monotonic, so that a clock step cannot stretch or cut a timeout. */
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	rc = pthread_cond_init(&q->not_full, &ca);
+	if (rc)
+		goto fail_attr;
+	rc = pthread_cond_init(&q->not_empty, &ca);
+	if (rc)
+		goto fail_not_full;
+	rc = pthread_mutex_init(&q->mu, NULL);
+	if (rc)
+		goto fail_not_empty;
+	pthread_condattr_destroy(&ca);
+	q->capacity = capacity;
+	q->head = 0;
+	q->len = 0;
+	q->closed = false;
+	return 0;
+
+fail_not_empty:
+	pthread_cond_destroy(&q->not_empty);
+fail_not_full:
+	pthread_cond_destroy(&q->not_full);
+fail_attr:
+	pthread_condattr_destroy(&ca);
+fail_items:
+	free(q->items);
+	q->items = NULL;
+	return -rc;
+}
+
+void tl_queue_destroy(tl_queue *q)
+{
+	pthread_cond_destroy(&q->not_empty);
+	pthread_cond_destroy(&q->not_full);
+	pthread_mutex_destroy(&q->mu);
+	free(q->items);
+	q->items = NULL;
+}
+
+/* The deadline is computed once, before waiting: a loop that restarted the
+ * timeout after every spurious or stolen wake-up could wait for ever. */
+static void deadline_after(struct timespec *d, long timeout_ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, d);
+	d->tv_sec += timeout_ms / 1000;
+	d->tv_nsec += (timeout_ms % 1000) * 1000000L;
+	if (d->tv_nsec >= 1000000000L) {
+		d->tv_sec++;
+		d->tv_nsec -= 1000000000L;
+	}
+}
+
+/* One wait on `cv` under q->mu; -ETIMEDOUT once the deadline has passed. */
+static int wait_on(tl_queue *q, pthread_cond_t *cv, long timeout_ms,
+                   const struct timespec *deadline)
+{
+	if (timeout_ms == 0)
+		return -ETIMEDOUT;
+	if (timeout_ms < 0) {
+		pthread_cond_wait(cv, &q->mu);
+		return 0;
+	}
+	return pthread_cond_timedwait(cv, &q->mu, deadline) == ETIMEDOUT ? -ETIMEDOUT : 0;
+}
+
+int tl_queue_put(tl_queue *q, void *item, long timeout_ms)
+{
+	struct timespec deadline;
+	if (timeout_ms > 0)
+		deadline_after(&deadline, timeout_ms);
+	int rc = 0;
+	pthread_mutex_lock(&q->mu);
+	/* A loop, not an if: another producer may take the slot we were woken
+	 * for, and wake-ups can be spurious.  The predicate is re-checked after
+	 * a timeout too, so a slot freed at the last moment is not wasted. */
+	for (;;) {
+		if (q->closed) {
+			rc = -EPIPE;
+			break;
+		}
+		if (q->len < q->capacity) {
+			q->items[(q->head + q->len) % q->capacity] = item;
+			q->len++;
+			/* signal, not broadcast: one item can satisfy one consumer.
+			 * Close is the only event every waiter must hear. */
+			pthread_cond_signal(&q->not_empty);
+			rc = 0;
+			break;
+		}
+		if (rc == -ETIMEDOUT)
+			break;
+		rc = wait_on(q, &q->not_full, timeout_ms, &deadline);
+	}
+	pthread_mutex_unlock(&q->mu);
+	return rc;
+}
+
+int tl_queue_get(tl_queue *q, void **item, long timeout_ms)
+{
+	struct timespec deadline;
+	if (timeout_ms > 0)
+		deadline_after(&deadline, timeout_ms);
+	int rc = 0;
+	pthread_mutex_lock(&q->mu);
+	for (;;) {
+		/* Items first, close second: what was put before close is
+		 * still delivered. */
+		if (q->len > 0) {
+			*item = q->items[q->head];
+			q->head = (q->head + 1) % q->capacity;
+			q->len--;
+			pthread_cond_signal(&q->not_full);
+			rc = 0;
+			break;
+		}
+		if (q->closed) {
+			rc = -EPIPE;
+			break;
+		}
+		if (rc == -ETIMEDOUT)
+			break;
+		rc = wait_on(q, &q->not_empty, timeout_ms, &deadline);
+	}
+	pthread_mutex_unlock(&q->mu);
+	return rc;
+}
+
+void tl_queue_close(tl_queue *q)
+{
+	pthread_mutex_lock(&q->mu);
+	q->closed = true;
+	/* Broadcast: every waiter must see the close, not just one. */
+	pthread_cond_broadcast(&q->not_full);
+	pthread_cond_broadcast(&q->not_empty);
+	pthread_mutex_unlock(&q->mu);
+}
+
+size_t tl_queue_len(tl_queue *q)
+{
+	pthread_mutex_lock(&q->mu);
+	size_t n = q->len;
+	pthread_mutex_unlock(&q->mu);
+	return n;
+}
