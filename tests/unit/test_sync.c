@@ -1,0 +1,219 @@
+/* Unit tests for the staging helpers (tl_stage): the lockstep barrier keeps
+ * threads in step round after round, a step wait returns once the step is
+ * done and times out, within bounds, when it never is, and a meeting ends
+ * when everybody has come.  No sleeps: every wait is bounded by a deadline
+ * or by the other threads' progress. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include "tl_stage.h"
+
+#include <check.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <time.h>
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* ------------------------------------------------------------- lockstep */
+
+#define LS_THREADS 3
+#define LS_ROUNDS  1000
+
+static tl_lockstep ls;
+static atomic_long arrivals;
+static atomic_long bad_rounds;
+
+/* Each round: count the arrival, wait, and check that all LS_THREADS of this
+ * round have arrived and nobody has yet started the next (a second wait
+ * keeps the fast ones from running ahead while the others check). */
+static void *lockstep_worker(void *arg)
+{
+	(void)arg;
+	for (long r = 0; r < LS_ROUNDS; r++) {
+		atomic_fetch_add(&arrivals, 1);
+		tl_lockstep_wait(&ls);
+		if (atomic_load(&arrivals) != (r + 1) * LS_THREADS)
+			atomic_fetch_add(&bad_rounds, 1);
+		tl_lockstep_wait(&ls);
+	}
+	tl_lockstep_leave(&ls);
+	return NULL;
+}
+
+START_TEST(lockstep_rounds)
+{
+	pthread_t t[LS_THREADS];
+
+	tl_lockstep_init(&ls, LS_THREADS);
+	atomic_store(&arrivals, 0);
+	atomic_store(&bad_rounds, 0);
+	for (int i = 0; i < LS_THREADS; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, lockstep_worker, NULL), 0);
+	for (int i = 0; i < LS_THREADS; i++)
+		pthread_join(t[i], NULL);
+	ck_assert_int_eq(atomic_load(&bad_rounds), 0);
+	ck_assert_int_eq(atomic_load(&arrivals), (long)LS_ROUNDS * LS_THREADS);
+}
+END_TEST
+
+/* One party leaves early: the others must not be left waiting for it. */
+static void *lockstep_leaver(void *arg)
+{
+	(void)arg;
+	for (int r = 0; r < 10; r++)
+		tl_lockstep_wait(&ls);
+	tl_lockstep_leave(&ls);
+	return NULL;
+}
+
+static void *lockstep_stayer(void *arg)
+{
+	(void)arg;
+	for (int r = 0; r < 100; r++)
+		tl_lockstep_wait(&ls);
+	tl_lockstep_leave(&ls);
+	return NULL;
+}
+
+START_TEST(lockstep_leave_frees_the_rest)
+{
+	static tl_lockstep init = TL_LOCKSTEP_INITIALIZER(3);
+	pthread_t t[3];
+
+	ls = init;
+	ck_assert_int_eq(pthread_create(&t[0], NULL, lockstep_leaver, NULL), 0);
+	ck_assert_int_eq(pthread_create(&t[1], NULL, lockstep_stayer, NULL), 0);
+	ck_assert_int_eq(pthread_create(&t[2], NULL, lockstep_stayer, NULL), 0);
+	for (int i = 0; i < 3; i++)
+		pthread_join(t[i], NULL); /* a hang here is the failure (Check's timeout) */
+	ck_assert_int_eq(ls.parties, 0);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- stage */
+
+static tl_stage stage;
+
+static void *stage_stepper(void *arg)
+{
+	(void)arg;
+	tl_stage_wait(&stage, 1, -1);
+	tl_stage_done(&stage); /* step 2 only after step 1 */
+	return NULL;
+}
+
+START_TEST(stage_steps_in_order)
+{
+	pthread_t t;
+
+	tl_stage_init(&stage);
+	ck_assert_int_eq(tl_stage_wait(&stage, 0, 0), 0); /* step 0 is always reached */
+	ck_assert_int_eq(pthread_create(&t, NULL, stage_stepper, NULL), 0);
+	tl_stage_done(&stage);
+	ck_assert_int_eq(tl_stage_wait(&stage, 2, 10000), 0);
+	pthread_join(t, NULL);
+	ck_assert_int_eq(atomic_load(&stage.steps), 2);
+}
+END_TEST
+
+START_TEST(stage_wait_times_out)
+{
+	setenv("THREADLAB_SLOWDOWN", "1", 1);
+	tl_stage_init(&stage);
+	tl_stage_done(&stage);
+	double t0 = now_ms();
+	int rc = tl_stage_wait(&stage, 2, 50);
+	double took = now_ms() - t0;
+	ck_assert_int_eq(rc, -ETIMEDOUT);
+	/* Never early; late only by a loaded machine's scheduling. */
+	ck_assert_msg(took >= 50.0 && took < 2000.0, "waited %.1f ms for a 50 ms timeout", took);
+	ck_assert_int_eq(tl_stage_wait(&stage, 1, 50), 0); /* a done step: at once */
+}
+END_TEST
+
+/* ----------------------------------------------------------------- meet */
+
+#define MEET_THREADS 3
+static tl_event met[MEET_THREADS];
+static atomic_int meet_rc[MEET_THREADS];
+
+static void *meeter(void *arg)
+{
+	long self = (long)arg;
+	atomic_store(&meet_rc[self], tl_stage_meet(met, MEET_THREADS, self, 10000));
+	return NULL;
+}
+
+START_TEST(meet_all_arrive)
+{
+	pthread_t t[MEET_THREADS];
+
+	for (long i = 0; i < MEET_THREADS; i++)
+		ck_assert_int_eq(tl_event_init(&met[i]), 0);
+	for (long i = 0; i < MEET_THREADS; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, meeter, (void *)i), 0);
+	for (long i = 0; i < MEET_THREADS; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_int_eq(atomic_load(&meet_rc[i]), 0);
+	}
+	for (long i = 0; i < MEET_THREADS; i++)
+		tl_event_destroy(&met[i]);
+}
+END_TEST
+
+START_TEST(meet_times_out_in_all)
+{
+	setenv("THREADLAB_SLOWDOWN", "1", 1);
+	for (long i = 0; i < MEET_THREADS; i++)
+		ck_assert_int_eq(tl_event_init(&met[i]), 0);
+	double t0 = now_ms();
+	int rc = tl_stage_meet(met, MEET_THREADS, 0, 50); /* nobody else comes */
+	double took = now_ms() - t0;
+	ck_assert_int_eq(rc, -ETIMEDOUT);
+	ck_assert(tl_event_is_set(&met[0]));
+	/* One deadline for the whole meeting, not 50 ms per absent thread. */
+	ck_assert_msg(took >= 49.0 && took < 2000.0, "waited %.1f ms for a 50 ms meeting", took);
+	for (long i = 0; i < MEET_THREADS; i++)
+		tl_event_destroy(&met[i]);
+}
+END_TEST
+
+static Suite *sync_suite(void)
+{
+	Suite *s = suite_create("sync");
+	TCase *tc = tcase_create("stage");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, lockstep_rounds);
+	tcase_add_test(tc, lockstep_leave_frees_the_rest);
+	tcase_add_test(tc, stage_steps_in_order);
+	tcase_add_test(tc, stage_wait_times_out);
+	tcase_add_test(tc, meet_all_arrive);
+	tcase_add_test(tc, meet_times_out_in_all);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(sync_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
