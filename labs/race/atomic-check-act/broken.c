@@ -15,8 +15,8 @@
 
 #include "tl_lab.h"
 #include "tl_log.h"
+#include "tl_stage.h"
 #include "tl_sync.h"
-#include "tl_watchdog.h"
 
 static atomic_long stock;
 
@@ -26,20 +26,13 @@ static atomic_long stock;
 static tl_event saw_last[TL_MAX_THREADS];
 static long sellers;
 
-static void meet_at_last_item(long self)
-{
-	tl_event_set(&saw_last[self]);
-	for (long s = 0; s < sellers; s++)
-		tl_event_wait(&saw_last[s], (long)(1000 * tl_slowdown()));
-}
-
 static bool sell(long self, bool *staged)
 {
 	long seen = atomic_load(&stock); /* check ... */
 	if (seen > 0) {
 		if (seen == 1 && !*staged) {
 			*staged = true;
-			meet_at_last_item(self);
+			tl_stage_meet(saw_last, sellers, self, 1000);
 		}
 		atomic_fetch_sub(&stock, 1); /* ... then act: but the stock may have changed since */
 		return true;

@@ -10,8 +10,8 @@
 
 #include "tl_lab.h"
 #include "tl_log.h"
+#include "tl_stage.h"
 #include "tl_sync.h"
-#include "tl_watchdog.h" /* tl_slowdown */
 
 #define DEPOSIT 100
 
@@ -25,14 +25,6 @@ static pthread_barrier_t round_start, round_end;
 static tl_event checked[8];
 static long atms;
 
-static void wait_for_the_others(long self)
-{
-	tl_event_set(&checked[self]);
-	for (long i = 0; i < atms; i++)
-		if (i != self)
-			tl_event_wait(&checked[i], (long)(100 * tl_slowdown()));
-}
-
 /* Pays out `amount` if the account holds that much. */
 static bool withdraw(long self, long amount, bool staged)
 {
@@ -40,7 +32,7 @@ static bool withdraw(long self, long amount, bool staged)
 	pthread_mutex_lock(&account_lock); /* check and act as one step */
 	if (balance >= amount) {
 		if (staged)
-			wait_for_the_others(self);
+			tl_stage_meet(checked, atms, self, 100);
 		balance -= amount;
 		paid = true;
 	} else if (staged) {

@@ -9,15 +9,11 @@
  * expect drd:      data-race @fill
  */
 #include <pthread.h>
-#include <sched.h>
-#include <stdatomic.h>
 #include <stdlib.h>
-
-#include <valgrind/drd.h>
-#include <valgrind/helgrind.h>
 
 #include "tl_lab.h"
 #include "tl_log.h"
+#include "tl_stage.h"
 #include "tl_sync.h"
 #include "tl_watchdog.h" /* tl_slowdown */
 
@@ -35,24 +31,16 @@ static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
 /* The first build is staged: once the builder is half way, the other threads
  * come and look (window_open), and the builder finishes only after one of
  * them has used the object (or 100 ms pass).  So the fatal interleaving
- * happens on every run.  `used` is a relaxed atomic on purpose: it orders
- * nothing for the detectors, so they judge the use of the object as they
- * would without the staging. */
+ * happens on every run.  `used` is a tl_stage on purpose: it orders nothing
+ * for the detectors, so they judge the use of the object as they would
+ * without the staging. */
 static tl_event window_open;
-static atomic_int used;
-
-static void wait_for_a_user(void)
-{
-	double until = tl_log_elapsed_ms() + 100 * tl_slowdown();
-	while (!atomic_load_explicit(&used, memory_order_relaxed) && tl_log_elapsed_ms() < until)
-		sched_yield();
-	atomic_signal_fence(memory_order_seq_cst); /* the compiler keeps the build after it */
-}
+static tl_stage used;
 
 static void build(struct config *c)
 {
 	tl_event_set(&window_open);
-	wait_for_a_user();
+	tl_stage_wait(&used, 1, 100);
 	for (long k = 0; k < SLOTS; k++)
 		c->table[k] = k * k;
 	c->magic = MAGIC; /* @fill */
@@ -91,10 +79,8 @@ static void *user(void *arg)
 				tl_log("lookup %ld: config not built yet (magic %#lx, table[%ld] = %ld)", i,
 				       c->magic, k, c->table[k]);
 		}
-		if (i == 0) {
-			atomic_signal_fence(memory_order_seq_cst); /* the compiler keeps the use before it */
-			atomic_store_explicit(&used, 1, memory_order_relaxed);
-		}
+		if (i == 0)
+			tl_stage_done(&used);
 	}
 	return NULL;
 }
@@ -105,8 +91,7 @@ int main(int argc, char **argv)
 				.threads_min = 2, .threads_max = 8};
 	tl_lab_init(argc, argv, "Double-checked locking publishes an object before it is built.", &o);
 	tl_event_init(&window_open);
-	VALGRIND_HG_DISABLE_CHECKING(&used, sizeof used); /* staging only */
-	DRD_IGNORE_VAR(used);
+	tl_stage_init(&used);
 	static struct user users[8];
 	pthread_t t[8];
 	for (long i = 0; i < o.threads; i++) {

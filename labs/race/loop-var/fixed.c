@@ -7,35 +7,25 @@
  * expect drd:      clean
  */
 #include <pthread.h>
-#include <sched.h>
-#include <stdatomic.h>
 #include <stdio.h>
-
-#include <valgrind/drd.h>
-#include <valgrind/helgrind.h>
 
 #include "tl_lab.h"
 #include "tl_log.h"
+#include "tl_stage.h"
 
 static pthread_mutex_t seen_lock = PTHREAD_MUTEX_INITIALIZER;
 static long seen[TL_MAX_THREADS], nseen, out_of_range;
 static long ids_in_order[TL_MAX_THREADS];
 
 /* Staging: every worker waits until main's loop is over before it reads its
- * id, so the bad interleaving happens on every run.  The flag is a relaxed
- * atomic on purpose: it orders nothing for the detectors, so they judge the
- * read of the id exactly as they would without the staging. */
-static atomic_int loop_over;
-
-static void wait_for_the_loop(void)
-{
-	while (!atomic_load_explicit(&loop_over, memory_order_relaxed))
-		sched_yield();
-}
+ * id, so the bad interleaving happens on every run.  The flag is a tl_stage
+ * on purpose: it orders nothing for the detectors, so they judge the read of
+ * the id exactly as they would without the staging. */
+static tl_stage loop_over;
 
 static void *worker(void *arg)
 {
-	wait_for_the_loop();
+	tl_stage_wait(&loop_over, 1, -1);
 	long id = *(long *)arg;
 	tl_thread_name("worker-%ld", id);
 	pthread_mutex_lock(&seen_lock);
@@ -53,16 +43,14 @@ int main(int argc, char **argv)
 	struct tl_lab_opts o = {.threads = 4, .iterations = 1, .seed = 1, .watchdog = true,
 				.threads_min = 2, .threads_max = 64};
 	tl_lab_init(argc, argv, "Each thread gets a pointer to its own id, which nobody changes.", &o);
-	VALGRIND_HG_DISABLE_CHECKING(&loop_over, sizeof loop_over); /* staging only */
-	DRD_IGNORE_VAR(loop_over);
+	tl_stage_init(&loop_over);
 	pthread_t t[64];
 	long i, ids[64];
 	for (i = 0; i < o.threads; i++) {
 		ids[i] = i; /* one slot per thread, never written again */
 		tl_lab_thread_create(&t[i], worker, &ids[i]);
 	}
-	atomic_signal_fence(memory_order_seq_cst); /* the compiler stores i before the flag */
-	atomic_store_explicit(&loop_over, 1, memory_order_relaxed);
+	tl_stage_done(&loop_over);
 	for (long k = 0; k < o.threads; k++)
 		pthread_join(t[k], NULL);
 

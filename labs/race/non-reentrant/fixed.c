@@ -7,42 +7,21 @@
  * expect drd:      clean
  */
 #include <pthread.h>
-#include <sched.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "tl_lab.h"
 #include "tl_log.h"
-#include "tl_watchdog.h"
+#include "tl_stage.h"
 
 #define WORDS 8
 
 /* The first line is staged, in steps: tokenizer-0 takes its first word (1),
  * tokenizer-1 starts its own line (2), tokenizer-0 takes the rest of "its"
- * line (3), then tokenizer-1 goes on.  The steps are counted with relaxed
- * atomic read-modify-writes, which order nothing: the detectors judge the
- * program's own accesses as if there were no staging. */
-static atomic_long step;
-
-static void step_done(void)
-{
-	atomic_fetch_add_explicit(&step, 1, memory_order_relaxed);
-}
-
-static void wait_for_step(long n)
-{
-	struct timespec now, end;
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	end.tv_sec += (time_t)tl_slowdown(); /* give up after 1 s x slowdown */
-	do {
-		if (atomic_fetch_add_explicit(&step, 0, memory_order_relaxed) >= n)
-			return;
-		sched_yield();
-		clock_gettime(CLOCK_MONOTONIC, &now);
-	} while (now.tv_sec < end.tv_sec || (now.tv_sec == end.tv_sec && now.tv_nsec < end.tv_nsec));
-}
+ * line (3), then tokenizer-1 goes on.  Each wait gives up after 1 s (x
+ * slowdown).  A tl_stage orders nothing: the detectors judge the program's
+ * own accesses as if there were no staging. */
+static tl_stage step;
 
 struct tokenizer {
 	long index, lines, wrong;
@@ -59,11 +38,11 @@ static bool split_line(struct tokenizer *z, bool staged)
 	bool ok = true;
 	char *save; /* strtok_r's place in the line: this thread's own */
 	if (staged && z->index == 1)
-		wait_for_step(1);
+		tl_stage_wait(&step, 1, 1000);
 	for (char *word = strtok_r(z->line, " ", &save); word; word = strtok_r(NULL, " ", &save)) {
 		if (staged && n == 0) {
-			step_done();
-			wait_for_step(z->index == 0 ? 2 : 3);
+			tl_stage_done(&step);
+			tl_stage_wait(&step, z->index == 0 ? 2 : 3, 1000);
 		}
 		snprintf(want, sizeof want, "t%ldw%ld", z->index, n);
 		if (strcmp(word, want) != 0 && ok) {
@@ -73,7 +52,7 @@ static bool split_line(struct tokenizer *z, bool staged)
 		n++;
 	}
 	if (staged && z->index == 0)
-		step_done();
+		tl_stage_done(&step);
 	if (ok && n != WORDS) {
 		ok = false;
 		snprintf(z->first_bad, sizeof z->first_bad, "%ld words, not %d", n, WORDS);
@@ -102,6 +81,7 @@ int main(int argc, char **argv)
 	struct tl_lab_opts o = {.threads = 2, .iterations = 50, .seed = 1, .watchdog = true,
 				.threads_min = 2, .threads_max = 2};
 	tl_lab_init(argc, argv, "strtok_r keeps its place in the caller's variable: threads stay on their own lines.", &o);
+	tl_stage_init(&step);
 	pthread_t t[2];
 	static struct tokenizer zs[2];
 	for (long i = 0; i < 2; i++) {

@@ -11,8 +11,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 
-#include <valgrind/helgrind.h>
-
+#include "tl_annotate.h"
 #include "tl_lab.h"
 #include "tl_log.h"
 

@@ -8,15 +8,14 @@
  * expect memcheck: clean
  */
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "tl_lab.h"
 #include "tl_log.h"
+#include "tl_stage.h"
 #include "tl_sync.h"
 #include "tl_watchdog.h"
 
@@ -27,21 +26,8 @@ static long nlines;
  * counting it, asks the sender for the signal, and waits until the handler
  * has run (or 1 s passes).  So the signal lands mid-append on every run. */
 static tl_event ready;
-static volatile sig_atomic_t delivered;
+static tl_stage delivered;
 static volatile sig_atomic_t pending; /* set by the handler, cleared by the worker */
-
-static void wait_for_delivery(void)
-{
-	struct timespec now, end;
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	end.tv_sec += (time_t)tl_slowdown();
-	while (!delivered) {
-		sched_yield();
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
-			break;
-	}
-}
 
 static void log_append(const char *text, bool staged)
 {
@@ -49,7 +35,7 @@ static void log_append(const char *text, bool staged)
 	lines[nlines] = copy;
 	if (staged) {
 		tl_event_set(&ready);
-		wait_for_delivery();
+		tl_stage_wait(&delivered, 1, 1000);
 	}
 	nlines++;
 }
@@ -57,7 +43,7 @@ static void log_append(const char *text, bool staged)
 static void on_signal(int sig)
 {
 	(void)sig;
-	delivered = 1;
+	tl_stage_done(&delivered);
 	pending = 1; /* all the handler does: async-signal-safe */
 }
 
@@ -111,6 +97,7 @@ int main(int argc, char **argv)
 	if (!lines)
 		return tl_lab_result(TL_EXIT_FAILURE, "out of memory");
 	tl_event_init(&ready);
+	tl_stage_init(&delivered);
 
 	struct worker w = {.lines = o.iterations};
 	pthread_t s;

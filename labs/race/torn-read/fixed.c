@@ -7,13 +7,10 @@
  * expect drd:      clean
  */
 #include <pthread.h>
-#include <sched.h>
-#include <stdatomic.h>
-#include <time.h>
 
 #include "tl_lab.h"
 #include "tl_log.h"
-#include "tl_watchdog.h"
+#include "tl_stage.h"
 
 struct pair {
 	long lo, hi; /* invariant: hi == 2 * lo */
@@ -24,28 +21,10 @@ static pthread_mutex_t shared_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* The first update is staged, in steps: the writer stores lo (1), the reader
  * copies the pair (2), the writer stores hi (3).  Each wait gives up after a
- * while (x slowdown), so the program always ends.  The steps are counted with
- * relaxed atomic read-modify-writes, which order nothing: the detectors judge
- * the program's own accesses as if there were no staging. */
-static atomic_long step;
-
-static void step_done(void)
-{
-	atomic_fetch_add_explicit(&step, 1, memory_order_relaxed);
-}
-
-static void wait_for_step(long n, long timeout_ms)
-{
-	struct timespec now, end;
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	long long end_ns = end.tv_sec * 1000000000LL + end.tv_nsec + (long long)(timeout_ms * 1e6 * tl_slowdown());
-	do {
-		if (atomic_fetch_add_explicit(&step, 0, memory_order_relaxed) >= n)
-			return;
-		sched_yield();
-		clock_gettime(CLOCK_MONOTONIC, &now);
-	} while (now.tv_sec * 1000000000LL + now.tv_nsec < end_ns);
-}
+ * while (x slowdown), so the program always ends.  A tl_stage orders
+ * nothing: the detectors judge the program's own accesses as if there were
+ * no staging. */
+static tl_stage step;
 
 /* Calls keep the compiler from merging or hoisting the loops' accesses. */
 static __attribute__((noinline)) void write_pair(long v, bool staged)
@@ -53,25 +32,25 @@ static __attribute__((noinline)) void write_pair(long v, bool staged)
 	pthread_mutex_lock(&shared_lock);
 	shared.lo = v;
 	if (staged) {
-		step_done();
-		wait_for_step(2, 100); /* the only wait the fixed program sits out */
+		tl_stage_done(&step);
+		tl_stage_wait(&step, 2, 100); /* the only wait the fixed program sits out */
 	}
 	shared.hi = 2 * v;
 	pthread_mutex_unlock(&shared_lock);
 	if (staged)
-		step_done();
+		tl_stage_done(&step);
 }
 
 static __attribute__((noinline)) struct pair read_pair(bool staged)
 {
 	if (staged)
-		wait_for_step(1, 2000);
+		tl_stage_wait(&step, 1, 2000);
 	pthread_mutex_lock(&shared_lock); /* waits until the update is whole */
 	struct pair p = shared;
 	pthread_mutex_unlock(&shared_lock);
 	if (staged) {
-		step_done();
-		wait_for_step(3, 2000);
+		tl_stage_done(&step);
+		tl_stage_wait(&step, 3, 2000);
 	}
 	return p;
 }
@@ -109,6 +88,7 @@ int main(int argc, char **argv)
 	struct tl_lab_opts o = {.threads = 2, .iterations = 200, .seed = 1, .watchdog = true,
 				.threads_min = 2, .threads_max = 2};
 	tl_lab_init(argc, argv, "A mutex makes the two-word update and the copy whole.", &o);
+	tl_stage_init(&step);
 	long updates = o.iterations;
 	struct reader r = {.reads = o.iterations};
 	pthread_t t[2];

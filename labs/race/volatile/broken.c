@@ -15,8 +15,8 @@
 
 #include "tl_lab.h"
 #include "tl_log.h"
+#include "tl_stage.h"
 #include "tl_sync.h"
-#include "tl_watchdog.h" /* tl_slowdown */
 
 static volatile long counter;
 static volatile int busy; /* "the lock": 1 while someone is counting */
@@ -29,23 +29,12 @@ static long adders;
  * at most). */
 static tl_event tested[8], loaded[8];
 
-static void wait_for_the_others(tl_event *ev, long self)
-{
-	tl_event_set(&ev[self]);
-	double until = tl_log_elapsed_ms() + 100 * tl_slowdown();
-	for (long i = 0; i < adders; i++) {
-		long left = (long)(until - tl_log_elapsed_ms());
-		if (i != self)
-			tl_event_wait(&ev[i], left > 0 ? left : 0);
-	}
-}
-
 static void volatile_lock(long self, bool staged)
 {
 	while (busy) /* @test */
 		;
 	if (staged)
-		wait_for_the_others(tested, self);
+		tl_stage_meet(tested, adders, self, 100);
 	busy = 1; /* @take */
 }
 
@@ -65,7 +54,7 @@ static __attribute__((noinline)) bool increment(long self, bool staged)
 	bool crowded = atomic_fetch_add(&inside, 1) > 0;
 	long value = counter; /* counter++ written out: load ... */
 	if (staged)
-		wait_for_the_others(loaded, self);
+		tl_stage_meet(loaded, adders, self, 100);
 	counter = value + 1; /* ... add, store @count */
 	atomic_fetch_sub(&inside, 1);
 	volatile_unlock();

@@ -14,8 +14,8 @@
 
 #include "tl_lab.h"
 #include "tl_log.h"
+#include "tl_stage.h"
 #include "tl_sync.h"
-#include "tl_watchdog.h" /* tl_slowdown */
 
 static long counter;
 static pthread_mutex_t counter_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -26,17 +26,6 @@ static long adders;
  * others have loaded it too.  Here they are blocked on the mutex, so the wait
  * ends after 100 ms. */
 static tl_event loaded[8];
-
-static void wait_for_the_others(tl_event *ev, long self)
-{
-	tl_event_set(&ev[self]);
-	double until = tl_log_elapsed_ms() + 100 * tl_slowdown();
-	for (long i = 0; i < adders; i++) {
-		long left = (long)(until - tl_log_elapsed_ms());
-		if (i != self)
-			tl_event_wait(&ev[i], left > 0 ? left : 0);
-	}
-}
 
 /* The program's own check of the lock: how many threads are between lock
  * and unlock.  Only ever touched atomically; it orders nothing. */
@@ -49,7 +38,7 @@ static __attribute__((noinline)) bool increment(long self, bool staged)
 	bool crowded = atomic_fetch_add(&inside, 1) > 0;
 	long value = counter; /* counter++ written out: load ... */
 	if (staged)
-		wait_for_the_others(loaded, self);
+		tl_stage_meet(loaded, adders, self, 100);
 	counter = value + 1; /* ... add, store */
 	atomic_fetch_sub(&inside, 1);
 	pthread_mutex_unlock(&counter_lock);
