@@ -14,67 +14,20 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "tl_annotate.h" /* Helgrind and DRD do not see what C11 atomics order */
 #include "tl_lab.h"
 #include "tl_log.h"
+#include "tl_stage.h"
 #include "tl_watchdog.h"
-
-/* Helgrind and DRD do not see the ordering C11 atomics give (TSan does): the
- * handshake tells them itself, with the annotations Valgrind provides. */
-#if defined(__has_include)
-#if __has_include(<valgrind/helgrind.h>)
-#include <valgrind/helgrind.h>
-#endif
-#endif
-#ifndef ANNOTATE_HAPPENS_BEFORE
-#define ANNOTATE_HAPPENS_BEFORE(obj) ((void)(obj))
-#define ANNOTATE_HAPPENS_AFTER(obj) ((void)(obj))
-#endif
 
 static atomic_bool want[2]; /* "I would like to go in" */
 static atomic_int turn;    /* who goes first when both want to */
 static int inside;          /* who is in the room; guarded by the handshake */
 static long visits;         /* likewise */
 
-/* Keeps the two threads in step, one attempt at a time: a barrier that
- * spins (sched_yield) instead of sleeping, so a waiting thread stays on CPU.
- * Two threads with the same code and the same timing fall into step on
- * their own now and then; the barrier makes it happen on every attempt, on
- * every run, even on a loaded machine. */
-struct lockstep {
-	pthread_mutex_t mu;
-	unsigned long phase; /* under mu */
-	long arrived;        /* under mu */
-	long parties;        /* under mu */
-};
-
-static struct lockstep step = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 2};
-
-static void lockstep_wait(struct lockstep *ls)
-{
-	pthread_mutex_lock(&ls->mu);
-	unsigned long phase = ls->phase;
-	if (++ls->arrived == ls->parties) {
-		ls->arrived = 0;
-		ls->phase++;
-	}
-	while (ls->phase == phase) {
-		pthread_mutex_unlock(&ls->mu);
-		sched_yield();
-		pthread_mutex_lock(&ls->mu);
-	}
-	pthread_mutex_unlock(&ls->mu);
-}
-
-/* A thread that is done stops taking part, so the other is not left waiting. */
-static void lockstep_leave(struct lockstep *ls)
-{
-	pthread_mutex_lock(&ls->mu);
-	if (--ls->parties > 0 && ls->arrived == ls->parties) {
-		ls->arrived = 0;
-		ls->phase++;
-	}
-	pthread_mutex_unlock(&ls->mu);
-}
+/* Keeps the two threads in step, one attempt at a time: a spinning barrier
+ * (tl_lockstep), so they meet on every attempt of every run. */
+static tl_lockstep step = TL_LOCKSTEP_INITIALIZER(2);
 
 /* Waits until the room is ours, politely.  Returns how many attempts it took. */
 static long enter(int self)
@@ -82,7 +35,7 @@ static long enter(int self)
 	int other = !self;
 	atomic_store(&want[self], true);
 	atomic_store(&turn, other); /* "after you" — but only one of us has the last word */
-	lockstep_wait(&step);       /* both have raised their flags */
+	tl_lockstep_wait(&step);       /* both have raised their flags */
 	while (atomic_load(&want[other]) && atomic_load(&turn) == other)
 		sched_yield();
 	return 1;
@@ -115,7 +68,7 @@ static void *guest(void *arg)
 		leave(g->self);
 		tl_progress();
 	}
-	lockstep_leave(&step);
+	tl_lockstep_leave(&step);
 	tl_log("went in %ld times in %ld attempts", g->visits, g->attempts);
 	return NULL;
 }

@@ -8,11 +8,11 @@
  * expect drd:      clean
  */
 #include <pthread.h>
-#include <sched.h>
 #include <stdbool.h>
 
 #include "tl_lab.h"
 #include "tl_log.h"
+#include "tl_stage.h"
 #include "tl_watchdog.h"
 
 #define MAX_PHILOSOPHERS 16
@@ -24,46 +24,9 @@ struct fork {
 
 static struct fork forks[MAX_PHILOSOPHERS];
 
-/* Keeps the philosophers in step, one attempt at a time: a barrier that
- * spins (sched_yield) instead of sleeping, so a waiting thread stays on CPU.
- * Threads with the same code and the same timing fall into step on their
- * own now and then; the barrier makes it happen on every attempt, on every
- * run, even on a loaded machine. */
-struct lockstep {
-	pthread_mutex_t mu;
-	unsigned long phase; /* under mu */
-	long arrived;        /* under mu */
-	long parties;        /* under mu */
-};
-
-static struct lockstep step = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0};
-
-static void lockstep_wait(struct lockstep *ls)
-{
-	pthread_mutex_lock(&ls->mu);
-	unsigned long phase = ls->phase;
-	if (++ls->arrived == ls->parties) {
-		ls->arrived = 0;
-		ls->phase++;
-	}
-	while (ls->phase == phase) {
-		pthread_mutex_unlock(&ls->mu);
-		sched_yield();
-		pthread_mutex_lock(&ls->mu);
-	}
-	pthread_mutex_unlock(&ls->mu);
-}
-
-/* A philosopher who has eaten enough leaves, so the others are not left waiting. */
-static void lockstep_leave(struct lockstep *ls)
-{
-	pthread_mutex_lock(&ls->mu);
-	if (--ls->parties > 0 && ls->arrived == ls->parties) {
-		ls->arrived = 0;
-		ls->phase++;
-	}
-	pthread_mutex_unlock(&ls->mu);
-}
+/* Keeps the philosophers in step, one attempt at a time: a spinning barrier
+ * (tl_lockstep), so the livelock happens on every attempt of every run. */
+static tl_lockstep step;
 
 /* Picks up both forks or neither, and never waits for one: "polite".
  * Returns how many attempts it took. */
@@ -71,9 +34,9 @@ static long pick_up_politely(struct fork *first, struct fork *second)
 {
 	for (long attempts = 1;; attempts++) {
 		bool got_first = pthread_mutex_trylock(&first->lock) == 0; /* @try-first */
-		lockstep_wait(&step); /* all have tried their first fork */
+		tl_lockstep_wait(&step); /* all have tried their first fork */
 		bool got_second = got_first && pthread_mutex_trylock(&second->lock) == 0; /* @try-second */
-		lockstep_wait(&step); /* all have tried their second fork */
+		tl_lockstep_wait(&step); /* all have tried their second fork */
 		if (got_second)
 			return attempts;
 		if (got_first)
@@ -102,7 +65,7 @@ static void *philosopher(void *arg)
 		pthread_mutex_unlock(&first->lock);
 		tl_progress();
 	}
-	lockstep_leave(&step);
+	tl_lockstep_leave(&step);
 	tl_log("ate %ld meals in %ld attempts", p->meals, p->attempts);
 	return NULL;
 }
@@ -114,7 +77,7 @@ int main(int argc, char **argv)
 	tl_lab_init(argc, argv, "Polite philosophers pick up the lower-numbered fork first.", &o);
 	for (long i = 0; i < o.threads; i++)
 		pthread_mutex_init(&forks[i].lock, NULL);
-	step.parties = o.threads;
+	tl_lockstep_init(&step, o.threads);
 	if (o.watchdog)
 		tl_watchdog_start(0, 0);
 	struct philosopher ps[MAX_PHILOSOPHERS];

@@ -12,11 +12,11 @@
  * miss: DRD checks races and lock misuse, not progress; the livelock goes unseen.
  */
 #include <pthread.h>
-#include <sched.h>
 #include <stdbool.h>
 
 #include "tl_lab.h"
 #include "tl_log.h"
+#include "tl_stage.h"
 #include "tl_watchdog.h"
 
 struct account {
@@ -29,46 +29,9 @@ static struct account accounts[2] = {
 	{PTHREAD_MUTEX_INITIALIZER, 1000},
 };
 
-/* Keeps the two threads in step, one attempt at a time: a barrier that
- * spins (sched_yield) instead of sleeping, so a waiting thread stays on CPU.
- * Two threads with the same code and the same timing, which is what a busy
- * server often has, do this on their own now and then; the barrier makes it
- * happen on every attempt, on every run, even on a loaded machine. */
-struct lockstep {
-	pthread_mutex_t mu;
-	unsigned long phase; /* under mu */
-	long arrived;        /* under mu */
-	long parties;        /* under mu */
-};
-
-static struct lockstep step = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 2};
-
-static void lockstep_wait(struct lockstep *ls)
-{
-	pthread_mutex_lock(&ls->mu);
-	unsigned long phase = ls->phase;
-	if (++ls->arrived == ls->parties) {
-		ls->arrived = 0;
-		ls->phase++;
-	}
-	while (ls->phase == phase) {
-		pthread_mutex_unlock(&ls->mu);
-		sched_yield();
-		pthread_mutex_lock(&ls->mu);
-	}
-	pthread_mutex_unlock(&ls->mu);
-}
-
-/* A thread that is done stops taking part, so the other is not left waiting. */
-static void lockstep_leave(struct lockstep *ls)
-{
-	pthread_mutex_lock(&ls->mu);
-	if (--ls->parties > 0 && ls->arrived == ls->parties) {
-		ls->arrived = 0;
-		ls->phase++;
-	}
-	pthread_mutex_unlock(&ls->mu);
-}
+/* Keeps the two threads in step, one attempt at a time: a spinning barrier
+ * (tl_lockstep), so they meet on every attempt of every run. */
+static tl_lockstep step = TL_LOCKSTEP_INITIALIZER(2);
 
 /* Takes both locks or neither, and never waits for a lock: "polite".
  * Returns how many attempts it took. */
@@ -76,9 +39,9 @@ static long lock_both_politely(pthread_mutex_t *first, pthread_mutex_t *second)
 {
 	for (long attempts = 1;; attempts++) {
 		bool got_first = pthread_mutex_trylock(first) == 0; /* @try-first */
-		lockstep_wait(&step); /* both have tried their first lock */
+		tl_lockstep_wait(&step); /* both have tried their first lock */
 		bool got_second = got_first && pthread_mutex_trylock(second) == 0; /* @try-second */
-		lockstep_wait(&step); /* both have tried their second lock */
+		tl_lockstep_wait(&step); /* both have tried their second lock */
 		if (got_second)
 			return attempts;
 		if (got_first)
@@ -107,7 +70,7 @@ static void *teller(void *arg)
 		pthread_mutex_unlock(first);
 		tl_progress();
 	}
-	lockstep_leave(&step);
+	tl_lockstep_leave(&step);
 	tl_log("made %ld transfers in %ld attempts", t->transfers, t->attempts);
 	return NULL;
 }
