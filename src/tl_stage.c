@@ -8,8 +8,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include <valgrind/drd.h>
-#include <valgrind/helgrind.h>
+#include "tl_annotate.h"
 
 #include "tl_watchdog.h" /* tl_slowdown */
 

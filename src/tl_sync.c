@@ -8,9 +8,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include <valgrind/drd.h>
-#include <valgrind/helgrind.h>
-#include <valgrind/valgrind.h>
+#include "tl_annotate.h"
 
 
 #if defined(__SANITIZE_THREAD__)

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "tl_annotate.h"
 #include "tl_lab.h"
 #include "tl_log.h"
 #include "tl_stage.h"

@@ -10,8 +10,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include <valgrind/drd.h>
-#include <valgrind/helgrind.h>
+#include "tl_annotate.h"
 
 #include "tl_lab.h"
 #include "tl_log.h"
