@@ -22,18 +22,14 @@
 #define BUILT_WITH_TSAN 0
 #endif
 
+static struct timespec deadline_after(long timeout_ms);
+static int monotonic_cond_init(pthread_cond_t *cv);
+
 int tl_event_init(tl_event *ev)
 {
-	pthread_condattr_t ca;
-	int rc = pthread_condattr_init(&ca);
+	int rc = monotonic_cond_init(&ev->cv);
 	if (rc)
-		return -rc;
-	/* Monotonic, so that a clock step cannot stretch or cut a timeout. */
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	rc = pthread_cond_init(&ev->cv, &ca);
-	pthread_condattr_destroy(&ca);
-	if (rc)
-		return -rc;
+		return rc;
 	rc = pthread_mutex_init(&ev->mu, NULL);
 	if (rc) {
 		pthread_cond_destroy(&ev->cv);
@@ -72,18 +68,39 @@ bool tl_event_is_set(tl_event *ev)
 	return s;
 }
 
-int tl_event_wait(tl_event *ev, long timeout_ms)
+/* The monotonic time timeout_ms from now. */
+static struct timespec deadline_after(long timeout_ms)
 {
 	struct timespec deadline;
-	if (timeout_ms >= 0) {
-		clock_gettime(CLOCK_MONOTONIC, &deadline);
-		deadline.tv_sec += timeout_ms / 1000;
-		deadline.tv_nsec += (timeout_ms % 1000) * 1000000L;
-		if (deadline.tv_nsec >= 1000000000L) {
-			deadline.tv_sec++;
-			deadline.tv_nsec -= 1000000000L;
-		}
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (timeout_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
 	}
+	return deadline;
+}
+
+/* A condition variable on CLOCK_MONOTONIC, so that a clock step cannot
+ * stretch or cut a timeout. */
+static int monotonic_cond_init(pthread_cond_t *cv)
+{
+	pthread_condattr_t ca;
+	int rc = pthread_condattr_init(&ca);
+	if (rc)
+		return -rc;
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	rc = pthread_cond_init(cv, &ca);
+	pthread_condattr_destroy(&ca);
+	return -rc;
+}
+
+int tl_event_wait(tl_event *ev, long timeout_ms)
+{
+	struct timespec deadline = {0, 0};
+	if (timeout_ms >= 0)
+		deadline = deadline_after(timeout_ms);
 	int rc = 0;
 	pthread_mutex_lock(&ev->mu);
 	/* A loop, not an if: wake-ups can be spurious or stolen. */
@@ -104,6 +121,72 @@ static uint64_t mono_ns(void)
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+int tl_bsem_init(tl_bsem *s, unsigned value, unsigned max)
+{
+	if (value > max)
+		return -EINVAL;
+	int rc = monotonic_cond_init(&s->cv);
+	if (rc)
+		return rc;
+	rc = pthread_mutex_init(&s->mu, NULL);
+	if (rc) {
+		pthread_cond_destroy(&s->cv);
+		return -rc;
+	}
+	s->value = value;
+	s->max = max;
+	return 0;
+}
+
+void tl_bsem_destroy(tl_bsem *s)
+{
+	pthread_cond_destroy(&s->cv);
+	pthread_mutex_destroy(&s->mu);
+}
+
+int tl_bsem_acquire(tl_bsem *s, long timeout_ms)
+{
+	struct timespec deadline = {0, 0};
+	if (timeout_ms >= 0)
+		deadline = deadline_after(timeout_ms);
+	int rc = 0;
+	pthread_mutex_lock(&s->mu);
+	while (s->value == 0 && rc == 0) {
+		if (timeout_ms < 0)
+			pthread_cond_wait(&s->cv, &s->mu);
+		else if (pthread_cond_timedwait(&s->cv, &s->mu, &deadline) == ETIMEDOUT)
+			rc = -ETIMEDOUT;
+	}
+	if (s->value > 0) { /* a slot may have come just as the time ran out */
+		s->value--;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+int tl_bsem_release(tl_bsem *s)
+{
+	int rc = 0;
+	pthread_mutex_lock(&s->mu);
+	if (s->value == s->max) {
+		rc = -EOVERFLOW;
+	} else {
+		s->value++;
+		pthread_cond_signal(&s->cv);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+unsigned tl_bsem_value(tl_bsem *s)
+{
+	pthread_mutex_lock(&s->mu);
+	unsigned v = s->value;
+	pthread_mutex_unlock(&s->mu);
+	return v;
 }
 
 void tl_overlap_init(tl_overlap *ov, long threads)

@@ -25,6 +25,24 @@ bool tl_event_is_set(tl_event *ev);
  * -ETIMEDOUT when the time ran out first. */
 int tl_event_wait(tl_event *ev, long timeout_ms);
 
+/* tl_bsem: a bounded counting semaphore.  Like a POSIX semaphore, but it
+ * knows its ceiling and refuses a release that would pass it (-EOVERFLOW):
+ * an extra release is a bug (a slot given back twice), and a plain sem_post
+ * would silently let one more thread in than there are slots. */
+typedef struct tl_bsem {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	unsigned value, max;
+} tl_bsem;
+
+int tl_bsem_init(tl_bsem *s, unsigned value, unsigned max); /* -EINVAL if value > max */
+void tl_bsem_destroy(tl_bsem *s);
+/* Takes a slot; timeout_ms < 0 waits for ever.  0 or -ETIMEDOUT. */
+int tl_bsem_acquire(tl_bsem *s, long timeout_ms);
+/* Gives a slot back.  0, or -EOVERFLOW if all slots are already free. */
+int tl_bsem_release(tl_bsem *s);
+unsigned tl_bsem_value(tl_bsem *s);
+
 /* tl_overlap: makes the work of several threads overlap in time, whatever
  * the scheduler does.  Each thread does at least `share` steps and keeps
  * stepping until (1) every thread has done its share and (2) all threads have

@@ -1,7 +1,9 @@
-/* Unit tests for the staging helpers (tl_stage): the lockstep barrier keeps
- * threads in step round after round, a step wait returns once the step is
- * done and times out, within bounds, when it never is, and a meeting ends
- * when everybody has come.  No sleeps: every wait is bounded by a deadline
+/* Unit tests for libthreadlab's synchronisation: the staging helpers
+ * (tl_stage: the lockstep barrier keeps threads in step round after round, a
+ * step wait returns once the step is done and times out, within bounds, when
+ * it never is, a meeting ends when everybody has come), tl_event (set, clear,
+ * is_set, timed waits) and tl_bsem (at most its slots inside; an extra
+ * release refused).  No sleeps: every wait is bounded by a deadline
  * or by the other threads' progress. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -11,6 +13,7 @@
 #endif
 
 #include "tl_stage.h"
+#include "tl_sync.h"
 
 #include <check.h>
 #include <errno.h>
@@ -191,6 +194,114 @@ START_TEST(meet_times_out_in_all)
 }
 END_TEST
 
+/* ------------------------------------------------------------- event */
+
+START_TEST(event_set_clear_is_set)
+{
+	tl_event ev;
+	ck_assert_int_eq(tl_event_init(&ev), 0);
+	ck_assert(!tl_event_is_set(&ev));
+	tl_event_set(&ev);
+	ck_assert(tl_event_is_set(&ev));
+	ck_assert_int_eq(tl_event_wait(&ev, 0), 0); /* set: no wait at all */
+	ck_assert_int_eq(tl_event_wait(&ev, -1), 0);
+	tl_event_clear(&ev);
+	ck_assert(!tl_event_is_set(&ev));
+	ck_assert_int_eq(tl_event_wait(&ev, 0), -ETIMEDOUT);
+	tl_event_destroy(&ev);
+}
+END_TEST
+
+START_TEST(event_wait_times_out_within_bounds)
+{
+	tl_event ev;
+	ck_assert_int_eq(tl_event_init(&ev), 0);
+	double t0 = now_ms();
+	ck_assert_int_eq(tl_event_wait(&ev, 50), -ETIMEDOUT);
+	double waited = now_ms() - t0;
+	ck_assert_msg(waited >= 50.0 && waited < 5000.0, "waited %.1f ms for a 50 ms timeout", waited);
+	tl_event_destroy(&ev);
+}
+END_TEST
+
+static tl_event ev_go;
+static void *event_setter(void *arg)
+{
+	(void)arg;
+	tl_event_set(&ev_go);
+	return NULL;
+}
+
+START_TEST(event_wakes_a_waiter_whenever_it_is_set)
+{
+	/* The setter may run before or after the wait begins: both end at once. */
+	ck_assert_int_eq(tl_event_init(&ev_go), 0);
+	pthread_t t;
+	ck_assert_int_eq(pthread_create(&t, NULL, event_setter, NULL), 0);
+	ck_assert_int_eq(tl_event_wait(&ev_go, 60000), 0);
+	pthread_join(t, NULL);
+	tl_event_destroy(&ev_go);
+}
+END_TEST
+
+/* ------------------------------------------------------------- bounded semaphore */
+
+START_TEST(bsem_refuses_over_release)
+{
+	tl_bsem s;
+	ck_assert_int_eq(tl_bsem_init(&s, 3, 2), -EINVAL);
+	ck_assert_int_eq(tl_bsem_init(&s, 2, 2), 0);
+	ck_assert_int_eq(tl_bsem_release(&s), -EOVERFLOW); /* all free already */
+	ck_assert_uint_eq(tl_bsem_value(&s), 2);
+	ck_assert_int_eq(tl_bsem_acquire(&s, 0), 0);
+	ck_assert_int_eq(tl_bsem_acquire(&s, 0), 0);
+	ck_assert_int_eq(tl_bsem_acquire(&s, 0), -ETIMEDOUT);
+	double t0 = now_ms();
+	ck_assert_int_eq(tl_bsem_acquire(&s, 30), -ETIMEDOUT);
+	ck_assert(now_ms() - t0 >= 30.0);
+	ck_assert_int_eq(tl_bsem_release(&s), 0);
+	ck_assert_int_eq(tl_bsem_release(&s), 0);
+	ck_assert_int_eq(tl_bsem_release(&s), -EOVERFLOW);
+	tl_bsem_destroy(&s);
+}
+END_TEST
+
+#define BS_THREADS 6
+#define BS_SLOTS 2
+#define BS_ROUNDS 2000
+static tl_bsem bs;
+static atomic_int inside, most_inside;
+
+static void *bsem_user(void *arg)
+{
+	(void)arg;
+	for (int r = 0; r < BS_ROUNDS; r++) {
+		ck_assert_int_eq(tl_bsem_acquire(&bs, -1), 0);
+		int now = atomic_fetch_add(&inside, 1) + 1;
+		int most = atomic_load(&most_inside);
+		while (now > most && !atomic_compare_exchange_weak(&most_inside, &most, now))
+			;
+		atomic_fetch_sub(&inside, 1);
+		ck_assert_int_eq(tl_bsem_release(&bs), 0);
+	}
+	return NULL;
+}
+
+START_TEST(bsem_admits_at_most_its_slots)
+{
+	ck_assert_int_eq(tl_bsem_init(&bs, BS_SLOTS, BS_SLOTS), 0);
+	pthread_t t[BS_THREADS];
+	for (int i = 0; i < BS_THREADS; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, bsem_user, NULL), 0);
+	for (int i = 0; i < BS_THREADS; i++)
+		pthread_join(t[i], NULL);
+	ck_assert_int_le(atomic_load(&most_inside), BS_SLOTS);
+	ck_assert_uint_eq(tl_bsem_value(&bs), BS_SLOTS);
+	tl_bsem_destroy(&bs);
+}
+END_TEST
+
+
 static Suite *sync_suite(void)
 {
 	Suite *s = suite_create("sync");
@@ -203,6 +314,11 @@ static Suite *sync_suite(void)
 	tcase_add_test(tc, stage_wait_times_out);
 	tcase_add_test(tc, meet_all_arrive);
 	tcase_add_test(tc, meet_times_out_in_all);
+	tcase_add_test(tc, event_set_clear_is_set);
+	tcase_add_test(tc, event_wait_times_out_within_bounds);
+	tcase_add_test(tc, event_wakes_a_waiter_whenever_it_is_set);
+	tcase_add_test(tc, bsem_refuses_over_release);
+	tcase_add_test(tc, bsem_admits_at_most_its_slots);
 	suite_add_tcase(s, tc);
 	return s;
 }

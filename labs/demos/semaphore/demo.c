@@ -2,7 +2,8 @@
  * Six clients share a pool of two connections.  A POSIX counting semaphore
  * holds the number of free connections, so a client waits in sem_wait while
  * both are taken; the most connections ever in use at once is measured and
- * must not exceed the pool.
+ * must not exceed the pool.  Then a bounded semaphore (tl_bsem) refuses the
+ * release of a connection that was never taken, where sem_post would not.
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean
@@ -134,7 +135,16 @@ int main(int argc, char **argv)
 	tl_log("at most %ld of %d connections in use at once; clients waited %ld times; %d free at "
 	       "the end",
 	       max_in_use, POOL, waited, left);
-	if (max_in_use > POOL || double_handed || in_use != 0 || left != POOL)
+	/* A connection given back twice: sem_post would count it, growing the
+	 * pool to three; a bounded semaphore knows its ceiling and refuses. */
+	tl_bsem bounded;
+	tl_bsem_init(&bounded, POOL, POOL);
+	int extra = tl_bsem_release(&bounded);
+	tl_log("bounded semaphore: an extra release %s (%d of %d free)",
+	       extra == -EOVERFLOW ? "is refused with EOVERFLOW" : "was ACCEPTED", tl_bsem_value(&bounded),
+	       POOL);
+	tl_bsem_destroy(&bounded);
+	if (max_in_use > POOL || double_handed || in_use != 0 || left != POOL || extra != -EOVERFLOW)
 		return tl_lab_result(TL_EXIT_WRONG,
 		                     "pool overrun: max %ld in use, %ld double hand-outs",
 		                     max_in_use, double_handed);
