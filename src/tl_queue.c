@@ -4,6 +4,8 @@
 
 #include "tl_queue.h"
 
+#include "tl_clock.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <time.h>
@@ -15,22 +17,15 @@ int tl_queue_init(tl_queue *q, size_t capacity)
 	q->items = calloc(capacity, sizeof *q->items);
 	if (!q->items)
 		return -ENOMEM;
-	pthread_condattr_t ca;
-	int rc = pthread_condattr_init(&ca);
+	int rc = tl_cond_init_monotonic(&q->not_full);
 	if (rc)
 		goto fail_items;
-	/* Monotonic, so that a clock step cannot stretch or cut a timeout. */
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	rc = pthread_cond_init(&q->not_full, &ca);
-	if (rc)
-		goto fail_attr;
-	rc = pthread_cond_init(&q->not_empty, &ca);
+	rc = tl_cond_init_monotonic(&q->not_empty);
 	if (rc)
 		goto fail_not_full;
-	rc = pthread_mutex_init(&q->mu, NULL);
+	rc = -pthread_mutex_init(&q->mu, NULL);
 	if (rc)
 		goto fail_not_empty;
-	pthread_condattr_destroy(&ca);
 	q->capacity = capacity;
 	q->head = 0;
 	q->len = 0;
@@ -41,12 +36,10 @@ fail_not_empty:
 	pthread_cond_destroy(&q->not_empty);
 fail_not_full:
 	pthread_cond_destroy(&q->not_full);
-fail_attr:
-	pthread_condattr_destroy(&ca);
 fail_items:
 	free(q->items);
 	q->items = NULL;
-	return -rc;
+	return rc;
 }
 
 void tl_queue_destroy(tl_queue *q)
@@ -56,19 +49,6 @@ void tl_queue_destroy(tl_queue *q)
 	pthread_mutex_destroy(&q->mu);
 	free(q->items);
 	q->items = NULL;
-}
-
-/* The deadline is computed once, before waiting: a loop that restarted the
- * timeout after every spurious or stolen wake-up could wait for ever. */
-static void deadline_after(struct timespec *d, long timeout_ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, d);
-	d->tv_sec += timeout_ms / 1000;
-	d->tv_nsec += (timeout_ms % 1000) * 1000000L;
-	if (d->tv_nsec >= 1000000000L) {
-		d->tv_sec++;
-		d->tv_nsec -= 1000000000L;
-	}
 }
 
 /* One wait on `cv` under q->mu; -ETIMEDOUT once the deadline has passed. */
@@ -88,7 +68,7 @@ int tl_queue_put(tl_queue *q, void *item, long timeout_ms)
 {
 	struct timespec deadline;
 	if (timeout_ms > 0)
-		deadline_after(&deadline, timeout_ms);
+		deadline = tl_deadline_after(timeout_ms);
 	int rc = 0;
 	pthread_mutex_lock(&q->mu);
 	/* A loop, not an if: another producer may take the slot we were woken
@@ -120,7 +100,7 @@ int tl_queue_get(tl_queue *q, void **item, long timeout_ms)
 {
 	struct timespec deadline;
 	if (timeout_ms > 0)
-		deadline_after(&deadline, timeout_ms);
+		deadline = tl_deadline_after(timeout_ms);
 	int rc = 0;
 	pthread_mutex_lock(&q->mu);
 	for (;;) {

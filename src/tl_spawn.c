@@ -9,6 +9,8 @@
 
 #include "tl_spawn.h"
 
+#include "tl_clock.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -24,9 +26,7 @@
 
 static double now_ms(void)
 {
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+	return (double)tl_mono_ns() / 1e6;
 }
 
 /* In the child: never returns. */

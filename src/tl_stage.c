@@ -9,22 +9,16 @@
 #include <time.h>
 
 #include "tl_annotate.h"
+#include "tl_clock.h"
 
 #include "tl_watchdog.h" /* tl_slowdown */
-
-static int64_t mono_ns(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
 
 /* ms x slowdown from now, in ns; INT64_MAX for "never". */
 static int64_t deadline_ns(long ms)
 {
 	if (ms < 0)
 		return INT64_MAX;
-	return mono_ns() + (int64_t)((double)ms * 1e6 * tl_slowdown());
+	return (int64_t)tl_mono_ns() + (int64_t)((double)ms * 1e6 * tl_slowdown());
 }
 
 void tl_stage_init(tl_stage *st)
@@ -49,7 +43,7 @@ int tl_stage_wait(tl_stage *st, long n, long ms)
 	/* A relaxed read-modify-write, not a load: it always reads the latest
 	 * count, and like a relaxed load it gives TSan no edge. */
 	while (atomic_fetch_add_explicit(&st->steps, 0, memory_order_relaxed) < n) {
-		if (mono_ns() >= end) {
+		if ((int64_t)tl_mono_ns() >= end) {
 			rc = -ETIMEDOUT;
 			break;
 		}
@@ -70,8 +64,8 @@ int tl_stage_meet(tl_event *ev, long n, long self, long ms)
 		long left = 0;
 		if (end == INT64_MAX)
 			left = -1;
-		else if (end > mono_ns())
-			left = (long)((end - mono_ns()) / 1000000);
+		else if (end > (int64_t)tl_mono_ns())
+			left = (long)((end - (int64_t)tl_mono_ns()) / 1000000);
 		if (tl_event_wait(&ev[i], left) < 0)
 			rc = -ETIMEDOUT;
 	}

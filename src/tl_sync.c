@@ -3,6 +3,8 @@
 
 #include "tl_sync.h"
 
+#include "tl_clock.h"
+
 #include <errno.h>
 #include <sched.h>
 #include <stdint.h>
@@ -22,12 +24,9 @@
 #define BUILT_WITH_TSAN 0
 #endif
 
-static struct timespec deadline_after(long timeout_ms);
-static int monotonic_cond_init(pthread_cond_t *cv);
-
 int tl_event_init(tl_event *ev)
 {
-	int rc = monotonic_cond_init(&ev->cv);
+	int rc = tl_cond_init_monotonic(&ev->cv);
 	if (rc)
 		return rc;
 	rc = pthread_mutex_init(&ev->mu, NULL);
@@ -68,39 +67,11 @@ bool tl_event_is_set(tl_event *ev)
 	return s;
 }
 
-/* The monotonic time timeout_ms from now. */
-static struct timespec deadline_after(long timeout_ms)
-{
-	struct timespec deadline;
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += timeout_ms / 1000;
-	deadline.tv_nsec += (timeout_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
-	return deadline;
-}
-
-/* A condition variable on CLOCK_MONOTONIC, so that a clock step cannot
- * stretch or cut a timeout. */
-static int monotonic_cond_init(pthread_cond_t *cv)
-{
-	pthread_condattr_t ca;
-	int rc = pthread_condattr_init(&ca);
-	if (rc)
-		return -rc;
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	rc = pthread_cond_init(cv, &ca);
-	pthread_condattr_destroy(&ca);
-	return -rc;
-}
-
 int tl_event_wait(tl_event *ev, long timeout_ms)
 {
 	struct timespec deadline = {0, 0};
 	if (timeout_ms >= 0)
-		deadline = deadline_after(timeout_ms);
+		deadline = tl_deadline_after(timeout_ms);
 	int rc = 0;
 	pthread_mutex_lock(&ev->mu);
 	/* A loop, not an if: wake-ups can be spurious or stolen. */
@@ -116,18 +87,11 @@ int tl_event_wait(tl_event *ev, long timeout_ms)
 	return rc;
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
-
 int tl_bsem_init(tl_bsem *s, unsigned value, unsigned max)
 {
 	if (value > max)
 		return -EINVAL;
-	int rc = monotonic_cond_init(&s->cv);
+	int rc = tl_cond_init_monotonic(&s->cv);
 	if (rc)
 		return rc;
 	rc = pthread_mutex_init(&s->mu, NULL);
@@ -150,7 +114,7 @@ int tl_bsem_acquire(tl_bsem *s, long timeout_ms)
 {
 	struct timespec deadline = {0, 0};
 	if (timeout_ms >= 0)
-		deadline = deadline_after(timeout_ms);
+		deadline = tl_deadline_after(timeout_ms);
 	int rc = 0;
 	pthread_mutex_lock(&s->mu);
 	while (s->value == 0 && rc == 0) {
@@ -228,7 +192,7 @@ static void stamp(tl_overlap *ov)
 		me.last = 0;
 		me.was_together = false;
 	}
-	uint64_t now = mono_ns();
+	uint64_t now = tl_mono_ns();
 	if (me.slot < TL_OVERLAP_SLOTS)
 		atomic_store_explicit(&ov->stamp[me.slot], now, memory_order_relaxed);
 	long n = ov->threads < TL_OVERLAP_SLOTS ? ov->threads : TL_OVERLAP_SLOTS;
@@ -256,7 +220,7 @@ bool tl_overlap_more(tl_overlap *ov, long steps, long share, bool *counted)
 		*counted = true;
 		atomic_fetch_add_explicit(&ov->finished, 1, memory_order_relaxed);
 		unsigned long long zero = 0;
-		atomic_compare_exchange_strong(&ov->first_done_ns, &zero, mono_ns());
+		atomic_compare_exchange_strong(&ov->first_done_ns, &zero, tl_mono_ns());
 	}
 	if (atomic_load_explicit(&ov->finished, memory_order_relaxed) < ov->threads) {
 		/* Now and then offer the CPU: under Valgrind, which runs one
@@ -274,7 +238,7 @@ bool tl_overlap_more(tl_overlap *ov, long steps, long share, bool *counted)
 	/* Everybody has done their share but they have not yet run side by
 	 * side long enough: keep going, within a limit. */
 	uint64_t first = atomic_load_explicit(&ov->first_done_ns, memory_order_relaxed);
-	return mono_ns() - first < (uint64_t)TL_OVERLAP_LIMIT_MS * 1000000u;
+	return tl_mono_ns() - first < (uint64_t)TL_OVERLAP_LIMIT_MS * 1000000u;
 }
 
 double tl_overlap_together_ms(tl_overlap *ov)
