@@ -50,11 +50,16 @@ void labs_free(struct labs *l);
 const struct lab *labs_find(const struct labs *l, const char *id);
 bool labs_has_category(const struct labs *l, const char *category);
 int lab_variant_index(const char *name); /* -1 if not a variant */
+int lab_first_variant(const struct lab *lab); /* broken, else demo */
 /* Source path relative to the source tree: "labs/race/counter/broken.c". */
 void lab_source_rel(const struct lab *lab, int variant, char *buf, size_t len);
 int lab_spec(const struct lab *lab, int variant, struct tl_spec *spec, char *err, size_t errlen);
 /* Resolves a user's LAB argument: exact id, or unique "name" match. */
 const struct lab *labs_resolve(const struct labs *l, const char *arg);
+/* LAB and an optional VARIANT (NULL: the lab's first, broken or demo) as a
+ * user gave them; one line on stderr and NULL when either is not there. */
+const struct lab *labs_resolve_variant(const struct labs *l, const char *lab_arg,
+				       const char *variant_arg, int *variant);
 
 /* What one (program, tool) run gave. */
 struct outcome {

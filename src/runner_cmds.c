@@ -8,14 +8,6 @@
 #include "runner.h"
 #include "tl_buf.h"
 
-static int first_variant(const struct lab *lab)
-{
-	for (int v = 0; v < LAB_VARIANTS; v++)
-		if (lab->has[v])
-			return v;
-	return 0;
-}
-
 /* ------------------------------------------------------------------ list */
 
 int cmd_list(int argc, char **argv)
@@ -45,7 +37,7 @@ int cmd_list(int argc, char **argv)
 		prev = lab->category;
 		struct tl_spec spec;
 		char err[320];
-		if (lab_spec(lab, first_variant(lab), &spec, err, sizeof err)) {
+		if (lab_spec(lab, lab_first_variant(lab), &spec, err, sizeof err)) {
 			runner_error("%s", err);
 			rc = RUNNER_ERROR;
 			continue;
@@ -152,14 +144,10 @@ int cmd_run(int argc, char **argv)
 	if (labs_load(&labs))
 		return RUNNER_ERROR;
 	int rc = RUNNER_USAGE;
-	const struct lab *lab = labs_resolve(&labs, lab_arg);
+	int variant;
+	const struct lab *lab = labs_resolve_variant(&labs, lab_arg, variant_arg, &variant);
 	if (!lab)
 		goto out;
-	int variant = variant_arg ? lab_variant_index(variant_arg) : first_variant(lab);
-	if (variant < 0 || !lab->has[variant]) {
-		runner_error("%s has no variant '%s'", lab->id, variant_arg);
-		goto out;
-	}
 	char why[256];
 	if (!tool_available((enum tl_tool)tool, why, sizeof why)) {
 		runner_error("%s", why);

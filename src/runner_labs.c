@@ -160,6 +160,29 @@ const struct lab *labs_resolve(const struct labs *l, const char *arg)
 	return NULL;
 }
 
+int lab_first_variant(const struct lab *lab)
+{
+	for (int v = 0; v < LAB_VARIANTS; v++)
+		if (lab->has[v])
+			return v;
+	return 0;
+}
+
+const struct lab *labs_resolve_variant(const struct labs *l, const char *lab_arg,
+				       const char *variant_arg, int *variant)
+{
+	const struct lab *lab = labs_resolve(l, lab_arg);
+	if (!lab)
+		return NULL;
+	int v = variant_arg ? lab_variant_index(variant_arg) : lab_first_variant(lab);
+	if (v < 0 || !lab->has[v]) {
+		runner_error("%s has no variant '%s'", lab->id, variant_arg ? variant_arg : "?");
+		return NULL;
+	}
+	*variant = v;
+	return lab;
+}
+
 void lab_source_rel(const struct lab *lab, int variant, char *buf, size_t len)
 {
 	snprintf(buf, len, "labs/%s/%s.c", lab->id, lab_variant_names[variant]);

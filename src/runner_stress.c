@@ -119,14 +119,10 @@ int cmd_stress(int argc, char **argv)
 		return RUNNER_ERROR;
 	int rc = RUNNER_USAGE;
 	long *values = NULL;
-	const struct lab *lab = labs_resolve(&labs, lab_arg);
+	int variant;
+	const struct lab *lab = labs_resolve_variant(&labs, lab_arg, variant_arg, &variant);
 	if (!lab)
 		goto out;
-	int variant = variant_arg ? lab_variant_index(variant_arg) : 0;
-	if (variant < 0 || !lab->has[variant]) {
-		runner_error("%s has no variant '%s'", lab->id, variant_arg ? variant_arg : "broken");
-		goto out;
-	}
 	struct tl_spec spec;
 	char err[320];
 	if (lab_spec(lab, variant, &spec, err, sizeof err)) {
