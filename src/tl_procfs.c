@@ -145,10 +145,25 @@ int tl_procfs_parse_stat(const char *buf, size_t len, struct tl_task_stat *out)
 				return -EINVAL;
 			out->stime = v;
 			break;
+		case 20:
+			if (neg || v > INT_MAX)
+				return -EINVAL;
+			out->num_threads = (long)v;
+			break;
 		case 22:
 			if (neg)
 				return -EINVAL;
 			out->starttime = v;
+			break;
+		case 23:
+			if (neg)
+				return -EINVAL;
+			out->vsize = v;
+			break;
+		case 24:
+			if (neg)
+				return -EINVAL;
+			out->rss = v;
 			break;
 		case 39:
 			if (neg || v > INT_MAX)
@@ -192,6 +207,106 @@ int tl_procfs_parse_schedstat(const char *buf, size_t len, struct tl_task_sched 
 	out->cpu_ns = v[0];
 	out->wait_ns = v[1];
 	out->slices = v[2];
+	return 0;
+}
+
+static bool cur_hex(struct cur *c, unsigned long long *out);
+
+/* Finds "Key:" at the start of a line of status and reads the number after
+ * the tab(s).  The number must end at a newline, so a cut line is refused. */
+static bool status_number(const char *buf, size_t len, const char *key, unsigned long long *out)
+{
+	size_t klen = strlen(key);
+	const char *p = buf, *end = buf + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl ? nl : end;
+
+		if ((size_t)(eol - p) > klen && memcmp(p, key, klen) == 0 && p[klen] == ':') {
+			struct cur c = {p + klen + 1, eol};
+			bool neg;
+
+			while (c.p < c.end && (*c.p == '\t' || *c.p == ' '))
+				c.p++;
+			if (nl == NULL)
+				return false; /* the last line, cut: the number may be too */
+			return cur_number(&c, false, out, &neg) && c.p == eol;
+		}
+		p = eol + (nl ? 1 : 0);
+	}
+	return false;
+}
+
+int tl_procfs_parse_status(const char *buf, size_t len, struct tl_task_status *out)
+{
+	unsigned long long tgid;
+
+	if (buf == NULL || out == NULL)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	if (!status_number(buf, len, "Tgid", &tgid) || tgid == 0 || tgid > INT_MAX)
+		return -EINVAL;
+	if (!status_number(buf, len, "voluntary_ctxt_switches", &out->vcsw) ||
+	    !status_number(buf, len, "nonvoluntary_ctxt_switches", &out->nvcsw))
+		return -EINVAL;
+	out->tgid = (pid_t)tgid;
+	return 0;
+}
+
+/* "0x" followed by hex digits, ending at a space or the newline. */
+static bool cur_0x(struct cur *c, unsigned long long *out)
+{
+	if (c->end - c->p < 3 || c->p[0] != '0' || c->p[1] != 'x')
+		return false;
+	c->p += 2;
+	if (!cur_hex(c, out))
+		return false;
+	return c->p < c->end && (*c->p == ' ' || *c->p == '\n');
+}
+
+int tl_procfs_parse_syscall(const char *buf, size_t len, struct tl_task_syscall *out)
+{
+	struct cur c;
+	unsigned long long nr;
+	bool neg;
+	int i;
+
+	if (buf == NULL || out == NULL)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	c.p = buf;
+	c.end = buf + len;
+	if (len == 8 && memcmp(buf, "running\n", 8) == 0) {
+		out->state = TL_SYSCALL_RUNNING;
+		out->nr = -1;
+		return 0;
+	}
+	if (!cur_number(&c, true, &nr, &neg))
+		return -EINVAL;
+	if (neg) {
+		if (nr != 1)
+			return -EINVAL;
+		out->state = TL_SYSCALL_NONE;
+		out->nr = -1;
+		if (!cur_skip_spaces(&c) || !cur_0x(&c, &out->sp) || !cur_skip_spaces(&c) ||
+		    !cur_0x(&c, &out->pc))
+			return -EINVAL;
+	} else {
+		if (nr > 100000)
+			return -EINVAL;
+		out->state = TL_SYSCALL_IN;
+		out->nr = (long)nr;
+		for (i = 0; i < 6; i++)
+			if (!cur_skip_spaces(&c) || !cur_0x(&c, &out->args[i]))
+				return -EINVAL;
+		if (!cur_skip_spaces(&c) || !cur_0x(&c, &out->sp) || !cur_skip_spaces(&c) ||
+		    !cur_0x(&c, &out->pc))
+			return -EINVAL;
+	}
+	/* Exactly one newline ends it: anything else is not this file. */
+	if (c.end - c.p != 1 || *c.p != '\n')
+		return -EINVAL;
 	return 0;
 }
 
@@ -401,6 +516,54 @@ int tl_procfs_read_schedstat(const char *root, pid_t pid, pid_t tid, struct tl_t
 	return tl_procfs_parse_schedstat(buf, (size_t)r, out);
 }
 
+int tl_procfs_read_status(const char *root, pid_t pid, pid_t tid, struct tl_task_status *out)
+{
+	char path[PATH_MAX], buf[STAT_BUF];
+	ssize_t r;
+	int rc;
+
+	if ((rc = task_path(path, sizeof(path), root, pid, tid, "status")) < 0)
+		return rc;
+	r = read_small(path, buf, sizeof(buf));
+	if (r < 0)
+		return (int)r;
+	if (r == 0)
+		return -ESRCH;
+	return tl_procfs_parse_status(buf, (size_t)r, out);
+}
+
+int tl_procfs_read_syscall(const char *root, pid_t pid, pid_t tid, struct tl_task_syscall *out)
+{
+	char path[PATH_MAX], buf[256];
+	ssize_t r;
+	int rc;
+
+	if ((rc = task_path(path, sizeof(path), root, pid, tid, "syscall")) < 0)
+		return rc;
+	r = read_small(path, buf, sizeof(buf));
+	if (r < 0)
+		return (int)r;
+	if (r == 0)
+		return -ESRCH;
+	return tl_procfs_parse_syscall(buf, (size_t)r, out);
+}
+
+int tl_procfs_read_proc_stat(const char *root, pid_t pid, struct tl_task_stat *out)
+{
+	char path[PATH_MAX], buf[STAT_BUF];
+	ssize_t r;
+	int n = snprintf(path, sizeof(path), "%s/%d/stat", root ? root : "/proc", (int)pid);
+
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -ENAMETOOLONG;
+	r = read_small(path, buf, sizeof(buf));
+	if (r < 0)
+		return (int)r;
+	if (r == 0)
+		return -ESRCH;
+	return tl_procfs_parse_stat(buf, (size_t)r, out);
+}
+
 int tl_procfs_read_wchan(const char *root, pid_t pid, pid_t tid, char *buf, size_t len)
 {
 	char path[PATH_MAX], tmp[256];
@@ -431,6 +594,42 @@ int tl_procfs_read_wchan(const char *root, pid_t pid, pid_t tid, char *buf, size
 	memcpy(buf, tmp, n);
 	buf[n] = '\0';
 	return 0;
+}
+
+int tl_procfs_list_tasks(const char *root, pid_t pid, pid_t *tids, size_t cap)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+	int n, count = 0;
+
+	if (tids == NULL && cap > 0)
+		return -EINVAL;
+	n = snprintf(path, sizeof(path), "%s/%d/task", root ? root : "/proc", (int)pid);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -ENAMETOOLONG;
+	d = opendir(path);
+	if (d == NULL)
+		return -errno;
+	errno = 0;
+	while ((de = readdir(d)) != NULL) {
+		char *end;
+		long tid;
+
+		errno = 0;
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue; /* ".", "..", or not a tid */
+		tid = strtol(de->d_name, &end, 10);
+		if (*end != '\0' || tid <= 0 || tid > INT_MAX || count == INT_MAX)
+			continue;
+		if ((size_t)count < cap)
+			tids[count] = (pid_t)tid;
+		count++;
+		errno = 0;
+	}
+	n = errno ? -errno : count;
+	closedir(d);
+	return n;
 }
 
 int tl_procfs_count_tasks(const char *root, pid_t pid)

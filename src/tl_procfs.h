@@ -19,6 +19,10 @@ struct tl_task_stat {
 	unsigned long long stime;    /* clock ticks */
 	unsigned long long starttime; /* clock ticks after boot */
 	int processor;           /* last CPU */
+	/* Process-wide fields (the same in every task of a process): */
+	long num_threads;        /* field 20 */
+	unsigned long long vsize;     /* field 23, bytes */
+	unsigned long long rss;       /* field 24, pages */
 };
 
 /* Parses the text of /proc/PID/task/TID/stat.  0 or -EINVAL. */
@@ -46,6 +50,45 @@ int tl_procfs_parse_schedstat(const char *buf, size_t len, struct tl_task_sched 
 /* Reads ROOT/PID/task/TID/schedstat.  0, or a negative errno (-ENOENT also
  * when the kernel lacks CONFIG_SCHED_INFO). */
 int tl_procfs_read_schedstat(const char *root, pid_t pid, pid_t tid, struct tl_task_sched *out);
+
+/* The fields of /proc/PID/task/TID/status that stat lacks.  Reading status
+ * costs about twice what stat costs (TOOLS.md): read it only for these. */
+struct tl_task_status {
+	pid_t tgid;
+	unsigned long long vcsw;  /* voluntary_ctxt_switches: it blocked */
+	unsigned long long nvcsw; /* nonvoluntary_ctxt_switches: it was preempted */
+};
+
+/* Parses the text of a status file.  All three fields are required (a
+ * truncated read gives -EINVAL).  0 or -EINVAL. */
+int tl_procfs_parse_status(const char *buf, size_t len, struct tl_task_status *out);
+
+/* /proc/PID/task/TID/syscall: what a thread is doing in the kernel.  The
+ * kernel writes "running" for a thread on CPU, "-1 SP PC" for one stopped
+ * outside a system call, else "NR ARG1..ARG6 SP PC" in hex.  Reading it needs
+ * ptrace access to the process (EACCES/EPERM otherwise). */
+struct tl_task_syscall {
+	int state;                 /* one of the three below */
+	long nr;                   /* TL_SYSCALL_IN: the number */
+	unsigned long long args[6];
+	unsigned long long sp, pc;
+};
+enum { TL_SYSCALL_RUNNING = 0, TL_SYSCALL_NONE = 1, TL_SYSCALL_IN = 2 };
+
+/* Parses the text of a syscall file.  0 or -EINVAL. */
+int tl_procfs_parse_syscall(const char *buf, size_t len, struct tl_task_syscall *out);
+
+/* Reads ROOT/PID/task/TID/status and syscall.  0, or a negative errno. */
+int tl_procfs_read_status(const char *root, pid_t pid, pid_t tid, struct tl_task_status *out);
+int tl_procfs_read_syscall(const char *root, pid_t pid, pid_t tid, struct tl_task_syscall *out);
+
+/* Reads ROOT/PID/stat (the process as a whole).  0, or a negative errno. */
+int tl_procfs_read_proc_stat(const char *root, pid_t pid, struct tl_task_stat *out);
+
+/* Lists the tids in ROOT/PID/task into tids[0..cap) in directory order.
+ * Returns how many there are (which may exceed cap: call again with more
+ * room), or a negative errno. */
+int tl_procfs_list_tasks(const char *root, pid_t pid, pid_t *tids, size_t cap);
 
 /* Number of entries in ROOT/PID/task, or a negative errno. */
 int tl_procfs_count_tasks(const char *root, pid_t pid);
