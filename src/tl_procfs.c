@@ -135,6 +135,11 @@ int tl_procfs_parse_stat(const char *buf, size_t len, struct tl_task_stat *out)
 		if (!cur_number(&c, true, &v, &neg))
 			return -EINVAL;
 		switch (field) {
+		case 9:
+			if (neg || v > ULONG_MAX)
+				return -EINVAL;
+			out->flags = (unsigned long)v;
+			break;
 		case 14:
 			if (neg)
 				return -EINVAL;

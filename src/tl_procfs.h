@@ -19,6 +19,7 @@ struct tl_task_stat {
 	unsigned long long stime;    /* clock ticks */
 	unsigned long long starttime; /* clock ticks after boot */
 	int processor;           /* last CPU */
+	unsigned long flags;     /* field 9: PF_* (PF_KTHREAD 0x00200000: a kernel thread) */
 	/* Process-wide fields (the same in every task of a process): */
 	long num_threads;        /* field 20 */
 	unsigned long long vsize;     /* field 23, bytes */

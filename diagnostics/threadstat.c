@@ -1,0 +1,556 @@
+/* threadstat — what the threads of a process are doing, from /proc.
+ *
+ *   threadstat [OPTIONS] PID            one table (CPU% over --interval)
+ *   threadstat --watch [OPTIONS] PID    a sample every --interval ms
+ *   threadstat [OPTIONS] -- CMD ARGS    run CMD, sample it to its end, sum up
+ *   threadstat doctor [OPTIONS] PID     deadlock, livelock, idle, busy, leak?
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "ts_doctor.h"
+#include "ts_output.h"
+#include "ts_plot.h"
+#include "ts_sample.h"
+#include "ts_track.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { EXIT_USAGE = 2 };
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: threadstat [OPTIONS] PID            a table of the threads of PID\n"
+		"       threadstat --watch [OPTIONS] PID    sample PID every --interval ms\n"
+		"       threadstat [OPTIONS] -- CMD [ARG..] run CMD, sample it until it exits\n"
+		"       threadstat doctor [--window MS] PID  deadlock, livelock, idle, busy or thread-leak\n"
+		"options:\n"
+		"  -w, --watch            sample repeatedly (until PID ends, --count, or Ctrl-C)\n"
+		"  -i, --interval MS      time between samples; a table's CP%% window\n"
+		"                         (default 200 for a table, 1000 with --watch, 100 with --)\n"
+		"  -n, --count N          stop after N samples\n"
+		"  -f, --format FMT       table, csv or json (one JSON object per sample)\n"
+		"  -o, --columns LIST     %s\n"
+		"                         (default all for a table, cheap with --watch: stat only)\n"
+		"  -p, --plot FILE.png    draw CPU per thread, threads and RSS over time (gnuplot)\n"
+		"  -O, --output FILE      write the samples to FILE instead of standard output\n"
+		"      --window MS        doctor: how long to watch for progress (default 500)\n"
+		"      --proc-root DIR    read DIR instead of /proc (for recorded trees)\n"
+		"  -h, --help             this text\n",
+		ts_cols_names());
+}
+
+static void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void die_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("threadstat: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (threadstat --help)\n", stderr);
+	exit(EXIT_USAGE);
+}
+
+/* A whole decimal number in [lo, hi], or a usage error naming `what`. */
+static long parse_num(const char *s, long lo, long hi, const char *what)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (s[0] == '\0' || *end != '\0' || errno != 0 || v < lo || v > hi) {
+		fprintf(stderr, "threadstat: %s must be a whole number from %ld to %ld, not '%.40s' (threadstat --help)\n",
+			what, lo, hi, s);
+		exit(EXIT_USAGE);
+	}
+	return v;
+}
+
+static pid_t parse_pid(const char *s)
+{
+	return (pid_t)parse_num(s, 1, INT_MAX, "PID");
+}
+
+/* One line for a sampler that cannot start; exit 1. */
+static int open_failed(pid_t pid, int rc)
+{
+	if (rc == -ENOENT || rc == -ESRCH)
+		fprintf(stderr, "threadstat: no process %d\n", (int)pid);
+	else if (rc == -EACCES || rc == -EPERM)
+		fprintf(stderr, "threadstat: may not read process %d: %s\n", (int)pid, strerror(-rc));
+	else
+		fprintf(stderr, "threadstat: cannot read process %d: %s\n", (int)pid, strerror(-rc));
+	return 1;
+}
+
+static void deadline_add(struct timespec *deadline, long ms)
+{
+	deadline->tv_sec += ms / 1000;
+	deadline->tv_nsec += (ms % 1000) * 1000000L;
+	if (deadline->tv_nsec >= 1000000000L) {
+		deadline->tv_sec++;
+		deadline->tv_nsec -= 1000000000L;
+	}
+}
+
+/* Sleeps until *deadline (monotonic), then moves it on by ms.  Returns
+ * false when a stop signal came. */
+static bool wait_until(struct timespec *deadline, long ms)
+{
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, deadline, NULL) == EINTR)
+		if (stop_signal)
+			return false;
+	deadline_add(deadline, ms);
+	return !stop_signal;
+}
+
+struct run {
+	const char *proc_root;
+	long interval_ms;
+	long count;     /* 0: no limit */
+	bool watch;
+	const char *plot;
+	struct ts_out out;
+	struct ts_track track;
+};
+
+static int plot_if_asked(struct run *r)
+{
+	if (r->plot == NULL)
+		return 0;
+	if (ts_plot(&r->track, r->plot) != 0)
+		return 1;
+	fprintf(stderr, "threadstat: chart written to %s (%zu samples)\n", r->plot, r->track.ns);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ PID */
+
+static int snapshot(struct run *r, pid_t pid)
+{
+	struct ts_sampler *sm;
+	const struct ts_sample *s;
+	struct timespec deadline;
+	int rc;
+
+	if (r->interval_ms == 0)
+		r->out.cols &= ~(1u << TS_COL_CPU_PCT);
+	rc = ts_sampler_open(&sm, r->proc_root, pid, ts_cols_fields(r->out.cols));
+	if (rc != 0)
+		return open_failed(pid, rc);
+	rc = ts_sampler_take(sm, &s);
+	if (rc == 0 && r->interval_ms > 0) {
+		clock_gettime(CLOCK_MONOTONIC, &deadline);
+		deadline.tv_nsec += r->interval_ms * 1000000L;
+		deadline.tv_sec += deadline.tv_nsec / 1000000000L;
+		deadline.tv_nsec %= 1000000000L;
+		if (!wait_until(&deadline, 0)) {
+			ts_sampler_close(sm);
+			return 130;
+		}
+		rc = ts_sampler_take(sm, &s);
+	}
+	if (rc != 0) {
+		ts_sampler_close(sm);
+		if (rc == -ESRCH) {
+			fprintf(stderr, "threadstat: process %d ended\n", (int)pid);
+			return 1;
+		}
+		return open_failed(pid, rc);
+	}
+	ts_out_sample(&r->out, s);
+	if (ts_sampler_denied(sm) & TS_READ_SYSCALL)
+		fprintf(stderr, "threadstat: may not read the system calls of process %d (ptrace rules): WAIT shows wchan only\n",
+			(int)pid);
+	ts_sampler_close(sm);
+	return 0;
+}
+
+/* Samples until the process ends, --count samples, or a signal.  The
+ * first sample is a baseline for CPU% and is not written.  Returns 0, or 1
+ * when sampling failed. */
+static int sample_loop(struct run *r, pid_t pid, int pidfd)
+{
+	struct ts_sampler *sm;
+	const struct ts_sample *s;
+	struct timespec deadline;
+	long taken = 0;
+	int rc;
+
+	rc = ts_sampler_open(&sm, r->proc_root, pid, ts_cols_fields(r->out.cols));
+	if (rc != 0)
+		return pidfd >= 0 && (rc == -ENOENT || rc == -ESRCH) ? 0 : open_failed(pid, rc);
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline_add(&deadline, r->interval_ms);
+	for (;;) {
+		rc = ts_sampler_take(sm, &s);
+		if (rc == -ESRCH)
+			break;
+		if (rc != 0) {
+			ts_sampler_close(sm);
+			return open_failed(pid, rc);
+		}
+		if (taken > 0) {
+			ts_out_sample(&r->out, s);
+			if (ts_track_add(&r->track, s) != 0) {
+				fprintf(stderr, "threadstat: out of memory\n");
+				ts_sampler_close(sm);
+				return 1;
+			}
+		}
+		taken++;
+		if (r->count > 0 && taken > r->count)
+			break;
+		if (pidfd >= 0) {
+			/* Wait for the next sample, or wake up early when
+			 * the command ends. */
+			struct pollfd p = {.fd = pidfd, .events = POLLIN};
+			struct timespec now;
+			long ms;
+
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			ms = (deadline.tv_sec - now.tv_sec) * 1000 +
+			     (deadline.tv_nsec - now.tv_nsec) / 1000000;
+			if (poll(&p, 1, (int)(ms > 0 ? ms : 0)) > 0)
+				break;
+			deadline_add(&deadline, r->interval_ms);
+		} else if (!wait_until(&deadline, r->interval_ms)) {
+			break;
+		}
+		if (stop_signal)
+			break;
+	}
+	fflush(r->out.f);
+	ts_sampler_close(sm);
+	return 0;
+}
+
+static int watch(struct run *r, pid_t pid)
+{
+	int rc = sample_loop(r, pid, -1);
+
+	if (rc == 0 && !stop_signal && (r->count == 0 || (long)r->track.ns < r->count) &&
+	    r->out.format == TS_FORMAT_TABLE)
+		fprintf(stderr, "threadstat: process %d ended\n", (int)pid);
+	if (rc == 0)
+		rc = plot_if_asked(r);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ -- CMD */
+
+static int cmp_cpu(const void *a, const void *b, void *arg)
+{
+	const struct ts_track *tr = arg;
+	unsigned long long x = tr->th[*(const size_t *)a].cpu_ms;
+	unsigned long long y = tr->th[*(const size_t *)b].cpu_ms;
+
+	return (x < y) - (x > y);
+}
+
+static void summary(const struct run *r, char **cmd, int status, double wall_s)
+{
+	const struct ts_track *tr = &r->track;
+	size_t *idx = malloc((tr->n ? tr->n : 1) * sizeof(*idx)), shown;
+	char name[128];
+	FILE *f = stderr;
+
+	fprintf(f, "\nthreadstat: %s ran %.3f s and ", cmd[0], wall_s);
+	if (WIFEXITED(status))
+		fprintf(f, "exited with %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		fprintf(f, "was killed by signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
+	fprintf(f, "; %zu samples, one every %ld ms\n", tr->ns, r->interval_ms);
+	if (tr->ns == 0 || idx == NULL) {
+		fprintf(f, "  (it ended before a second sample: nothing to sum up)\n");
+		free(idx);
+		return;
+	}
+	fprintf(f, "  threads: %zu seen, at most %ld at once; peak RSS %.1f MiB\n", tr->n,
+		tr->max_threads, (double)tr->max_rss_kb / 1024.0);
+	for (size_t i = 0; i < tr->n; i++)
+		idx[i] = i;
+	qsort_r(idx, tr->n, sizeof(*idx), cmp_cpu, (void *)tr);
+	fprintf(f, "  %8s %-16s %9s %17s\n", "TID", "NAME", "CPU", "SEEN (s)");
+	shown = tr->n < 20 ? tr->n : 20;
+	for (size_t i = 0; i < shown; i++) {
+		const struct ts_track_thread *t = &tr->th[idx[i]];
+
+		ts_name_clean(name, sizeof(name), t->name);
+		fprintf(f, "  %8d %-16s %8.2fs %8.2f-%-8.2f%s\n", (int)t->tid, name,
+			(double)t->cpu_ms / 1000.0, (double)t->first_ns / 1e9,
+			(double)t->last_ns / 1e9, t->ended ? " ended" : "");
+	}
+	if (shown < tr->n)
+		fprintf(f, "  ... and %zu more threads\n", tr->n - shown);
+	free(idx);
+}
+
+static int run_command(struct run *r, char **cmd)
+{
+	int pipefd[2], pidfd, status, err = 0;
+	struct timespec t0, t1;
+	ssize_t n;
+	pid_t child;
+
+	if (pipe2(pipefd, O_CLOEXEC) != 0) {
+		fprintf(stderr, "threadstat: pipe: %s\n", strerror(errno));
+		return 1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	child = fork();
+	if (child < 0) {
+		fprintf(stderr, "threadstat: fork: %s\n", strerror(errno));
+		return 1;
+	}
+	if (child == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		close(pipefd[0]);
+		execvp(cmd[0], cmd);
+		err = errno;
+		(void)!write(pipefd[1], &err, sizeof(err));
+		_exit(127);
+	}
+	close(pipefd[1]);
+	/* The pipe closes on a successful exec: from then on the child is
+	 * the command (no samples of threadstat's own fork). */
+	while ((n = read(pipefd[0], &err, sizeof(err))) < 0 && errno == EINTR)
+		;
+	close(pipefd[0]);
+	if (n == (ssize_t)sizeof(err)) {
+		waitpid(child, &status, 0);
+		fprintf(stderr, "threadstat: cannot run %s: %s\n", cmd[0], strerror(err));
+		return 127;
+	}
+	pidfd = (int)syscall(SYS_pidfd_open, child, 0);
+	if (pidfd < 0) {
+		fprintf(stderr, "threadstat: pidfd_open: %s\n", strerror(errno));
+		kill(child, SIGKILL);
+		waitpid(child, &status, 0);
+		return 1;
+	}
+	(void)sample_loop(r, child, pidfd);
+	if (stop_signal)
+		kill(child, stop_signal); /* pass Ctrl-C or a TERM on to the command */
+	while (waitpid(child, &status, 0) < 0) {
+		if (errno != EINTR) {
+			fprintf(stderr, "threadstat: waitpid: %s\n", strerror(errno));
+			close(pidfd);
+			return 1;
+		}
+		if (stop_signal)
+			kill(child, stop_signal);
+	}
+	close(pidfd);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	summary(r, cmd, status,
+		(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	if (plot_if_asked(r) != 0)
+		return 1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* ------------------------------------------------------------------ doctor */
+
+static int doctor_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"window", required_argument, NULL, 'W'},
+	    {"proc-root", required_argument, NULL, 'R'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct ts_doctor_opts o = {.proc_root = NULL, .window_ms = 500};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'W':
+			o.window_ms = parse_num(optarg, 50, 60000, "--window");
+			break;
+		case 'R':
+			o.proc_root = optarg;
+			break;
+		case 'h':
+			printf("usage: threadstat doctor [--window MS] [--proc-root DIR] PID\n"
+			       "Watches PID for --window ms (default 500) and says what it is doing:\n"
+			       "deadlock (names the cycle of threads and mutexes), livelock, idle, busy,\n"
+			       "thread-leak.  Exit 0 idle or busy, 4 deadlock, 5 livelock, 6 thread leak,\n"
+			       "1 when the process cannot be read.\n");
+			return 0;
+		default:
+			fprintf(stderr, "threadstat: usage: threadstat doctor [--window MS] [--proc-root DIR] PID\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "threadstat: doctor takes exactly one PID (threadstat doctor --help)\n");
+		return EXIT_USAGE;
+	}
+	return ts_doctor(parse_pid(argv[optind]), &o, stdout);
+}
+
+/* ------------------------------------------------------------------ main */
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"watch", no_argument, NULL, 'w'},
+	    {"interval", required_argument, NULL, 'i'},
+	    {"count", required_argument, NULL, 'n'},
+	    {"format", required_argument, NULL, 'f'},
+	    {"columns", required_argument, NULL, 'o'},
+	    {"plot", required_argument, NULL, 'p'},
+	    {"output", required_argument, NULL, 'O'},
+	    {"proc-root", required_argument, NULL, 'R'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct run r = {.interval_ms = -1};
+	struct sigaction sa;
+	const char *columns = NULL, *output = NULL;
+	bool dashdash = false;
+	int c, rc;
+
+	if (argc > 1 && strcmp(argv[1], "doctor") == 0)
+		return doctor_main(argc - 1, argv + 1);
+
+	r.out.format = TS_FORMAT_TABLE;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:wi:n:f:o:p:O:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'w':
+			r.watch = true;
+			break;
+		case 'i':
+			r.interval_ms = parse_num(optarg, 0, 3600000, "--interval");
+			break;
+		case 'n':
+			r.count = parse_num(optarg, 1, 100000000, "--count");
+			break;
+		case 'f':
+			if (strcmp(optarg, "table") == 0)
+				r.out.format = TS_FORMAT_TABLE;
+			else if (strcmp(optarg, "csv") == 0)
+				r.out.format = TS_FORMAT_CSV;
+			else if (strcmp(optarg, "json") == 0)
+				r.out.format = TS_FORMAT_JSON;
+			else
+				die_usage("--format must be table, csv or json, not '%.40s'", optarg);
+			break;
+		case 'o':
+			columns = optarg;
+			break;
+		case 'p':
+			r.plot = optarg;
+			break;
+		case 'O':
+			output = optarg;
+			break;
+		case 'R':
+			r.proc_root = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case ':':
+			die_usage("%s needs a value", argv[optind - 1]);
+			break;
+		default:
+			die_usage("unknown option '%.40s'", argv[optind - 1]);
+		}
+	}
+	if (optind > 1 && strcmp(argv[optind - 1], "--") == 0)
+		dashdash = true;
+	if (dashdash) {
+		if (optind >= argc)
+			die_usage("%s", "-- needs a command to run");
+	} else if (optind != argc - 1) {
+		die_usage("%s", optind >= argc ? "a PID is needed" : "only one PID, please");
+	}
+
+	if (columns != NULL) {
+		char bad[48];
+
+		if (ts_cols_parse(columns, &r.out.cols, bad, sizeof(bad)) != 0)
+			die_usage("unknown column '%s'", bad);
+		if (!(r.out.cols & ~(1u << TS_COL_COUNT)))
+			die_usage("%s", "no columns");
+	} else {
+		r.out.cols = r.watch || dashdash ? TS_COLS_CHEAP : TS_COLS_ALL;
+	}
+	if (r.interval_ms < 0)
+		r.interval_ms = dashdash ? 100 : r.watch ? 1000 : 200;
+	if (r.count > 0 && !r.watch && !dashdash)
+		die_usage("%s", "--count needs --watch");
+	if (r.plot != NULL && !r.watch && !dashdash)
+		die_usage("%s", "--plot needs --watch or -- CMD (a chart is drawn over time)");
+	r.out.watch = r.watch || dashdash;
+	r.out.interval_ms = r.interval_ms;
+	r.out.f = stdout;
+	if (output != NULL) {
+		r.out.f = fopen(output, "w");
+		if (r.out.f == NULL) {
+			fprintf(stderr, "threadstat: cannot write %s: %s\n", output, strerror(errno));
+			return 1;
+		}
+	} else if (dashdash && !r.watch) {
+		/* -- CMD writes samples only when asked to (--watch or
+		 * --output): the command's own output is on stdout. */
+		r.out.f = fopen("/dev/null", "w");
+		if (r.out.f == NULL) {
+			fprintf(stderr, "threadstat: /dev/null: %s\n", strerror(errno));
+			return 1;
+		}
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (dashdash)
+		rc = run_command(&r, argv + optind);
+	else if (r.watch)
+		rc = watch(&r, parse_pid(argv[optind]));
+	else
+		rc = snapshot(&r, parse_pid(argv[optind]));
+	ts_track_free(&r.track);
+	if (fflush(r.out.f) != 0 || (r.out.f != stdout && fclose(r.out.f) != 0)) {
+		if (errno != EPIPE) {
+			fprintf(stderr, "threadstat: write error: %s\n", strerror(errno));
+			return 1;
+		}
+	}
+	return rc;
+}

@@ -1,0 +1,595 @@
+/* ts_sample — samples the threads of one process from /proc (ts_sample.h). */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "ts_sample.h"
+
+#include "tl_clock.h"
+#include "tl_procfs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* The files behind the TS_READ_* bits, in bit order. */
+enum { F_STAT, F_SCHED, F_STATUS, F_WCHAN, F_SYSCALL, F_COUNT };
+static const char *const leaf_name[F_COUNT] = {"stat", "schedstat", "status", "wchan", "syscall"};
+
+/* A thread as the sampler remembers it between samples. */
+struct rec {
+	pid_t tid;
+	unsigned long long starttime;
+	int fd[F_COUNT]; /* -1: not open (yet, or no descriptor to spare) */
+	struct ts_thread last;
+	bool have_last;
+	uint64_t last_t_ns;
+};
+
+struct ts_sampler {
+	pid_t pid;
+	unsigned fields;
+	unsigned denied;
+	int task_fd; /* ROOT/PID/task, for listing and openat */
+	int stat_fd; /* ROOT/PID/stat */
+	bool fds_short; /* EMFILE seen: read the rest by open/read/close */
+	uint64_t t0;
+	long hz;
+	unsigned long long samples; /* taken so far */
+	struct rec *recs; /* sorted by tid */
+	size_t n_recs, cap_recs;
+	struct rec *next;
+	size_t cap_next;
+	pid_t *tids;
+	size_t cap_tids;
+	struct ts_thread *thr, *gone;
+	size_t cap_thr, cap_gone;
+	struct ts_sample sample;
+	char dents[32768];
+};
+
+long ts_clk_tck(void)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+
+	return hz > 0 ? hz : 100;
+}
+
+/* ------------------------------------------------------------------ names */
+
+const char *ts_syscall_name(long nr)
+{
+	static char *cache[1024];
+	static bool tried[1024];
+
+	if (nr < 0 || nr >= 1024)
+		return NULL;
+	if (!tried[nr]) {
+		/* libseccomp's table for the architecture we run on. */
+		cache[nr] = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, (int)nr);
+		tried[nr] = true;
+	}
+	return cache[nr];
+}
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	unsigned cp;
+
+	if (s[0] < 0xc2 || s[0] > 0xf4)
+		return 0;
+	len = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
+	if (len > n)
+		return 0;
+	cp = s[0] & (0x7f >> len);
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+void ts_name_clean(char *dst, size_t cap, const char *src)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t n = strlen(src), i = 0, o = 0;
+
+	if (cap == 0)
+		return;
+	while (i < n && o + 1 < cap) {
+		size_t u;
+
+		if (s[i] >= 0x20 && s[i] < 0x7f) {
+			dst[o++] = (char)s[i++];
+		} else if ((u = utf8_len(s + i, n - i)) > 0) {
+			if (o + u >= cap)
+				break;
+			memcpy(dst + o, s + i, u);
+			o += u;
+			i += u;
+		} else {
+			dst[o++] = '?';
+			i++;
+		}
+	}
+	dst[o] = '\0';
+}
+
+/* ------------------------------------------------------------------ reading */
+
+static bool gone_errno(int e)
+{
+	return e == ENOENT || e == ESRCH;
+}
+
+/* One pread from offset 0; a second only if the buffer filled up.  Returns
+ * the length (NUL-terminated) or -errno; an empty read is -ESRCH (the task
+ * is being torn down). */
+static ssize_t pread_text(int fd, char *buf, size_t cap)
+{
+	size_t got = 0;
+
+	for (;;) {
+		ssize_t r = pread(fd, buf + got, cap - 1 - got, (off_t)got);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		got += (size_t)r;
+		if (r == 0 || got + 1 >= cap || got < cap / 2)
+			break;
+	}
+	buf[got] = '\0';
+	return got == 0 ? -ESRCH : (ssize_t)got;
+}
+
+static int open_leaf(struct ts_sampler *sm, pid_t tid, int which)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "%d/%s", (int)tid, leaf_name[which]);
+	return openat(sm->task_fd, path, O_RDONLY | O_CLOEXEC);
+}
+
+/* Reads one file of a thread, keeping its descriptor when there is one to
+ * spare. */
+static ssize_t read_leaf(struct ts_sampler *sm, struct rec *r, int which, char *buf, size_t cap)
+{
+	ssize_t n;
+	int fd = r->fd[which];
+
+	if (fd < 0) {
+		fd = open_leaf(sm, r->tid, which);
+		if (fd < 0) {
+			if (errno != EMFILE && errno != ENFILE)
+				return -errno;
+			/* Out of descriptors: this thread's file is read and
+			 * closed each time from now on. */
+			sm->fds_short = true;
+			return -EMFILE;
+		}
+		if (!sm->fds_short) {
+			r->fd[which] = fd;
+		} else {
+			n = pread_text(fd, buf, cap);
+			close(fd);
+			return n;
+		}
+	}
+	return pread_text(fd, buf, cap);
+}
+
+static void rec_close(struct rec *r)
+{
+	for (int i = 0; i < F_COUNT; i++) {
+		if (r->fd[i] >= 0)
+			close(r->fd[i]);
+		r->fd[i] = -1;
+	}
+}
+
+/* Reads a thread's files into t.  0, -ESRCH when it ended (skip it), or
+ * another negative errno for stat itself. */
+/* Did this thread stay off CPU since its last sample, asleep?  Then its
+ * stat fields are as they were (see ts_sample.h). */
+static bool unchanged(const struct ts_sampler *sm, const struct rec *r, const struct tl_task_sched *sc)
+{
+	const struct ts_thread *l = &r->last;
+
+	if (!r->have_last || sm->samples % TS_REFRESH_EVERY == 0)
+		return false;
+	if (sm->fields & ~(unsigned)(TS_READ_STAT | TS_READ_SCHED))
+		return false; /* other files are read anyway: keep it simple */
+	if (!(l->have & TS_READ_SCHED) || l->cpu_ns != sc->cpu_ns || l->slices != sc->slices)
+		return false;
+	return l->state == 'S' || l->state == 'I' || l->state == 'D' || l->state == 'T' ||
+	       l->state == 't';
+}
+
+static int read_thread(struct ts_sampler *sm, struct rec *r, struct ts_thread *t)
+{
+	char buf[4096];
+	struct tl_task_stat st;
+	struct tl_task_sched sc;
+	bool have_sc = false;
+	long hz = sm->hz;
+	ssize_t n;
+
+	memset(t, 0, sizeof(*t));
+	t->tid = r->tid;
+	t->syscall = TS_SYSCALL_UNKNOWN;
+	t->cpu_pct = -1;
+	if (sm->fields & TS_READ_SCHED) {
+		n = read_leaf(sm, r, F_SCHED, buf, sizeof(buf));
+		if (n < 0 && gone_errno((int)-n))
+			return -ESRCH;
+		have_sc = n > 0 && tl_procfs_parse_schedstat(buf, (size_t)n, &sc) == 0;
+		if (have_sc && unchanged(sm, r, &sc)) {
+			*t = r->last;
+			t->cpu_pct = -1;
+			t->is_new = false;
+			return 0;
+		}
+	}
+	n = read_leaf(sm, r, F_STAT, buf, sizeof(buf));
+	if (n == -EMFILE) {
+		/* Not even a descriptor for the read: the caller's limit is
+		 * tiny; skip the thread rather than fail the sample. */
+		return -ESRCH;
+	}
+	if (n < 0)
+		return gone_errno((int)-n) ? -ESRCH : (int)n;
+	if (tl_procfs_parse_stat(buf, (size_t)n, &st) != 0)
+		return -ESRCH; /* torn-down task, half-written line */
+	t->starttime = st.starttime;
+	memcpy(t->name, st.comm, sizeof(t->name));
+	t->state = st.state;
+	t->utime_ms = st.utime * 1000 / (unsigned long long)hz;
+	t->stime_ms = st.stime * 1000 / (unsigned long long)hz;
+	t->processor = st.processor;
+	t->kernel = (st.flags & 0x00200000UL) != 0; /* PF_KTHREAD */
+	t->have = TS_READ_STAT;
+
+	/* The optional files: a failure leaves the field out of this sample
+	 * (a thread that ends between two reads, a file we may not read). */
+	if (have_sc) {
+		t->cpu_ns = sc.cpu_ns;
+		t->wait_ns = sc.wait_ns;
+		t->slices = sc.slices;
+		t->have |= TS_READ_SCHED;
+	}
+	if (sm->fields & TS_READ_STATUS) {
+		struct tl_task_status ss;
+
+		n = read_leaf(sm, r, F_STATUS, buf, sizeof(buf));
+		if (n > 0 && tl_procfs_parse_status(buf, (size_t)n, &ss) == 0) {
+			t->vcsw = ss.vcsw;
+			t->nvcsw = ss.nvcsw;
+			t->have |= TS_READ_STATUS;
+		}
+	}
+	if (sm->fields & TS_READ_WCHAN) {
+		n = read_leaf(sm, r, F_WCHAN, buf, sizeof(buf));
+		if (n > 0) {
+			size_t len = (size_t)n;
+
+			while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+				len--;
+			buf[len] = '\0';
+			if (len == 0 || strcmp(buf, "0") == 0)
+				strcpy(t->wchan, "-");
+			else
+				ts_name_clean(t->wchan, sizeof(t->wchan), buf);
+			t->have |= TS_READ_WCHAN;
+		} else if (n == -EACCES || n == -EPERM) {
+			sm->denied |= TS_READ_WCHAN;
+		}
+	}
+	if ((sm->fields & TS_READ_SYSCALL) && !(sm->denied & TS_READ_SYSCALL)) {
+		struct tl_task_syscall sys;
+
+		n = read_leaf(sm, r, F_SYSCALL, buf, sizeof(buf));
+		if (n > 0 && tl_procfs_parse_syscall(buf, (size_t)n, &sys) == 0) {
+			t->syscall = sys.state == TL_SYSCALL_RUNNING ? TS_SYSCALL_RUNNING
+				     : sys.state == TL_SYSCALL_NONE  ? TS_SYSCALL_NONE
+								     : sys.nr;
+			/* A kernel thread never made a system call: the
+			 * kernel shows its zeroed registers as "0" (read). */
+			if (t->kernel && t->syscall >= 0)
+				t->syscall = TS_SYSCALL_NONE;
+			t->have |= TS_READ_SYSCALL;
+		} else if (n == -EACCES || n == -EPERM) {
+			sm->denied |= TS_READ_SYSCALL; /* for every thread: stop trying */
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ listing */
+
+static int cmp_tid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+/* Lists the tids in task/ into sm->tids, sorted.  Count or -errno. */
+static long list_tids(struct ts_sampler *sm)
+{
+	size_t n = 0;
+
+	if (lseek(sm->task_fd, 0, SEEK_SET) < 0)
+		return -errno;
+	for (;;) {
+		long got = syscall(SYS_getdents64, sm->task_fd, sm->dents, sizeof(sm->dents));
+		long off = 0;
+
+		if (got < 0)
+			return -errno;
+		if (got == 0)
+			break;
+		while (off < got) {
+			struct linux_dirent64 *d = (struct linux_dirent64 *)(sm->dents + off);
+			char *end;
+			long tid;
+
+			off += d->d_reclen;
+			if (d->d_name[0] < '1' || d->d_name[0] > '9')
+				continue;
+			tid = strtol(d->d_name, &end, 10);
+			if (*end != '\0' || tid <= 0 || tid > INT_MAX)
+				continue;
+			if (n == sm->cap_tids) {
+				size_t cap = sm->cap_tids ? sm->cap_tids * 2 : 256;
+				pid_t *p = realloc(sm->tids, cap * sizeof(*p));
+
+				if (p == NULL)
+					return -ENOMEM;
+				sm->tids = p;
+				sm->cap_tids = cap;
+			}
+			sm->tids[n++] = (pid_t)tid;
+		}
+	}
+	qsort(sm->tids, n, sizeof(*sm->tids), cmp_tid);
+	return (long)n;
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	void *q;
+	size_t c = *cap ? *cap : 64;
+
+	if (need <= *cap)
+		return 0;
+	while (c < need)
+		c *= 2;
+	q = realloc(*p, c * size);
+	if (q == NULL)
+		return -ENOMEM;
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ the sampler */
+
+/* More descriptors let more threads keep theirs: raise the soft limit to
+ * the hard one (a per-process limit, ours alone). */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+int ts_sampler_open(struct ts_sampler **out, const char *root, pid_t pid, unsigned fields)
+{
+	struct ts_sampler *sm;
+	char path[PATH_MAX];
+	int e;
+
+	*out = NULL;
+	if (pid <= 0)
+		return -EINVAL;
+	sm = calloc(1, sizeof(*sm));
+	if (sm == NULL)
+		return -ENOMEM;
+	sm->pid = pid;
+	sm->fields = fields | TS_READ_STAT;
+	sm->hz = ts_clk_tck();
+	sm->task_fd = sm->stat_fd = -1;
+	raise_nofile();
+	snprintf(path, sizeof(path), "%s/%d/task", root ? root : "/proc", (int)pid);
+	sm->task_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sm->task_fd < 0)
+		goto fail;
+	snprintf(path, sizeof(path), "%s/%d/stat", root ? root : "/proc", (int)pid);
+	sm->stat_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (sm->stat_fd < 0)
+		goto fail;
+	sm->t0 = tl_mono_ns();
+	*out = sm;
+	return 0;
+fail:
+	e = errno;
+	ts_sampler_close(sm);
+	return -e;
+}
+
+unsigned ts_sampler_denied(const struct ts_sampler *sm)
+{
+	return sm->denied;
+}
+
+int ts_sampler_take(struct ts_sampler *sm, const struct ts_sample **s)
+{
+	char buf[4096];
+	struct tl_task_stat ps;
+	struct ts_sample *out = &sm->sample;
+	size_t i = 0, j = 0, n_next = 0, n_thr = 0, n_gone = 0;
+	uint64_t now;
+	ssize_t r;
+	long n;
+
+	*s = NULL;
+	r = pread_text(sm->stat_fd, buf, sizeof(buf));
+	if (r < 0)
+		return gone_errno((int)-r) ? -ESRCH : (int)r;
+	if (tl_procfs_parse_stat(buf, (size_t)r, &ps) != 0)
+		return -ESRCH;
+	if (ps.state == 'Z' || ps.state == 'X')
+		return -ESRCH; /* ended; only its parent's wait is left */
+	n = list_tids(sm);
+	if (n < 0)
+		return gone_errno((int)-n) ? -ESRCH : (int)n;
+	now = tl_mono_ns() - sm->t0;
+
+	if (grow((void **)&sm->next, &sm->cap_next, (size_t)n, sizeof(*sm->next)) ||
+	    grow((void **)&sm->thr, &sm->cap_thr, (size_t)n, sizeof(*sm->thr)) ||
+	    grow((void **)&sm->gone, &sm->cap_gone, sm->n_recs, sizeof(*sm->gone)))
+		return -ENOMEM;
+
+	/* Merge the sorted listing with the sorted records of last time. */
+	while (j < (size_t)n) {
+		pid_t tid = sm->tids[j];
+		struct rec *old = NULL, *r2 = &sm->next[n_next];
+		struct ts_thread *t = &sm->thr[n_thr];
+		int rc;
+
+		while (i < sm->n_recs && sm->recs[i].tid < tid) {
+			sm->gone[n_gone++] = sm->recs[i].last;
+			rec_close(&sm->recs[i++]);
+		}
+		if (i < sm->n_recs && sm->recs[i].tid == tid)
+			old = &sm->recs[i++];
+		j++;
+
+		if (old != NULL) {
+			*r2 = *old;
+		} else {
+			memset(r2, 0, sizeof(*r2));
+			r2->tid = tid;
+			for (int k = 0; k < F_COUNT; k++)
+				r2->fd[k] = -1;
+		}
+		rc = read_thread(sm, r2, t);
+		if (rc == -ESRCH && old != NULL) {
+			/* The descriptors may belong to a thread that ended
+			 * while a new one took its tid: try once afresh. */
+			rec_close(r2);
+			rc = read_thread(sm, r2, t);
+		}
+		if (rc != 0) {
+			if (old != NULL)
+				sm->gone[n_gone++] = old->last;
+			rec_close(r2);
+			if (rc == -ESRCH)
+				continue; /* ended mid-read: skip it */
+			for (size_t k = 0; k < n_next; k++)
+				rec_close(&sm->next[k]);
+			return rc;
+		}
+		if (old != NULL && old->starttime != t->starttime) {
+			sm->gone[n_gone++] = old->last; /* a new thread, same tid */
+			old = NULL;
+		}
+		t->is_new = old == NULL;
+		if (old != NULL && now > old->last_t_ns) {
+			double dt = (double)(now - old->last_t_ns);
+			double used;
+
+			if ((t->have & TS_READ_SCHED) && (old->last.have & TS_READ_SCHED))
+				used = (double)(t->cpu_ns - old->last.cpu_ns);
+			else
+				used = (double)((t->utime_ms + t->stime_ms) -
+						(old->last.utime_ms + old->last.stime_ms)) *
+				       1e6;
+			t->cpu_pct = used < 0 ? 0 : 100.0 * used / dt;
+		}
+		r2->starttime = t->starttime;
+		r2->last = *t;
+		r2->have_last = true;
+		r2->last_t_ns = now;
+		n_next++;
+		n_thr++;
+	}
+	while (i < sm->n_recs) {
+		sm->gone[n_gone++] = sm->recs[i].last;
+		rec_close(&sm->recs[i++]);
+	}
+
+	/* The new records become the old ones. */
+	{
+		struct rec *tmp = sm->recs;
+		size_t cap = sm->cap_recs;
+
+		sm->recs = sm->next;
+		sm->cap_recs = sm->cap_next;
+		sm->next = tmp;
+		sm->cap_next = cap;
+		sm->n_recs = n_next;
+	}
+
+	sm->samples++;
+	memset(out, 0, sizeof(*out));
+	out->t_ns = now;
+	out->pid = sm->pid;
+	memcpy(out->name, ps.comm, sizeof(out->name));
+	out->threads = ps.num_threads;
+	out->starttime = ps.starttime;
+	out->rss_kb = ps.rss * ((unsigned long long)sysconf(_SC_PAGESIZE) / 1024);
+	out->vsize_kb = ps.vsize / 1024;
+	out->thr = sm->thr;
+	out->n = n_thr;
+	out->gone = sm->gone;
+	out->n_gone = n_gone;
+	*s = out;
+	return 0;
+}
+
+void ts_sampler_close(struct ts_sampler *sm)
+{
+	if (sm == NULL)
+		return;
+	for (size_t i = 0; i < sm->n_recs; i++)
+		rec_close(&sm->recs[i]);
+	if (sm->task_fd >= 0)
+		close(sm->task_fd);
+	if (sm->stat_fd >= 0)
+		close(sm->stat_fd);
+	free(sm->recs);
+	free(sm->next);
+	free(sm->tids);
+	free(sm->thr);
+	free(sm->gone);
+	free(sm);
+}

@@ -1,0 +1,388 @@
+/* Unit tests for threadstat's sampler and output, on a recorded /proc tree
+ * (tests/fixtures/threadstat/README.md) and on copies of it that the tests
+ * change between two samples (a thread ends, a tid is reused). */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "ts_output.h"
+#include "ts_sample.h"
+#include "ts_track.h"
+
+#include <check.h>
+#include <errno.h>
+#include <json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef TL_FIXTURES
+#error "TL_FIXTURES must name the tests/fixtures directory (the Makefile passes it)"
+#endif
+
+#define ROOT TL_FIXTURES "/threadstat/root"
+#define PROBE 7394 /* a process with 5 threads, see the README */
+
+static const struct ts_thread *find(const struct ts_sample *s, pid_t tid)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->thr[i].tid == tid)
+			return &s->thr[i];
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ sampler */
+
+START_TEST(sample_fixture_tree)
+{
+	struct ts_sampler *sm;
+	const struct ts_sample *s;
+	const struct ts_thread *t;
+
+	ck_assert_int_eq(ts_sampler_open(&sm, ROOT, PROBE, TS_READ_ALL), 0);
+	ck_assert_int_eq(ts_sampler_take(sm, &s), 0);
+	/* task/7400 has no files (ended mid-listing) and task/7401's stat is
+	 * cut short (ended mid-read): both are skipped, not errors. */
+	ck_assert_uint_eq(s->n, 5);
+	ck_assert_int_eq(s->threads, 5);
+	ck_assert_str_eq(s->name, "probe.bin");
+	ck_assert_uint_eq(s->rss_kb, 1588); /* 397 pages */
+	ck_assert_uint_eq(s->vsize_kb, 35260); /* 36106240 bytes */
+	for (size_t i = 1; i < s->n; i++)
+		ck_assert_int_lt(s->thr[i - 1].tid, s->thr[i].tid);
+
+	t = find(s, 7395);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_str_eq(t->name, "my worker 1");
+	ck_assert_int_eq(t->state, 'S');
+	ck_assert_uint_eq(t->utime_ms, 160); /* it spun before it slept */
+	ck_assert_uint_eq(t->nvcsw, 11);
+	ck_assert_str_eq(t->wchan, "__do_sys_pause");
+	ck_assert_str_eq(ts_syscall_name(t->syscall), "pause");
+	ck_assert(t->is_new);
+	ck_assert(t->cpu_pct < 0); /* no interval yet */
+
+	t = find(s, 7397);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_str_eq(t->name, "x) (y) z)");
+	ck_assert_str_eq(ts_syscall_name(t->syscall), "futex");
+	ck_assert_str_eq(t->wchan, "futex_do_wait");
+
+	t = find(s, 7398);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_str_eq(t->name, "(");
+	/* Its status is cut before the switch counts: the row stays, the
+	 * counts are left out. */
+	ck_assert(!(t->have & TS_READ_STATUS));
+	ck_assert(t->have & TS_READ_SYSCALL);
+
+	t = find(s, 7399);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_str_eq(t->name, "a,b \"q\"");
+	ck_assert(!t->kernel);
+
+	/* Again: the same threads, nothing new, nothing gone, 0% CPU. */
+	ck_assert_int_eq(ts_sampler_take(sm, &s), 0);
+	ck_assert_uint_eq(s->n, 5);
+	ck_assert_uint_eq(s->n_gone, 0);
+	for (size_t i = 0; i < s->n; i++) {
+		ck_assert(!s->thr[i].is_new);
+		ck_assert(s->thr[i].cpu_pct == 0.0);
+	}
+	ts_sampler_close(sm);
+}
+END_TEST
+
+START_TEST(sample_kernel_thread)
+{
+	struct ts_sampler *sm;
+	const struct ts_sample *s;
+
+	ck_assert_int_eq(ts_sampler_open(&sm, ROOT, 2, TS_READ_ALL), 0);
+	ck_assert_int_eq(ts_sampler_take(sm, &s), 0);
+	ck_assert_uint_eq(s->n, 1);
+	ck_assert_str_eq(s->thr[0].name, "kthreadd");
+	ck_assert(s->thr[0].kernel);
+	/* The kernel shows a kernel thread's zeroed registers as syscall 0
+	 * ("read"): it never made one. */
+	ck_assert_int_eq(s->thr[0].syscall, TS_SYSCALL_NONE);
+	ck_assert_uint_eq(s->rss_kb, 0);
+	ts_sampler_close(sm);
+}
+END_TEST
+
+START_TEST(sample_no_such_process)
+{
+	struct ts_sampler *sm;
+
+	ck_assert_int_eq(ts_sampler_open(&sm, ROOT, 12345, TS_READ_ALL), -ENOENT);
+	ck_assert_ptr_null(sm);
+	ck_assert_int_eq(ts_sampler_open(&sm, ROOT, 0, TS_READ_ALL), -EINVAL);
+}
+END_TEST
+
+/* A private copy of the fixture tree, to change between samples. */
+static void copy_tree(char *dir, size_t len)
+{
+	char cmd[8192];
+
+	snprintf(dir, len, "%s/ts-root.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd), "cp -R '%s/.' '%s'", ROOT, dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void remove_tree(const char *dir)
+{
+	char cmd[8192];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+START_TEST(sample_thread_ends)
+{
+	struct ts_sampler *sm;
+	const struct ts_sample *s;
+	char dir[4096], cmd[8192];
+
+	copy_tree(dir, sizeof(dir));
+	ck_assert_int_eq(ts_sampler_open(&sm, dir, PROBE, TS_READ_STAT | TS_READ_SCHED), 0);
+	ck_assert_int_eq(ts_sampler_take(sm, &s), 0);
+	ck_assert_uint_eq(s->n, 5);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s/%d/task/7397'", dir, PROBE);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(ts_sampler_take(sm, &s), 0);
+	ck_assert_uint_eq(s->n, 4);
+	ck_assert_ptr_null(find(s, 7397));
+	ck_assert_uint_eq(s->n_gone, 1);
+	ck_assert_int_eq(s->gone[0].tid, 7397);
+	ck_assert_str_eq(s->gone[0].name, "x) (y) z)");
+	ts_sampler_close(sm);
+	remove_tree(dir);
+}
+END_TEST
+
+START_TEST(sample_tid_reused)
+{
+	struct ts_sampler *sm;
+	const struct ts_sample *s;
+	const struct ts_thread *t;
+	char dir[4096], path[8192];
+
+	copy_tree(dir, sizeof(dir));
+	ck_assert_int_eq(ts_sampler_open(&sm, dir, PROBE, TS_READ_ALL), 0);
+	ck_assert_int_eq(ts_sampler_take(sm, &s), 0);
+	/* tid 7399 now belongs to a newer thread: another start time (field
+	 * 22) and name. */
+	snprintf(path, sizeof(path), "%s/%d/task/7399/stat", dir, PROBE);
+	write_file(path, "7399 (newcomer) R 1 7394 1 0 -1 4194368 0 0 0 0 5 1 0 0 20 0 5 0 "
+			 "999999 36102144 398 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 "
+			 "-1 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n");
+	ck_assert_int_eq(ts_sampler_take(sm, &s), 0);
+	t = find(s, 7399);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_str_eq(t->name, "newcomer");
+	ck_assert(t->is_new);
+	ck_assert(t->cpu_pct < 0);
+	ck_assert_uint_eq(s->n_gone, 1);
+	ck_assert_str_eq(s->gone[0].name, "a,b \"q\"");
+	ts_sampler_close(sm);
+	remove_tree(dir);
+}
+END_TEST
+
+START_TEST(sample_process_ends)
+{
+	struct ts_sampler *sm;
+	const struct ts_sample *s;
+	char dir[4096], path[8192];
+
+	copy_tree(dir, sizeof(dir));
+	ck_assert_int_eq(ts_sampler_open(&sm, dir, PROBE, TS_READ_STAT), 0);
+	ck_assert_int_eq(ts_sampler_take(sm, &s), 0);
+	/* A zombie: ended, waiting for its parent. */
+	snprintf(path, sizeof(path), "%s/%d/stat", dir, PROBE);
+	write_file(path, "7394 (probe.bin) Z 1 7394 1 0 -1 4194368 0 0 0 0 0 0 0 0 20 0 1 0 "
+			 "999 0 0 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 "
+			 "17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n");
+	ck_assert_int_eq(ts_sampler_take(sm, &s), -ESRCH);
+	ts_sampler_close(sm);
+	remove_tree(dir);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ output */
+
+START_TEST(name_clean)
+{
+	char out[64];
+
+	ts_name_clean(out, sizeof(out), "plain name");
+	ck_assert_str_eq(out, "plain name");
+	ts_name_clean(out, sizeof(out), "tab\there\x1b[31m");
+	ck_assert_str_eq(out, "tab?here?[31m");
+	ts_name_clean(out, sizeof(out), "w\xc3\xb6rker");  /* UTF-8 kept */
+	ck_assert_str_eq(out, "w\xc3\xb6rker");
+	ts_name_clean(out, sizeof(out), "bad\xc3(\xff\xed\xa0\x80"); /* stray bytes, a surrogate */
+	ck_assert_str_eq(out, "bad?(????");
+	ts_name_clean(out, 4, "abcdef");
+	ck_assert_str_eq(out, "abc");
+}
+END_TEST
+
+START_TEST(columns_parse)
+{
+	unsigned cols;
+	char bad[48];
+
+	ck_assert_int_eq(ts_cols_parse("tid,name,state", &cols, bad, sizeof(bad)), 0);
+	ck_assert_uint_eq(cols, (1u << TS_COL_TID) | (1u << TS_COL_NAME) | (1u << TS_COL_STATE));
+	ck_assert_uint_eq(ts_cols_fields(cols), TS_READ_STAT);
+	ck_assert_int_eq(ts_cols_parse("all", &cols, bad, sizeof(bad)), 0);
+	ck_assert_uint_eq(cols, TS_COLS_ALL);
+	ck_assert_uint_eq(ts_cols_fields(cols), TS_READ_ALL);
+	ck_assert_int_eq(ts_cols_parse("cheap", &cols, bad, sizeof(bad)), 0);
+	ck_assert_uint_eq(ts_cols_fields(cols), TS_READ_STAT | TS_READ_SCHED);
+	ck_assert_int_eq(ts_cols_parse("tid,bogus,name", &cols, bad, sizeof(bad)), -1);
+	ck_assert_str_eq(bad, "bogus");
+	ck_assert_int_eq(ts_cols_parse("", &cols, bad, sizeof(bad)), -1);
+}
+END_TEST
+
+/* Takes one sample of the fixture and writes it in `format`. */
+static char *render(enum ts_format format, unsigned cols)
+{
+	struct ts_sampler *sm;
+	const struct ts_sample *s;
+	struct ts_out o = {.format = format, .cols = cols, .interval_ms = 200};
+	char *text = NULL;
+	size_t len = 0;
+
+	o.f = open_memstream(&text, &len);
+	ck_assert_ptr_nonnull(o.f);
+	ck_assert_int_eq(ts_sampler_open(&sm, ROOT, PROBE, ts_cols_fields(cols)), 0);
+	ck_assert_int_eq(ts_sampler_take(sm, &s), 0);
+	ts_out_sample(&o, s);
+	ts_sampler_close(sm);
+	ck_assert_int_eq(fclose(o.f), 0);
+	return text;
+}
+
+START_TEST(output_csv)
+{
+	char *text = render(TS_FORMAT_CSV, TS_COLS_ALL);
+
+	ck_assert_ptr_nonnull(strstr(text, "time_ms,pid,tid,name,state,cpu_pct,user_ms,sys_ms,"
+					   "vcsw,nvcsw,wchan,syscall,cpu,start_s\n"));
+	/* A comma or quote in a name: quoted, quotes doubled. */
+	ck_assert_ptr_nonnull(strstr(text, ",7399,\"a,b \"\"q\"\"\",S,"));
+	ck_assert_ptr_nonnull(strstr(text, ",7397,x) (y) z),S,,0,0,2,0,futex_do_wait,futex,1,"));
+	/* Status cut short: the counts are empty, not 0. */
+	ck_assert_ptr_nonnull(strstr(text, ",7398,(,S,,0,0,,,__do_sys_pause,pause,"));
+	free(text);
+}
+END_TEST
+
+START_TEST(output_json)
+{
+	char *text = render(TS_FORMAT_JSON, TS_COLS_ALL);
+	json_object *root = json_tokener_parse(text), *tasks, *t, *v;
+	bool seen = false;
+
+	ck_assert_ptr_nonnull(root);
+	ck_assert(json_object_object_get_ex(root, "tasks", &tasks));
+	ck_assert_int_eq((int)json_object_array_length(tasks), 5);
+	ck_assert(json_object_object_get_ex(root, "threads", &v));
+	ck_assert_int_eq(json_object_get_int(v), 5);
+	for (size_t i = 0; i < json_object_array_length(tasks); i++) {
+		t = json_object_array_get_idx(tasks, i);
+		ck_assert(json_object_object_get_ex(t, "name", &v));
+		if (strcmp(json_object_get_string(v), "a,b \"q\"") == 0) {
+			ck_assert(json_object_object_get_ex(t, "tid", &v));
+			ck_assert_int_eq(json_object_get_int(v), 7399);
+			seen = true;
+		}
+	}
+	ck_assert(seen);
+	json_object_put(root);
+	free(text);
+}
+END_TEST
+
+START_TEST(output_table)
+{
+	char *text = render(TS_FORMAT_TABLE, TS_COLS_ALL);
+
+	ck_assert_ptr_nonnull(strstr(text, "pid 7394 (probe.bin): 5 threads, RSS 1.6 MiB"));
+	ck_assert_ptr_nonnull(strstr(text, "    7397 x) (y) z)        S "));
+	ck_assert_ptr_nonnull(strstr(text, "futex in futex_do_wait\n"));
+	free(text);
+}
+END_TEST
+
+START_TEST(track_threads)
+{
+	struct ts_sampler *sm;
+	const struct ts_sample *s;
+	struct ts_track tr = {0};
+
+	ck_assert_int_eq(ts_sampler_open(&sm, ROOT, PROBE, TS_READ_STAT | TS_READ_SCHED), 0);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(ts_sampler_take(sm, &s), 0);
+		ck_assert_int_eq(ts_track_add(&tr, s), 0);
+	}
+	ck_assert_uint_eq(tr.ns, 3);
+	ck_assert_uint_eq(tr.n, 5);
+	ck_assert_int_eq(tr.max_threads, 5);
+	/* CPU% points exist from the second sample on: 2 x 5. */
+	ck_assert_uint_eq(tr.np, 10);
+	ts_track_free(&tr);
+	ts_sampler_close(sm);
+}
+END_TEST
+
+static Suite *threadstat_suite(void)
+{
+	Suite *s = suite_create("threadstat");
+	TCase *tc = tcase_create("sampler");
+
+	tcase_add_test(tc, sample_fixture_tree);
+	tcase_add_test(tc, sample_kernel_thread);
+	tcase_add_test(tc, sample_no_such_process);
+	tcase_add_test(tc, sample_thread_ends);
+	tcase_add_test(tc, sample_tid_reused);
+	tcase_add_test(tc, sample_process_ends);
+	tcase_add_test(tc, track_threads);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("output");
+	tcase_add_test(tc, name_clean);
+	tcase_add_test(tc, columns_parse);
+	tcase_add_test(tc, output_csv);
+	tcase_add_test(tc, output_json);
+	tcase_add_test(tc, output_table);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(threadstat_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
