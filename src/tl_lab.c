@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "tl_log.h"
+#include "tl_watchdog.h"
 
 static const char *lab_name = "lab";
 
@@ -58,6 +59,7 @@ void tl_lab_init(int argc, char **argv, const char *lesson, struct tl_lab_opts *
 		{"seed", required_argument, NULL, 's'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"no-watchdog", no_argument, NULL, 'W'},
+		{"hold", no_argument, NULL, 'H'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -85,13 +87,20 @@ void tl_lab_init(int argc, char **argv, const char *lesson, struct tl_lab_opts *
 		case 'W':
 			opts->watchdog = false;
 			break;
+		case 'H':
+			opts->hold = true;
+			break;
 		case 'h':
 			printf("usage: %s [--threads N] [--iterations N] [--seed N] [--quiet] "
-			       "[--no-watchdog]\n%s\n"
+			       "[--no-watchdog | --hold]\n%s\n"
 			       "defaults: --threads %ld --iterations %ld --seed %lu\n"
+			       "--no-watchdog: let a hang hang; --hold: after the watchdog's "
+			       "verdict, keep the process at its hang for %d s\n"
+			       "  (x THREADLAB_SLOWDOWN) or until SIGTERM, for `threadstat doctor PID`\n"
 			       "exit: 0 ok, 2 usage, 3 wrong result, 4 deadlock, 5 livelock, "
 			       "6 thread leak, 7 timeout\n",
-			       lab_name, lesson, opts->threads, opts->iterations, opts->seed);
+			       lab_name, lesson, opts->threads, opts->iterations, opts->seed,
+			       TL_WATCHDOG_HOLD_MS / 1000);
 			exit(TL_EXIT_OK);
 		case ':':
 			usage_error("%s needs a value", argv[optind - 1]);
@@ -101,6 +110,10 @@ void tl_lab_init(int argc, char **argv, const char *lesson, struct tl_lab_opts *
 	}
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
+	if (opts->hold && !opts->watchdog)
+		usage_error("--hold needs the watchdog: it holds the process after its verdict");
+	if (opts->hold)
+		tl_watchdog_hold(TL_WATCHDOG_HOLD_MS);
 	tl_log_init(opts->quiet);
 	tl_thread_name("main");
 }

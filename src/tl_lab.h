@@ -29,6 +29,8 @@ struct tl_lab_opts {
 	unsigned long seed;   /* --seed N */
 	bool quiet;           /* --quiet: no tl_log lines, only the result */
 	bool watchdog;        /* false with --no-watchdog: let a hang hang */
+	bool hold;            /* --hold: after a stall verdict, keep the process at its
+	                       * hang for examination (tl_watchdog_hold) */
 	long threads_min;     /* the lab's own bounds for --threads; 0 means 1 */
 	long threads_max;     /* 0 means TL_MAX_THREADS */
 	long iterations_min;  /* the lab's own lower bound for --iterations; 0 means 1 */

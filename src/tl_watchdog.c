@@ -77,6 +77,7 @@
 #include <string.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -124,7 +125,13 @@ static int wake_fd = -1;    /* eventfd, one per run; set before the thread start
 /* Written by tl_watchdog_start before pthread_create, read by the thread. */
 static struct {
 	uint64_t stall_ns, hard_ns, tick_ns;
+	uint64_t hold_ns; /* 0: a verdict ends the process at once */
 } cfg;
+
+static long hold_ms_req; /* under life_mu: tl_watchdog_hold() */
+
+/* The exit code a held process ends with when SIGTERM/SIGINT arrives. */
+static volatile sig_atomic_t hold_code;
 
 /* ------------------------------------------------------------------ counter */
 
@@ -299,12 +306,74 @@ static void line_add(struct line *l, const char *fmt, ...)
 	l->len += (size_t)n;
 }
 
-static void line_emit_and_exit(struct line *l, int code)
+static void line_emit(struct line *l)
 {
 	l->buf[l->len++] = '\n';
 	/* One write, whatever its outcome: a second one could interleave. */
 	if (write(STDERR_FILENO, l->buf, l->len) < 0) {
 		/* nowhere left to complain */
+	}
+}
+
+static void line_emit_and_exit(struct line *l, int code)
+{
+	line_emit(l);
+	_exit(code);
+}
+
+/* ------------------------------------------------------------------ hold */
+
+static void hold_signal(int sig)
+{
+	(void)sig;
+	_exit(hold_code); /* async-signal-safe */
+}
+
+/* After a stall verdict under tl_watchdog_hold(): keeps the process as it
+ * is for cfg.hold_ns, then ends it with the verdict's code.  The handlers
+ * are in place before the line is written, so whoever reads the line may
+ * SIGTERM at once and get that code.  This thread blocks every signal; a
+ * handler runs on some stuck thread, which is all the same for _exit. */
+static void hold_and_exit(int code)
+{
+	struct sigaction sa;
+	struct line l;
+	uint64_t end = mono_ns() + cfg.hold_ns;
+	int pid = (int)getpid();
+
+	hold_code = code;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = hold_signal;
+	sigfillset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+
+	l.len = 0;
+	l.full = false;
+	line_add(&l, "watchdog: holding pid %d for examination (threadstat doctor %d); ends in ",
+	         pid, pid);
+	if (cfg.hold_ns % (1000 * NS_PER_MS) == 0)
+		line_add(&l, "%llu s", (unsigned long long)(cfg.hold_ns / (1000 * NS_PER_MS)));
+	else
+		line_add(&l, "%llu ms", (unsigned long long)(cfg.hold_ns / NS_PER_MS));
+	line_emit(&l);
+
+	for (;;) {
+		struct pollfd pfd = {.fd = wake_fd, .events = POLLIN};
+		uint64_t now = mono_ns();
+		struct timespec ts;
+		bool stop;
+
+		if (now >= end)
+			break;
+		ts = ns_ts(end - now);
+		ppoll(&pfd, 1, &ts, NULL);
+		/* tl_watchdog_stop() ends the hold too: it is waiting to join. */
+		pthread_mutex_lock(&ctl_mu);
+		stop = stop_requested;
+		pthread_mutex_unlock(&ctl_mu);
+		if (stop)
+			break;
 	}
 	_exit(code);
 }
@@ -511,8 +580,12 @@ static void tick(struct wd_state *s, uint64_t now)
 			         "workers %s CPU: ", verdict == TL_STALL_LIVELOCK ? "on" : "off");
 			report_workers(&l, snap, n);
 		}
-		line_emit_and_exit(&l, verdict == TL_STALL_LIVELOCK ? WD_EXIT_LIVELOCK
-		                                                    : WD_EXIT_DEADLOCK);
+		if (cfg.hold_ns == 0)
+			line_emit_and_exit(&l, verdict == TL_STALL_LIVELOCK ? WD_EXIT_LIVELOCK
+			                                                    : WD_EXIT_DEADLOCK);
+		/* Held: the hard limit below is never reached from here. */
+		line_emit(&l);
+		hold_and_exit(verdict == TL_STALL_LIVELOCK ? WD_EXIT_LIVELOCK : WD_EXIT_DEADLOCK);
 	}
 	if (now - s->start_ns >= cfg.hard_ns) {
 		line_add(&l, "watchdog: timeout: no verdict within %llu ms (progress count %llu); ",
@@ -612,6 +685,16 @@ static void atfork_child(void)
 
 /* ------------------------------------------------------------------ control */
 
+void tl_watchdog_hold(long hold_ms)
+{
+	pthread_mutex_lock(&life_mu);
+	hold_ms_req = hold_ms > 0 ? hold_ms : 0;
+	pthread_mutex_unlock(&life_mu);
+	/* Best effort: EINVAL where there is no Yama, and then no need. */
+	if (hold_ms > 0)
+		prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
+}
+
 int tl_watchdog_start(long stall_ms, long hard_limit_ms)
 {
 	double factor = tl_slowdown();
@@ -639,6 +722,7 @@ int tl_watchdog_start(long stall_ms, long hard_limit_ms)
 	cfg.tick_ns = cfg.stall_ns / 5;
 	if (cfg.tick_ns < NS_PER_MS)
 		cfg.tick_ns = NS_PER_MS;
+	cfg.hold_ns = hold_ms_req > 0 ? ms_to_ns(hold_ms_req, factor) : 0;
 
 	/* Bookkeeping from an earlier run means nothing now. */
 	pthread_mutex_lock(&reg_mu);

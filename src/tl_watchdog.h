@@ -20,6 +20,7 @@
 #define TL_WATCHDOG_STALL_MS 500
 #define TL_WATCHDOG_HARD_LIMIT_MS 30000
 #define TL_WATCHDOG_MAX_WORKERS 64
+#define TL_WATCHDOG_HOLD_MS 60000
 
 enum tl_stall {
 	TL_STALL_NONE,     /* progress was made */
@@ -60,6 +61,23 @@ void tl_watchdog_register(void);
  * The watchdog thread blocks all signals, and a fork()ed child has no
  * watchdog (tl_watchdog_stop() there is a no-op). */
 int tl_watchdog_start(long stall_ms, long hard_limit_ms);
+
+/* Makes a stall verdict hold the process at its hang instead of ending it,
+ * so that an outside tool (`threadstat doctor PID`) can examine the stuck
+ * threads: after its usual verdict line the watchdog writes a second one,
+ *   watchdog: holding pid 123 for examination (threadstat doctor 123); ends in 60 s
+ * and keeps the process as it is for hold_ms x THREADLAB_SLOWDOWN, or until
+ * SIGTERM or SIGINT arrives (a handler installed at that moment), or until
+ * tl_watchdog_stop(); then it _exit()s with the verdict's code (4 or 5) as
+ * without holding.  The hard limit (exit 7) does not apply while holding.
+ * hold_ms <= 0 turns holding off again.  Takes effect at the next
+ * tl_watchdog_start().  This is the labs' --hold option.
+ *
+ * Holding also calls prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY): where the
+ * Yama LSM restricts ptrace to ancestors (kernel.yama.ptrace_scope = 1),
+ * this lets a tool that is not our parent read /proc/PID/mem and
+ * /proc/PID/task/TID/syscall.  It does not lift the usual uid checks. */
+void tl_watchdog_hold(long hold_ms);
 
 /* Stops and joins the watchdog thread (call before returning from main).
  * Safe when it was never started; it may be started again afterwards. */

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -523,6 +524,143 @@ START_TEST(fork_child_has_no_watchdog)
 }
 END_TEST
 
+/* (g) --hold: the verdict, then a second line, then the process stays at
+ * its hang until the hold limit or SIGTERM/SIGINT, and exits with the
+ * verdict's code; the hard limit does not cut the hold short. */
+static long hold_ms;
+static long held_hard_ms;
+
+static void scenario_held_deadlock(void)
+{
+	pthread_t t[2];
+	int i;
+
+	tl_watchdog_hold(hold_ms);
+	pthread_barrier_init(&both_hold, NULL, 2);
+	if (tl_watchdog_start(100, held_hard_ms) != 0)
+		_exit(90);
+	for (i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, deadlock_worker, (void *)(long)i);
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	_exit(91);
+}
+
+static void scenario_held_livelock(void)
+{
+	pthread_t t[2];
+	int i;
+
+	tl_watchdog_hold(hold_ms);
+	if (tl_watchdog_start(100, held_hard_ms) != 0)
+		_exit(90);
+	for (i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, livelock_worker, (void *)(long)i);
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	_exit(91);
+}
+
+/* As run_child, but once the holding line has been read, sends `sig` (if
+ * not 0) and notes when.  The child's own hold limit bounds every read. */
+static void run_held_child(void (*scenario)(void), int sig, struct outcome *o, double *held_ms)
+{
+	int fds[2];
+	size_t got = 0;
+	bool sent = false;
+	double t0;
+	pid_t pid;
+
+	*held_ms = -1;
+	ck_assert_int_eq(pipe(fds), 0);
+	t0 = now_ms();
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(fds[0]);
+		dup2(fds[1], STDERR_FILENO);
+		close(fds[1]);
+		unsetenv("THREADLAB_SLOWDOWN");
+		scenario();
+		_exit(0);
+	}
+	close(fds[1]);
+	for (;;) {
+		ssize_t r = read(fds[0], o->err + got, sizeof(o->err) - 1 - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+		o->err[got] = '\0';
+		if (*held_ms < 0 && strstr(o->err, "for examination") != NULL &&
+		    o->err[got - 1] == '\n') {
+			*held_ms = now_ms() - t0;
+			if (sig != 0 && !sent) {
+				ck_assert_int_eq(kill(pid, sig), 0);
+				sent = true;
+			}
+		}
+		if (got == sizeof(o->err) - 1)
+			break;
+	}
+	o->err[got] = '\0';
+	close(fds[0]);
+	ck_assert_int_eq(waitpid(pid, &o->status, 0), pid);
+	o->ms = now_ms() - t0;
+}
+
+/* Exactly two lines: the verdict, then the holding line for this pid. */
+static void assert_held_lines(const struct outcome *o, const char *verdict, long ms)
+{
+	const char *nl = strchr(o->err, '\n');
+	char want[128];
+
+	ck_assert_msg(strncmp(o->err, verdict, strlen(verdict)) == 0, "%s", o->err);
+	ck_assert_msg(nl != NULL, "%s", o->err);
+	ck_assert_msg(strncmp(nl + 1, "watchdog: holding pid ", 22) == 0, "%s", o->err);
+	ck_assert_msg(strchr(nl + 1, '\n') == o->err + strlen(o->err) - 1, "%s", o->err);
+	snprintf(want, sizeof(want), "(threadstat doctor %d); ends in %ld %s\n", atoi(nl + 1 + 22),
+	         ms % 1000 ? ms : ms / 1000, ms % 1000 ? "ms" : "s");
+	ck_assert_msg(strstr(nl + 1, want) != NULL, "want '%s' in: %s", want, o->err);
+}
+
+START_TEST(hold_until_limit)
+{
+	static struct outcome o;
+	double held;
+
+	/* A hard limit shorter than verdict + hold: holding must outlast it. */
+	hold_ms = 1500;
+	held_hard_ms = 1000;
+	run_held_child(scenario_held_deadlock, 0, &o, &held);
+	assert_exit(&o, 4);
+	assert_held_lines(&o, "watchdog: deadlock: no progress for ", 1500);
+	ck_assert_msg(held >= 100, "held after %.0f ms", held);
+	ck_assert_msg(o.ms >= held + 1400, "hold ended %.0f ms after the line", o.ms - held);
+}
+END_TEST
+
+START_TEST(hold_ends_on_signal)
+{
+	static struct outcome o;
+	double held;
+
+	hold_ms = 20000; /* a bound, never reached: the signal ends it */
+	held_hard_ms = 20000;
+	run_held_child(scenario_held_deadlock, SIGTERM, &o, &held);
+	assert_exit(&o, 4);
+	assert_held_lines(&o, "watchdog: deadlock: ", 20000);
+	ck_assert_msg(held >= 0 && o.ms < 15000, "SIGTERM ended the hold after %.0f ms", o.ms);
+
+	run_held_child(scenario_held_livelock, SIGINT, &o, &held);
+	assert_exit(&o, 5);
+	assert_held_lines(&o, "watchdog: livelock: ", 20000);
+	ck_assert_msg(held >= 0 && o.ms < 15000, "SIGINT ended the hold after %.0f ms", o.ms);
+}
+END_TEST
+
 static Suite *watchdog_suite(void)
 {
 	Suite *s = suite_create("watchdog");
@@ -545,6 +683,8 @@ static Suite *watchdog_suite(void)
 	tcase_add_test(tc, verdict_unregistered);
 	tcase_add_test(tc, verdict_crowd);
 	tcase_add_test(tc, fork_child_has_no_watchdog);
+	tcase_add_test(tc, hold_until_limit);
+	tcase_add_test(tc, hold_ends_on_signal);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,630 @@
+/* ts_doctor — a verdict on a stuck process (see ts_doctor.h).
+ *
+ * What a glibc 2.36 thread blocked on a lock looks like (measured on the
+ * deadlock labs, x86_64): /proc/PID/task/TID/syscall shows futex (202) with
+ * op FUTEX_WAIT|FUTEX_PRIVATE_FLAG (0x80), expected value 2, on the mutex's
+ * first word, and that word holds 2 (locked, with waiters).  The mutex keeps
+ * its owner's TID at offset 8 (__data.__owner), for every mutex type.  A
+ * robust mutex's word is its owner's TID with FUTEX_WAITERS set, and a PI
+ * mutex waits in FUTEX_LOCK_PI with the owner's TID in the word.
+ *
+ * Other futex waits must not be taken for locks (measured too):
+ *   - pthread_join waits with FUTEX_WAIT_BITSET (op 0x109) on the joined
+ *     thread's tid field, expecting (and holding) that TID: "join";
+ *   - pthread_cond_wait waits on __g_signals, expecting 0; the word 8 bytes
+ *     further is whatever follows, and may hold anything;
+ *   - barriers and semaphores wait on counters that are rarely 2.
+ * So a wait counts as a wait for a mutex only when the word still holds what
+ * the thread expects, looks like a locked mutex (2, or TID|FUTEX_WAITERS)
+ * AND the owner field names a thread of this very process.  A join is an
+ * edge waiter -> joined thread as well.  An edge
+ * waiter -> owner must be seen the same at both looks: a lock handed on in
+ * between makes no edge, so a cycle is never assembled from two moments.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include "ts_doctor.h"
+#include "ts_mem.h"
+#include "ts_sample.h"
+#include "tl_procfs.h"
+#include "tl_watchdog.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define FUTEX_CMD_MASK       127
+#define FUTEX_OP_WAIT        0
+#define FUTEX_OP_LOCK_PI     6
+#define FUTEX_OP_WAIT_BITSET 9
+#define FUTEX_OP_LOCK_PI2    13
+#define FUTEX_WAITERS_BIT    0x80000000u
+#define FUTEX_TID_BITS       0x3fffffffu
+
+#define MUTEX_OWNER_OFFSET 8 /* glibc's struct __pthread_mutex_s: __owner */
+#define LOCKED_CONTENDED   2 /* lll_lock: locked, and somebody waits */
+
+/* glibc keeps the stacks of ended threads for reuse up to this much. */
+#define GLIBC_STACK_CACHE ((size_t)40 << 20)
+
+#define NS_PER_MS UINT64_C(1000000)
+#define DOCTOR_ROWS 32 /* threads listed; a crowd is summed up */
+
+enum wait_kind {
+	WAIT_NONE,   /* not in a futex wait */
+	WAIT_MUTEX,  /* for a mutex held by a thread of this process */
+	WAIT_JOIN,   /* for a thread of this process to end */
+	WAIT_ORPHAN, /* for a locked mutex whose owner is no thread of ours */
+	WAIT_FUTEX,  /* some other futex: condition variable, barrier ... */
+};
+
+/* One look at one thread. */
+struct look {
+	bool ok; /* stat was read: the thread was there */
+	char state;
+	char comm[64];
+	bool sched_ok;
+	uint64_t busy_ns; /* on CPU + waiting for one, since it started */
+	int sc_rc;        /* reading syscall: 0 or a negative errno */
+	struct tl_task_syscall sc;
+	enum wait_kind kind;
+	uint64_t uaddr; /* the futex word (WAIT_*) */
+	bool word_ok;   /* the word could be read */
+	uint32_t word;
+	pid_t other; /* WAIT_MUTEX, _ORPHAN: owner; WAIT_JOIN: the joined thread */
+	char wchan[64];
+};
+
+struct thr {
+	pid_t tid;
+	struct look l[2];
+	int next;  /* index of the owner it waits for, at both looks; -1 */
+	int cycle; /* number of the cycle it is in, or -1 */
+};
+
+struct doc {
+	const char *root;
+	pid_t pid;
+	char comm[64];
+	struct thr *t;
+	size_t n;
+	int mem_fd;  /* or a negative errno */
+	bool denied; /* ptrace rules kept memory or syscalls from us */
+	struct ts_syms syms;
+	int syms_rc;
+	const struct ts_sym *counter_sym;
+	bool counter_ok[2];
+	uint64_t counter[2];
+	uint64_t at_ns[2];
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static bool is_denied(int rc)
+{
+	return rc == -EACCES || rc == -EPERM;
+}
+
+static int find_tid(const struct doc *d, pid_t tid)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		if (d->t[i].tid == tid)
+			return (int)i;
+	return -1;
+}
+
+/* ------------------------------------------------------------------ looking */
+
+/* What a thread in a futex system call waits for. */
+static void classify_futex(struct doc *d, struct look *l)
+{
+	unsigned op = (unsigned)(l->sc.args[1] & FUTEX_CMD_MASK);
+	int32_t owner = 0;
+
+	if (op != FUTEX_OP_WAIT && op != FUTEX_OP_WAIT_BITSET && op != FUTEX_OP_LOCK_PI &&
+	    op != FUTEX_OP_LOCK_PI2)
+		return; /* a wake, a requeue ...: no wait */
+	l->kind = WAIT_FUTEX;
+	l->uaddr = l->sc.args[0];
+	if (d->mem_fd < 0)
+		return;
+	if (ts_mem_read(d->mem_fd, l->uaddr, &l->word, sizeof(l->word)) != 0)
+		return;
+	l->word_ok = true;
+	if (op == FUTEX_OP_LOCK_PI || op == FUTEX_OP_LOCK_PI2) {
+		owner = (int32_t)(l->word & FUTEX_TID_BITS);
+	} else {
+		/* A waiter whose word no longer holds what it expects is
+		 * being woken: it waits for nothing. */
+		if (l->word != (uint32_t)l->sc.args[2]) {
+			l->kind = WAIT_NONE;
+			return;
+		}
+		if (l->word == LOCKED_CONTENDED ||
+		    ((l->word & FUTEX_WAITERS_BIT) && (l->word & FUTEX_TID_BITS) != 0)) {
+			if (ts_mem_read(d->mem_fd, l->uaddr + MUTEX_OWNER_OFFSET, &owner,
+			                sizeof(owner)) != 0)
+				owner = 0;
+			if (l->word != LOCKED_CONTENDED &&
+			    (uint32_t)owner != (l->word & FUTEX_TID_BITS))
+				owner = 0; /* a robust mutex names its owner twice */
+		}
+	}
+	if (owner > 0) {
+		/* An owner that is no thread of ours: the lock's holder ended
+		 * without unlocking, or this is no mutex after all (hence no
+		 * edge, only a description). */
+		l->kind = find_tid(d, owner) >= 0 ? WAIT_MUTEX : WAIT_ORPHAN;
+		l->other = owner;
+		return;
+	}
+	/* pthread_join waits on the joined thread's tid field, which holds
+	 * that tid until the thread ends. */
+	if (op == FUTEX_OP_WAIT_BITSET || op == FUTEX_OP_WAIT) {
+		if (l->word > 0 && l->word <= INT32_MAX && find_tid(d, (pid_t)l->word) >= 0) {
+			l->kind = WAIT_JOIN;
+			l->other = (pid_t)l->word;
+		}
+	}
+}
+
+static void look_at(struct doc *d, struct thr *t, int k)
+{
+	struct look *l = &t->l[k];
+	struct tl_task_stat st;
+	struct tl_task_sched ss;
+
+	memset(l, 0, sizeof(*l));
+	if (tl_procfs_read_task_stat(d->root, d->pid, t->tid, &st) != 0)
+		return; /* gone (or unreadable, which here means the same) */
+	l->ok = true;
+	l->state = st.state;
+	memcpy(l->comm, st.comm, sizeof(l->comm));
+	if (tl_procfs_read_schedstat(d->root, d->pid, t->tid, &ss) == 0) {
+		l->sched_ok = true;
+		l->busy_ns = ss.cpu_ns + ss.wait_ns;
+	}
+	if (tl_procfs_read_wchan(d->root, d->pid, t->tid, l->wchan, sizeof(l->wchan)) != 0)
+		strcpy(l->wchan, "-");
+	l->sc_rc = tl_procfs_read_syscall(d->root, d->pid, t->tid, &l->sc);
+	if (is_denied(l->sc_rc))
+		d->denied = true;
+	if (l->sc_rc == 0 && l->sc.state == TL_SYSCALL_IN && l->sc.nr == SYS_futex)
+		classify_futex(d, l);
+}
+
+static void look(struct doc *d, int k)
+{
+	size_t i;
+
+	d->at_ns[k] = mono_ns();
+	if (d->counter_sym != NULL && d->mem_fd >= 0)
+		d->counter_ok[k] = ts_mem_read(d->mem_fd, d->counter_sym->addr, &d->counter[k],
+		                               sizeof(d->counter[k])) == 0;
+	for (i = 0; i < d->n; i++)
+		look_at(d, &d->t[i], k);
+}
+
+/* Lists the threads.  0 or a negative errno. */
+static int list_threads(struct doc *d)
+{
+	size_t cap = 64;
+
+	for (;;) {
+		pid_t *tids = calloc(cap, sizeof(*tids));
+		int n, i;
+
+		if (tids == NULL)
+			return -ENOMEM;
+		n = tl_procfs_list_tasks(d->root, d->pid, tids, cap);
+		if (n < 0) {
+			free(tids);
+			return n;
+		}
+		if ((size_t)n > cap) {
+			free(tids);
+			cap = (size_t)n + 64; /* more came: try again */
+			continue;
+		}
+		d->t = calloc(n > 0 ? (size_t)n : 1, sizeof(*d->t));
+		if (d->t == NULL) {
+			free(tids);
+			return -ENOMEM;
+		}
+		for (i = 0; i < n; i++) {
+			d->t[i].tid = tids[i];
+			d->t[i].next = -1;
+			d->t[i].cycle = -1;
+		}
+		d->n = (size_t)n;
+		free(tids);
+		return 0;
+	}
+}
+
+/* ------------------------------------------------------------------ cycles */
+
+/* Each thread waits for at most one owner, so the wait-for graph is a
+ * function: follow it from every thread, and a walk that meets itself has
+ * found a cycle.  Returns the number of cycles. */
+static int find_cycles(struct doc *d)
+{
+	int *mark = calloc(d->n ? d->n : 1, sizeof(*mark)); /* 0 new, walk number + 1 */
+	int cycles = 0;
+	size_t i;
+
+	if (mark == NULL)
+		return 0;
+	for (i = 0; i < d->n; i++) {
+		const struct look *a = &d->t[i].l[0], *b = &d->t[i].l[1];
+		int j;
+
+		/* A join waits for a thread as surely as a lock does: threads
+		 * joining each other round a ring are deadlocked too. */
+		if (!a->ok || !b->ok || (b->kind != WAIT_MUTEX && b->kind != WAIT_JOIN) ||
+		    a->kind != b->kind || a->uaddr != b->uaddr || a->other != b->other)
+			continue;
+		j = find_tid(d, b->other);
+		if (j >= 0 && d->t[j].l[1].ok)
+			d->t[i].next = j;
+	}
+	for (i = 0; i < d->n; i++) {
+		int walk = (int)i + 1, j = (int)i;
+
+		while (j >= 0 && mark[j] == 0) {
+			mark[j] = walk;
+			j = d->t[j].next;
+		}
+		if (j >= 0 && mark[j] == walk) {
+			/* j is on a cycle met in this very walk */
+			int k = j;
+
+			do {
+				d->t[k].cycle = cycles;
+				k = d->t[k].next;
+			} while (k != j);
+			cycles++;
+		}
+	}
+	free(mark);
+	return cycles;
+}
+
+/* ------------------------------------------------------------------ report */
+
+static const char *name_of(const struct doc *d, pid_t tid)
+{
+	int i = find_tid(d, tid);
+
+	if (i < 0 || !d->t[i].l[1].ok)
+		return "?";
+	return d->t[i].l[1].comm;
+}
+
+static void print_addr(const struct doc *d, FILE *out, uint64_t addr)
+{
+	char sym[128];
+
+	fprintf(out, "0x%" PRIx64, addr);
+	if (ts_syms_describe(&d->syms, addr, sym, sizeof(sym)) != NULL)
+		fprintf(out, " (%s)", sym);
+}
+
+/* A condition variable that is a whole named object: glibc 2.36 waiters
+ * sleep on __g_signals[0] or [1], at offsets 40 and 44 of the 48 bytes of a
+ * pthread_cond_t.  One inside a larger object is only "a futex". */
+static bool is_condvar(const struct doc *d, const struct look *l)
+{
+	uint64_t off;
+	const struct ts_sym *y = ts_syms_lookup(&d->syms, l->uaddr, &off);
+
+	return y != NULL && y->size == sizeof(pthread_cond_t) &&
+	       (off == offsetof(pthread_cond_t, __data.__g_signals[0]) ||
+	        off == offsetof(pthread_cond_t, __data.__g_signals[1]));
+}
+
+/* What a thread waits in, as of the second look. */
+static void print_wait(const struct doc *d, FILE *out, const struct thr *t)
+{
+	const struct look *l = &t->l[1];
+	uint64_t off;
+
+	switch (l->kind) {
+	case WAIT_MUTEX:
+		fprintf(out, "waits for mutex ");
+		print_addr(d, out, l->uaddr);
+		if (l->other == t->tid)
+			fprintf(out, " held by itself");
+		else
+			fprintf(out, " held by %s (tid %d)", name_of(d, l->other), (int)l->other);
+		return;
+	case WAIT_JOIN:
+		fprintf(out, "waits to join %s (tid %d)", name_of(d, l->other), (int)l->other);
+		return;
+	case WAIT_ORPHAN:
+		fprintf(out, "waits on futex ");
+		print_addr(d, out, l->uaddr);
+		fprintf(out,
+		        ", a locked mutex by its look, whose owner tid %d is no thread of "
+		        "this process (it ended holding the lock?)",
+		        (int)l->other);
+		return;
+	case WAIT_FUTEX:
+		if (is_condvar(d, l)) {
+			fprintf(out, "waits on condition variable %s (futex 0x%" PRIx64 ")",
+			        ts_syms_lookup(&d->syms, l->uaddr, &off)->name, l->uaddr);
+			return;
+		}
+		fprintf(out, "waits on futex ");
+		print_addr(d, out, l->uaddr);
+		if (l->word_ok)
+			fprintf(out,
+			        ", value %" PRIu32
+			        ": no locked mutex (a condition variable, barrier, semaphore ...)",
+			        l->word);
+		return;
+	case WAIT_NONE:
+		break;
+	}
+	if (l->sc_rc == 0 && l->sc.state == TL_SYSCALL_RUNNING)
+		fprintf(out, "running");
+	else if (l->sc_rc == 0 && l->sc.state == TL_SYSCALL_IN && ts_syscall_name(l->sc.nr))
+		fprintf(out, "in %s%s%s", ts_syscall_name(l->sc.nr),
+		        strcmp(l->wchan, "-") ? ", " : "", strcmp(l->wchan, "-") ? l->wchan : "");
+	else if (l->sc_rc == 0 && l->sc.state == TL_SYSCALL_IN)
+		fprintf(out, "in syscall %ld%s%s", l->sc.nr, strcmp(l->wchan, "-") ? ", " : "",
+		        strcmp(l->wchan, "-") ? l->wchan : "");
+	else if (strcmp(l->wchan, "-") != 0)
+		fprintf(out, "in %s", l->wchan);
+	else
+		fprintf(out, l->state == 'R' ? "running" : "-");
+}
+
+static uint64_t busy_delta(const struct thr *t)
+{
+	const struct look *a = &t->l[0], *b = &t->l[1];
+
+	if (!a->ok || !b->ok || !a->sched_ok || !b->sched_ok || b->busy_ns < a->busy_ns)
+		return 0;
+	return b->busy_ns - a->busy_ns;
+}
+
+/* The size glibc gives a thread with default attributes (RLIMIT_STACK at
+ * start), ours standing in for the target's. */
+static size_t default_stack_size(void)
+{
+	pthread_attr_t attr;
+	size_t size = 0;
+
+	if (pthread_getattr_default_np(&attr) == 0) {
+		if (pthread_attr_getstacksize(&attr, &size) != 0)
+			size = 0;
+		pthread_attr_destroy(&attr);
+	}
+	return size ? size : (size_t)8 << 20;
+}
+
+static void print_cycle(const struct doc *d, FILE *out, int c)
+{
+	size_t i, members = 0;
+	int start = -1, k;
+
+	for (i = 0; i < d->n; i++) {
+		if (d->t[i].cycle != c)
+			continue;
+		members++;
+		if (start < 0 || d->t[i].tid < d->t[start].tid)
+			start = (int)i;
+	}
+	if (members == 1)
+		fprintf(out, "deadlock: 1 thread waits for a mutex it holds itself\n");
+	else
+		fprintf(out, "deadlock: %zu threads in a cycle\n", members);
+	k = start;
+	do {
+		const struct thr *t = &d->t[k];
+
+		fprintf(out, "  %s (tid %d) ", t->l[1].comm, (int)t->tid);
+		print_wait(d, out, t);
+		fputc('\n', out);
+		k = t->next;
+	} while (k != start);
+}
+
+int ts_doctor(pid_t pid, const struct ts_doctor_opts *o, FILE *out)
+{
+	struct doc d;
+	struct tl_task_stat ps;
+	long window_ms = o && o->window_ms > 0 ? o->window_ms : TS_DOCTOR_WINDOW_MS;
+	uint64_t window_ns, max_busy = 0;
+	size_t i, alive = 0, blocked = 0, stack_size, shown;
+	int rc, cycles, stacks, code;
+	bool cpu_moving, counter_known;
+	const char *verdict;
+	struct timespec ts;
+
+	memset(&d, 0, sizeof(d));
+	d.root = o && o->proc_root ? o->proc_root : "/proc";
+	d.pid = pid;
+	d.mem_fd = -1;
+	if (pid <= 0) {
+		fprintf(stderr, "threadstat: no process %d\n", (int)pid);
+		return 1;
+	}
+	rc = tl_procfs_read_proc_stat(d.root, pid, &ps);
+	if (rc == 0)
+		rc = list_threads(&d);
+	if (rc < 0) {
+		if (rc == -ENOENT || rc == -ESRCH)
+			fprintf(stderr, "threadstat: no process %d\n", (int)pid);
+		else if (is_denied(rc))
+			fprintf(stderr, "threadstat: may not read process %d: %s\n", (int)pid,
+			        strerror(-rc));
+		else
+			fprintf(stderr, "threadstat: cannot read process %d: %s\n", (int)pid,
+			        strerror(-rc));
+		free(d.t);
+		return 1;
+	}
+	memcpy(d.comm, ps.comm, sizeof(d.comm));
+
+	d.mem_fd = ts_mem_open(d.root, pid);
+	if (is_denied(d.mem_fd))
+		d.denied = true;
+	d.syms_rc = ts_syms_load(d.root, pid, &d.syms);
+	if (is_denied(d.syms_rc))
+		d.denied = true;
+	if (d.syms_rc == 0)
+		d.counter_sym = ts_syms_find(&d.syms, "tl_progress_counter");
+
+	look(&d, 0);
+	ts.tv_sec = window_ms / 1000;
+	ts.tv_nsec = (window_ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+	look(&d, 1);
+	window_ns = d.at_ns[1] - d.at_ns[0];
+
+	for (i = 0; i < d.n; i++)
+		if (d.t[i].l[1].ok)
+			alive++;
+	if (alive == 0 || tl_procfs_read_proc_stat(d.root, pid, &ps) != 0) {
+		fprintf(stderr, "threadstat: process %d ended while being examined\n", (int)pid);
+		code = 1;
+		goto done;
+	}
+
+	cycles = find_cycles(&d);
+	for (i = 0; i < d.n; i++)
+		if (busy_delta(&d.t[i]) > max_busy)
+			max_busy = busy_delta(&d.t[i]);
+	/* The watchdog's rule: busy for a fifth of the window is "on CPU". */
+	cpu_moving = tl_watchdog_classify(0, max_busy, window_ns) == TL_STALL_LIVELOCK;
+	counter_known = d.counter_ok[0] && d.counter_ok[1];
+	stack_size = default_stack_size();
+	stacks = tl_procfs_count_stacks(d.root, pid, stack_size);
+
+	if (cycles > 0) {
+		verdict = "deadlock";
+		code = 4;
+	} else if (cpu_moving && counter_known && d.counter[1] == d.counter[0]) {
+		verdict = "livelock";
+		code = 5;
+	} else if (stacks >= 0 && (size_t)stacks + 1 > alive &&
+	           (size_t)stacks + 1 - alive > GLIBC_STACK_CACHE / stack_size) {
+		verdict = "thread-leak";
+		code = 6;
+	} else {
+		verdict = cpu_moving ? "busy" : "idle";
+		code = 0;
+	}
+
+	fprintf(out, "verdict: %s\n", verdict);
+	fprintf(out, "pid %d (%s): %zu thread%s, looked twice %" PRIu64 " ms apart\n", (int)pid,
+	        d.comm, alive, alive == 1 ? "" : "s", window_ns / NS_PER_MS);
+	if (d.denied) {
+		fprintf(out,
+		        "cannot read memory of pid %d (ptrace rules): no lock owners; verdict "
+		        "from /proc only\n",
+		        (int)pid);
+		if (!cpu_moving)
+			fprintf(out, "idle: no thread ran; without lock owners a deadlock would "
+			             "look the same\n");
+	}
+
+	for (rc = 0; rc < cycles; rc++)
+		print_cycle(&d, out, rc);
+	for (i = 0; i < d.n; i++) {
+		const struct thr *t = &d.t[i];
+
+		if (!t->l[1].ok || t->cycle >= 0 || t->l[1].kind == WAIT_NONE)
+			continue;
+		if (blocked++ == 0)
+			fprintf(out, "%s\n", cycles > 0 ? "blocked, not in a cycle:" : "blocked:");
+		fprintf(out, "  %s (tid %d) ", t->l[1].comm, (int)t->tid);
+		print_wait(&d, out, t);
+		fputc('\n', out);
+	}
+
+	fprintf(out,
+	        "cpu: the busiest thread ran or waited for a CPU %" PRIu64 " ms of %" PRIu64
+	        " ms (%s)\n",
+	        max_busy / NS_PER_MS, window_ns / NS_PER_MS,
+	        cpu_moving ? "on CPU: a fifth or more" : "off CPU: under a fifth");
+	if (counter_known)
+		fprintf(out, "progress: tl_progress_counter %" PRIu64 " -> %" PRIu64 " (%s)\n",
+		        d.counter[0], d.counter[1],
+		        d.counter[1] == d.counter[0] ? "standing still" : "moving");
+	else if (d.counter_sym != NULL)
+		fprintf(out, "progress: tl_progress_counter exported but unreadable: cannot tell "
+		             "livelock from busy\n");
+	else if (d.syms_rc == -ENOENT)
+		fprintf(out, "progress: no executable (a kernel thread?): cannot tell livelock "
+		             "from busy\n");
+	else if (d.syms_rc < 0 && !is_denied(d.syms_rc))
+		fprintf(out,
+		        "progress: cannot read the executable's symbols (%s): cannot tell "
+		        "livelock from busy\n",
+		        strerror(-d.syms_rc));
+	else if (d.syms_rc == 0)
+		fprintf(out, "progress: no progress counter exported: cannot tell livelock from "
+		             "busy\n");
+	else
+		fprintf(out, "progress: executable unreadable: cannot tell livelock from busy\n");
+	if (stacks >= 0)
+		fprintf(out,
+		        "stacks: %d thread stacks of %zu KiB mapped, %zu threads besides main: "
+		        "%zu without a thread, glibc caches up to %zu: %s\n",
+		        stacks, stack_size / 1024, alive - 1,
+		        (size_t)stacks + 1 > alive ? (size_t)stacks + 1 - alive : 0,
+		        GLIBC_STACK_CACHE / stack_size, code == 6 ? "thread leak" : "no leak");
+	else
+		fprintf(out, "stacks: cannot read %s/%d/maps (%s)\n", d.root, (int)pid,
+		        strerror(-stacks));
+
+	fprintf(out, "threads:\n  %7s  %-15s  %s  %7s  %s\n", "TID", "NAME", "S", "BUSY_MS",
+	        "WAITING IN");
+	for (i = 0, shown = 0; i < d.n; i++) {
+		const struct thr *t = &d.t[i];
+
+		if (!t->l[1].ok)
+			continue; /* ended while we looked */
+		if (++shown > DOCTOR_ROWS) {
+			fprintf(out, "  ... and %zu more (threadstat %d lists them all)\n",
+			        alive - DOCTOR_ROWS, (int)pid);
+			break;
+		}
+		fprintf(out, "  %7d  %-15s  %c  %7" PRIu64 "  ", (int)t->tid, t->l[1].comm,
+		        t->l[1].state, busy_delta(t) / NS_PER_MS);
+		print_wait(&d, out, t);
+		fputc('\n', out);
+	}
+	fflush(out);
+done:
+	if (d.mem_fd >= 0)
+		close(d.mem_fd);
+	ts_syms_free(&d.syms);
+	free(d.t);
+	return code;
+}

@@ -1,0 +1,64 @@
+/* ts_mem — another process's memory and the data symbols of its executable.
+ *
+ * Memory is read with pread on a kept descriptor of ROOT/PID/mem.  Opening or
+ * reading it needs ptrace access to the process (same user and not
+ * undumpable, or CAP_SYS_PTRACE; under Yama's ptrace_scope 1 also being its
+ * ancestor or its named tracer): without it the calls give -EACCES or -EPERM.
+ *
+ * Symbols come from the symbol tables (.symtab, else .dynsym) of ROOT/PID/exe,
+ * read with libelf.  A position-independent executable is loaded at a base
+ * that ROOT/PID/maps shows as the executable's mapping of file offset 0; the
+ * addresses given here have that base added, so they can be read directly.
+ */
+#ifndef TS_MEM_H
+#define TS_MEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Opens ROOT/PID/mem read-only.  A descriptor, or a negative errno. */
+int ts_mem_open(const char *root, pid_t pid);
+
+/* Reads len bytes at addr.  0, or a negative errno (-EIO for an address
+ * that is not mapped, also for a short read). */
+int ts_mem_read(int fd, uint64_t addr, void *buf, size_t len);
+
+struct ts_sym {
+	uint64_t addr; /* run-time address: load base added */
+	uint64_t size;
+	char *name;
+};
+
+/* The data objects (STT_OBJECT, STT_TLS excluded) of a process's executable,
+ * sorted by address. */
+struct ts_syms {
+	struct ts_sym *v;
+	size_t n;
+	uint64_t base; /* load base (0 for a fixed-address executable) */
+};
+
+/* Loads the executable's data symbols.  0, or a negative errno: -ENOEXEC
+ * when the file is no ELF that libelf can read, -ENOENT when no mapping of
+ * the executable is found in maps for a PIE (a kernel thread has no exe at
+ * all: -ENOENT too).  An executable without a symbol table gives 0 and no
+ * symbols. */
+int ts_syms_load(const char *root, pid_t pid, struct ts_syms *out);
+void ts_syms_free(struct ts_syms *s);
+
+/* The symbol of that name, or NULL. */
+const struct ts_sym *ts_syms_find(const struct ts_syms *s, const char *name);
+
+/* The object that holds addr, or NULL; *offset is addr's place in it. */
+const struct ts_sym *ts_syms_lookup(const struct ts_syms *s, uint64_t addr, uint64_t *offset);
+
+/* Writes "NAME" or "NAME+OFFSET" for the object that holds addr into buf and
+ * returns buf, or returns NULL when no known object holds it. */
+const char *ts_syms_describe(const struct ts_syms *s, uint64_t addr, char *buf, size_t len);
+
+/* The load base, from the text of ROOT/PID/maps and the executable's path as
+ * readlink(ROOT/PID/exe) gives it (NULL: take the first file mapping of
+ * offset 0, for fixtures where exe is a plain file).  0 or -ENOENT. */
+int ts_mem_find_base(const char *maps, size_t len, const char *exe_path, uint64_t *base);
+
+#endif

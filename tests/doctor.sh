@@ -1,0 +1,181 @@
+#!/bin/sh
+# `threadstat doctor` against the project's own hung labs, held at their hang
+# with --hold: the verdict line, and for a deadlock the cycle with the right
+# threads (each tid's name checked against /proc/PID/task/TID/comm) and each
+# owner waiting in turn.  Then bad targets: a pid that does not exist, pid 1,
+# and a process ptrace rules forbid us to read.  Every wait is bounded.
+set -u
+: "${THREADLAB_BUILDDIR:?run me from make check}"
+THREADSTAT=${THREADSTAT:-$THREADLAB_BUILDDIR/diagnostics/threadstat}
+LABS=$THREADLAB_BUILDDIR/labs
+# The lab's verdict comes 0.6 s after its hang (x THREADLAB_SLOWDOWN); this
+# only bounds a lab that never gets there.
+WAIT_S=60
+unset THREADLAB_SLOWDOWN
+
+fails=0
+tmp=$(mktemp -d)
+lab_pid=
+cleanup() {
+  if [ -n "$lab_pid" ]; then kill -KILL "$lab_pid" 2>/dev/null; wait "$lab_pid" 2>/dev/null; fi
+  exec 3>&- 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+fail() { printf "FAIL: %s\n" "$*"; fails=$((fails + 1)); }
+ok() { printf "ok:   %s\n" "$*"; }
+
+if [ ! -x "$THREADSTAT" ]; then echo "FAIL: $THREADSTAT not built"; exit 1; fi
+
+# hold LAB: starts labs/LAB --hold with stderr on a fifo, waits (bounded) for
+# its "holding pid" line, and sets lab_pid.  Returns 1 if it never came.
+hold() {
+  rm -f "$tmp/fifo" && mkfifo "$tmp/fifo" || return 1
+  # Read-write: opening never blocks, and the lab never sees a closed pipe.
+  exec 3<>"$tmp/fifo"
+  "$LABS/$1" --hold > /dev/null 2>&3 &
+  lab_pid=$!
+  timeout "$WAIT_S" sed -n '/^watchdog: holding pid /{p;q;}' <&3 > "$tmp/held"
+  if ! grep -q "^watchdog: holding pid $lab_pid for examination (threadstat doctor $lab_pid); ends in [0-9]* s\$" "$tmp/held"; then
+    fail "$1 --hold: no holding line for pid $lab_pid within $WAIT_S s: $(cat "$tmp/held")"
+    return 1
+  fi
+  return 0
+}
+
+# release CODE: SIGTERM ends the hold with the verdict's exit code.
+release() {
+  kill -TERM "$lab_pid"
+  wait "$lab_pid"
+  st=$?
+  exec 3>&-
+  if [ "$st" -eq "$1" ]; then ok "SIGTERM ended the hold, exit $st"
+  else fail "after SIGTERM the lab exited $st, want $1"; fi
+  lab_pid=
+}
+
+# doctor WANT_EXIT WANT_VERDICT: runs the doctor on lab_pid into out/err.
+doctor() {
+  timeout "$WAIT_S" "$THREADSTAT" doctor "$lab_pid" > "$tmp/out" 2> "$tmp/err"
+  st=$?
+  first=$(head -n 1 "$tmp/out")
+  if [ "$st" -eq "$1" ] && [ "$first" = "verdict: $2" ] && [ ! -s "$tmp/err" ]; then
+    ok "$lab: verdict: $2 (exit $st)"
+  else
+    fail "$lab: exit $st (want $1), first line '$first' (want 'verdict: $2'):"
+    sed 's/^/    /' "$tmp/out" "$tmp/err"
+  fi
+}
+
+# cycle N NAME...: the report has one cycle of N threads, exactly these
+# names; each tid is that thread's in /proc; each waits for a distinct mutex
+# held by the next, and the owners are the waiters (the cycle closes).
+cycle() {
+  n=$1; shift
+  if ! grep -q "^deadlock: $n threads in a cycle\$" "$tmp/out"; then
+    fail "$lab: no 'deadlock: $n threads in a cycle' line"; sed 's/^/    /' "$tmp/out"; return
+  fi
+  # The block: indented lines right after the header.
+  sed -n '/^deadlock: /,/^[^ ]/{/^  /p;}' "$tmp/out" |
+    sed -n 's/^  \(.*\) (tid \([0-9]*\)) waits for mutex \(0x[0-9a-f]*\).* held by \(.*\) (tid \([0-9]*\))$/\1 \2 \3 \4 \5/p' \
+    > "$tmp/edges"
+  bad=
+  [ "$(wc -l < "$tmp/edges")" -eq "$n" ] || bad="$bad; $(wc -l < "$tmp/edges") edges, want $n"
+  while read -r name tid addr oname otid; do
+    [ "$(cat "/proc/$lab_pid/task/$tid/comm" 2>/dev/null)" = "$name" ] || bad="$bad; tid $tid is not $name"
+    [ "$(cat "/proc/$lab_pid/task/$otid/comm" 2>/dev/null)" = "$oname" ] || bad="$bad; tid $otid is not $oname"
+    [ "$tid" != "$otid" ] || bad="$bad; $name waits for itself"
+  done < "$tmp/edges"
+  [ "$(cut -d' ' -f1 "$tmp/edges" | sort)" = "$(printf '%s\n' "$@" | sort)" ] || bad="$bad; names differ from: $*"
+  [ "$(cut -d' ' -f2 "$tmp/edges" | sort)" = "$(cut -d' ' -f5 "$tmp/edges" | sort)" ] || bad="$bad; owners are not the waiters"
+  [ "$(cut -d' ' -f3 "$tmp/edges" | sort -u | wc -l)" -eq "$n" ] || bad="$bad; mutexes not distinct"
+  if [ -z "$bad" ]; then ok "$lab: the cycle names $*"
+  else fail "$lab: cycle${bad}"; sed 's/^/    /' "$tmp/out"; fi
+}
+
+has() {
+  if grep -qE -- "$1" "$tmp/out"; then ok "$lab: report has '$1'"
+  else fail "$lab: report lacks '$1'"; sed 's/^/    /' "$tmp/out"; fi
+}
+
+lab=deadlock/lock-order/broken
+if hold "$lab"; then
+  doctor 4 deadlock
+  cycle 2 teller-AB teller-BA
+  has '^  main \(tid [0-9]+\) waits to join teller-'
+  # Where ptrace rules forbid it (another user), no memory: said in one
+  # line, and a verdict from /proc alone.
+  if [ "$(id -u)" -eq 0 ] && command -v setpriv > /dev/null &&
+     setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$THREADSTAT" 2>/dev/null; then
+    timeout "$WAIT_S" setpriv --reuid=65534 --regid=65534 --clear-groups \
+      "$THREADSTAT" doctor "$lab_pid" > "$tmp/out" 2> "$tmp/err"
+    st=$?
+    if [ "$st" -eq 0 ] && [ "$(head -n 1 "$tmp/out")" = "verdict: idle" ] &&
+       grep -q "^cannot read memory of pid $lab_pid (ptrace rules): no lock owners; verdict from /proc only\$" "$tmp/out" &&
+       [ "$(grep -c "^cannot read memory" "$tmp/out")" -eq 1 ] && grep -q ' teller-AB ' "$tmp/out"; then
+      ok "another user's process: memory unreadable, said once, verdict from /proc"
+    else
+      fail "another user's process: exit $st:"; sed 's/^/    /' "$tmp/out" "$tmp/err"
+    fi
+  else
+    echo "skip: another user's process (needs root, setpriv, and $THREADSTAT executable by nobody)"
+  fi
+  release 4
+fi
+
+lab=deadlock/philosophers/broken
+if hold "$lab"; then
+  doctor 4 deadlock
+  cycle 5 philosopher-0 philosopher-1 philosopher-2 philosopher-3 philosopher-4
+  release 4
+fi
+
+lab=livelock/polite-trylock/broken
+if hold "$lab"; then
+  doctor 5 livelock
+  has '^progress: tl_progress_counter ([0-9]+) -> \1 \(standing still\)$'
+  has '^ +[0-9]+  teller-AB +R '
+  release 5
+fi
+
+lab=deadlock/lost-wakeup/broken
+if hold "$lab"; then
+  # Both wait on condition variables: no mutex edge, no cycle.
+  doctor 0 idle
+  has '^  consumer \(tid [0-9]+\) waits on condition variable job_ready '
+  has '^  producer \(tid [0-9]+\) waits on condition variable job_taken '
+  if grep -q 'waits for mutex\|^deadlock' "$tmp/out"; then fail "$lab: a false lock edge"; sed 's/^/    /' "$tmp/out"; fi
+  release 4
+fi
+
+# A pid that cannot exist (pids stay below pid_max): one line, exit 1.
+lab="pid_max"
+nopid=$(cat /proc/sys/kernel/pid_max)
+timeout "$WAIT_S" "$THREADSTAT" doctor "$nopid" > "$tmp/out" 2> "$tmp/err"
+st=$?
+if [ "$st" -eq 1 ] && [ ! -s "$tmp/out" ] && [ "$(wc -l < "$tmp/err")" -eq 1 ] &&
+   grep -q "^threadstat: no process $nopid\$" "$tmp/err"; then
+  ok "no such pid: one line, exit 1"
+else
+  fail "no such pid: exit $st:"; sed 's/^/    /' "$tmp/out" "$tmp/err"
+fi
+
+# pid 1: usually another user's or a namespace's init: whatever it may read,
+# a report or one line, never a crash.
+timeout "$WAIT_S" "$THREADSTAT" doctor 1 > "$tmp/out" 2> "$tmp/err"
+st=$?
+case $st in
+  0|4|5|6)
+    if grep -qE '^verdict: (idle|busy|deadlock|livelock|thread-leak)$' "$tmp/out" &&
+       [ "$(head -n 1 "$tmp/out" | cut -c1-9)" = "verdict: " ] && [ ! -s "$tmp/err" ]; then
+      ok "pid 1: $(head -n 1 "$tmp/out")$(grep -q '^cannot read memory' "$tmp/out" && echo ', memory unreadable, said so')"
+    else fail "pid 1: exit $st, no verdict line"; sed 's/^/    /' "$tmp/out" "$tmp/err"; fi ;;
+  1)
+    if [ "$(wc -l < "$tmp/err")" -eq 1 ] && grep -q '^threadstat: ' "$tmp/err"; then ok "pid 1: $(cat "$tmp/err")"
+    else fail "pid 1: exit 1 without one 'threadstat:' line"; sed 's/^/    /' "$tmp/err"; fi ;;
+  *) fail "pid 1: exit $st (crash or hang)"; sed 's/^/    /' "$tmp/out" "$tmp/err" ;;
+esac
+
+[ "$fails" -eq 0 ] || { echo "$fails failed"; exit 1; }
+exit 0
