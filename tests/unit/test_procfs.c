@@ -193,6 +193,274 @@ START_TEST(stat_odd_inputs)
 }
 END_TEST
 
+/* The process-wide fields of stat: the same parse, fields 20, 23 and 24. */
+START_TEST(stat_process_fields)
+{
+	struct tl_task_stat st;
+	size_t len;
+	char *buf = slurp("stat_spaces", &len);
+
+	ck_assert_int_eq(tl_procfs_parse_stat(buf, len, &st), 0);
+	ck_assert_int_eq(st.num_threads, 7);
+	ck_assert_uint_eq(st.vsize, 464990208ULL);
+	ck_assert_uint_eq(st.rss, 449);
+	free(buf);
+	buf = slurp("stat_kworker", &len);
+	ck_assert_int_eq(tl_procfs_parse_stat(buf, len, &st), 0);
+	ck_assert_int_eq(st.num_threads, 1);
+	ck_assert_uint_eq(st.vsize, 0); /* kernel threads have no memory of their own */
+	ck_assert_uint_eq(st.rss, 0);
+	free(buf);
+	{
+		/* A negative thread count or size is not something the kernel writes. */
+		char line[512];
+		const char *head = "12 (x) S 1 1 1 0 -1 0 0 0 0 0 7 8 0 0 20 0 ";
+		const char *tail = " 0 0 0 0 0 0 0 0 0 0 0 0 0 -1 3 0 0\n";
+
+		snprintf(line, sizeof(line), "%s%s%s", head, "5 0 99 4096 2", tail);
+		ck_assert_int_eq(tl_procfs_parse_stat(line, strlen(line), &st), 0);
+		ck_assert_int_eq(st.num_threads, 5);
+		ck_assert_uint_eq(st.vsize, 4096);
+		ck_assert_uint_eq(st.rss, 2);
+		snprintf(line, sizeof(line), "%s%s%s", head, "-5 0 99 4096 2", tail);
+		ck_assert_int_eq(tl_procfs_parse_stat(line, strlen(line), &st), -EINVAL);
+		snprintf(line, sizeof(line), "%s%s%s", head, "5 0 99 -4096 2", tail);
+		ck_assert_int_eq(tl_procfs_parse_stat(line, strlen(line), &st), -EINVAL);
+		snprintf(line, sizeof(line), "%s%s%s", head, "5 0 99 4096 -2", tail);
+		ck_assert_int_eq(tl_procfs_parse_stat(line, strlen(line), &st), -EINVAL);
+		snprintf(line, sizeof(line), "%s%s%s", head, "2147483648 0 99 4096 2", tail);
+		ck_assert_int_eq(tl_procfs_parse_stat(line, strlen(line), &st), -EINVAL);
+	}
+}
+END_TEST
+
+/* ------------------------------------------------------------------ status */
+
+struct status_case {
+	const char *file;
+	int rc;
+	pid_t tgid;
+	unsigned long long vcsw, nvcsw;
+};
+
+static const struct status_case status_cases[] = {
+    {"status_running", 0, 807, 0, 3},       {"status_futex_waiter", 0, 807, 1, 0},
+    {"status_stopped", 0, 807, 1, 4},       {"status_kthread", 0, 2, 74, 0},
+    {"status_truncated", -EINVAL, 0, 0, 0}, {"status_cut_early", -EINVAL, 0, 0, 0},
+    {"stat_spaces", -EINVAL, 0, 0, 0},      {"stat_garbage", -EINVAL, 0, 0, 0},
+    {"stat_empty", -EINVAL, 0, 0, 0},
+};
+
+START_TEST(status_fixture)
+{
+	const struct status_case *c = &status_cases[_i];
+	struct tl_task_status ts;
+	size_t len;
+	char *buf = slurp(c->file, &len);
+	int rc = tl_procfs_parse_status(buf, len, &ts);
+
+	ck_assert_msg(rc == c->rc, "%s: rc %d, expected %d", c->file, rc, c->rc);
+	if (c->rc == 0) {
+		ck_assert_int_eq(ts.tgid, c->tgid);
+		ck_assert_uint_eq(ts.vcsw, c->vcsw);
+		ck_assert_uint_eq(ts.nvcsw, c->nvcsw);
+	}
+	free(buf);
+}
+END_TEST
+
+/* The counters are the last lines of status: every cut before the final
+ * newline loses one of them or cuts its number. */
+START_TEST(status_every_prefix)
+{
+	size_t len, k;
+	char *buf = slurp("status_stopped", &len);
+
+	for (k = 0; k <= len; k++) {
+		char *cut = malloc(k ? k : 1);
+		struct tl_task_status ts;
+		int rc;
+
+		ck_assert_ptr_nonnull(cut);
+		memcpy(cut, buf, k);
+		rc = tl_procfs_parse_status(cut, k, &ts);
+		ck_assert_msg(rc == (k == len ? 0 : -EINVAL), "prefix %zu of %zu: rc %d", k, len,
+		              rc);
+		free(cut);
+	}
+	free(buf);
+}
+END_TEST
+
+START_TEST(status_odd_inputs)
+{
+	static const struct {
+		const char *text;
+		int rc;
+		unsigned long long vcsw, nvcsw;
+	} cases[] = {
+	    {"Tgid:\t5\nvoluntary_ctxt_switches:\t7\nnonvoluntary_ctxt_switches:\t8\n", 0, 7, 8},
+	    /* order does not matter, spaces or tabs after the colon */
+	    {"nonvoluntary_ctxt_switches: 8\nvoluntary_ctxt_switches:  7\nTgid:\t5\n", 0, 7, 8},
+	    /* "voluntary_..." must start its line: "nonvoluntary_..." is not it */
+	    {"Tgid:\t5\nnonvoluntary_ctxt_switches:\t8\n", -EINVAL, 0, 0},
+	    {"Tgid:\t5\nxvoluntary_ctxt_switches:\t7\nnonvoluntary_ctxt_switches:\t8\n", -EINVAL, 0,
+	     0},
+	    /* no Tgid, Tgid 0, a key without its colon */
+	    {"voluntary_ctxt_switches:\t7\nnonvoluntary_ctxt_switches:\t8\n", -EINVAL, 0, 0},
+	    {"Tgid:\t0\nvoluntary_ctxt_switches:\t7\nnonvoluntary_ctxt_switches:\t8\n", -EINVAL, 0,
+	     0},
+	    {"Tgid 5\nvoluntary_ctxt_switches:\t7\nnonvoluntary_ctxt_switches:\t8\n", -EINVAL, 0,
+	     0},
+	    /* a number with junk after it, a negative one, an empty one */
+	    {"Tgid:\t5\nvoluntary_ctxt_switches:\t7x\nnonvoluntary_ctxt_switches:\t8\n", -EINVAL, 0,
+	     0},
+	    {"Tgid:\t5\nvoluntary_ctxt_switches:\t-7\nnonvoluntary_ctxt_switches:\t8\n", -EINVAL, 0,
+	     0},
+	    {"Tgid:\t5\nvoluntary_ctxt_switches:\t\nnonvoluntary_ctxt_switches:\t8\n", -EINVAL, 0,
+	     0},
+	    {"", -EINVAL, 0, 0},
+	    {"\n\n\n", -EINVAL, 0, 0},
+	};
+	struct tl_task_status ts;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = tl_procfs_parse_status(cases[i].text, strlen(cases[i].text), &ts);
+
+		ck_assert_msg(rc == cases[i].rc, "case %zu: rc %d, expected %d", i, rc,
+		              cases[i].rc);
+		if (rc == 0) {
+			ck_assert_int_eq(ts.tgid, 5);
+			ck_assert_uint_eq(ts.vcsw, cases[i].vcsw);
+			ck_assert_uint_eq(ts.nvcsw, cases[i].nvcsw);
+		}
+	}
+	ck_assert_int_eq(tl_procfs_parse_status(NULL, 4, &ts), -EINVAL);
+	ck_assert_int_eq(tl_procfs_parse_status("x", 1, NULL), -EINVAL);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ syscall */
+
+START_TEST(syscall_fixtures)
+{
+	struct tl_task_syscall sc;
+	size_t len;
+	char *buf;
+
+	/* A thread on the CPU. */
+	buf = slurp("syscall_running", &len);
+	ck_assert_int_eq(tl_procfs_parse_syscall(buf, len, &sc), 0);
+	ck_assert_int_eq(sc.state, TL_SYSCALL_RUNNING);
+	ck_assert_int_eq(sc.nr, -1);
+	free(buf);
+
+	/* The same thread stopped by SIGSTOP in user space: no system call. */
+	buf = slurp("syscall_stopped", &len);
+	ck_assert_int_eq(tl_procfs_parse_syscall(buf, len, &sc), 0);
+	ck_assert_int_eq(sc.state, TL_SYSCALL_NONE);
+	ck_assert_int_eq(sc.nr, -1);
+	ck_assert_uint_eq(sc.sp, 0x7fcab397aec0ULL);
+	ck_assert_uint_eq(sc.pc, 0x5631bfde8a07ULL);
+	free(buf);
+
+	/* A condition-variable waiter: futex (202), FUTEX_WAIT_BITSET_PRIVATE
+	 * | FUTEX_CLOCK_REALTIME (0x189), bitset all ones. */
+	buf = slurp("syscall_futex", &len);
+	ck_assert_int_eq(tl_procfs_parse_syscall(buf, len, &sc), 0);
+	ck_assert_int_eq(sc.state, TL_SYSCALL_IN);
+	ck_assert_int_eq(sc.nr, 202);
+	ck_assert_uint_eq(sc.args[0], 0x5631bfdeb138ULL);
+	ck_assert_uint_eq(sc.args[1], 0x189);
+	ck_assert_uint_eq(sc.args[2], 0);
+	ck_assert_uint_eq(sc.args[5], 0xffffffffULL);
+	ck_assert_uint_eq(sc.sp, 0x7fcab3179dc0ULL);
+	ck_assert_uint_eq(sc.pc, 0x7fcab3a04f16ULL);
+	/* Every cut of it is refused. */
+	for (size_t k = 0; k < len; k++) {
+		char *cut = malloc(k ? k : 1);
+
+		ck_assert_ptr_nonnull(cut);
+		memcpy(cut, buf, k);
+		ck_assert_msg(tl_procfs_parse_syscall(cut, k, &sc) == -EINVAL, "prefix %zu", k);
+		free(cut);
+	}
+	free(buf);
+
+	/* The main thread in read(0, ...). */
+	buf = slurp("syscall_read", &len);
+	ck_assert_int_eq(tl_procfs_parse_syscall(buf, len, &sc), 0);
+	ck_assert_int_eq(sc.state, TL_SYSCALL_IN);
+	ck_assert_int_eq(sc.nr, 0);
+	ck_assert_uint_eq(sc.args[2], 0x100);
+	free(buf);
+
+	/* A kernel thread: nr 0 and all zeros. */
+	buf = slurp("syscall_kthread", &len);
+	ck_assert_int_eq(tl_procfs_parse_syscall(buf, len, &sc), 0);
+	ck_assert_int_eq(sc.state, TL_SYSCALL_IN);
+	ck_assert_int_eq(sc.nr, 0);
+	ck_assert_uint_eq(sc.pc, 0);
+	free(buf);
+
+	buf = slurp("syscall_truncated", &len);
+	ck_assert_int_eq(tl_procfs_parse_syscall(buf, len, &sc), -EINVAL);
+	free(buf);
+	buf = slurp("syscall_garbage", &len);
+	ck_assert_int_eq(tl_procfs_parse_syscall(buf, len, &sc), -EINVAL);
+	free(buf);
+	buf = slurp("stat_garbage", &len);
+	ck_assert_int_eq(tl_procfs_parse_syscall(buf, len, &sc), -EINVAL);
+	free(buf);
+}
+END_TEST
+
+START_TEST(syscall_odd_inputs)
+{
+	static const char *const bad[] = {
+	    "",
+	    "running",     /* no newline */
+	    "running\n\n", /* more than one */
+	    "Running\n",
+	    "-1\n",                                    /* no sp, pc */
+	    "-1 0x10\n",                               /* no pc */
+	    "-2 0x10 0x20\n",                          /* only -1 means "none" */
+	    "-1 0x10 0x20 \n",                         /* a trailing space */
+	    "-1 10 0x20\n",                            /* no 0x */
+	    "-1 0x 0x20\n",                            /* no digits */
+	    "-1 0x10 0x20",                            /* no newline */
+	    "1 0x1 0x2 0x3 0x4 0x5 0x6 0x7\n",         /* one argument short */
+	    "1 0x1 0x2 0x3 0x4 0x5 0x6 0x7 0x8 0x9\n", /* one too many */
+	    "100001 0x1 0x2 0x3 0x4 0x5 0x6 0x7 0x8\n",
+	    "1 0x1 0x2 0x3 0x4 0x5 0x6 0x7 0x10000000000000000\n", /* 65 bits */
+	    "1 0x1 0x2 0x3 0x4 0x5 0x6 0x7 0xg\n",
+	    "x 0x1 0x2 0x3 0x4 0x5 0x6 0x7 0x8\n",
+	};
+	struct tl_task_syscall sc;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(tl_procfs_parse_syscall(bad[i], strlen(bad[i]), &sc) == -EINVAL,
+		              "case %zu (%s) accepted", i, bad[i]);
+	/* The controls. */
+	ck_assert_int_eq(tl_procfs_parse_syscall("-1 0x10 0x20\n", 13, &sc), 0);
+	ck_assert_int_eq(sc.state, TL_SYSCALL_NONE);
+	ck_assert_uint_eq(sc.sp, 0x10);
+	ck_assert_uint_eq(sc.pc, 0x20);
+	{
+		const char *max = "1 0x1 0x2 0x3 0x4 0x5 0x6 0x7 0xfFfFfFfFfFfFfFfF\n";
+
+		ck_assert_int_eq(tl_procfs_parse_syscall(max, strlen(max), &sc), 0);
+	}
+	ck_assert_int_eq(sc.nr, 1);
+	ck_assert_uint_eq(sc.args[5], 6);
+	ck_assert_uint_eq(sc.pc, 0xffffffffffffffffULL);
+	ck_assert_int_eq(tl_procfs_parse_syscall(NULL, 8, &sc), -EINVAL);
+	ck_assert_int_eq(tl_procfs_parse_syscall("running\n", 8, NULL), -EINVAL);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ schedstat */
 
 START_TEST(schedstat_parse)
@@ -382,6 +650,78 @@ START_TEST(readers_fake_root)
 }
 END_TEST
 
+static int cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* root/28692: two whole tasks.  root/28700: its main thread, and 28701,
+ * a thread that ended between the listing and the reads (its directory is
+ * there, its files are not). */
+START_TEST(readers_fake_root_tasks)
+{
+	pid_t tids[8];
+	struct tl_task_stat st;
+	struct tl_task_status ts;
+	struct tl_task_syscall sc;
+	char wchan[64];
+	int n;
+
+	n = tl_procfs_list_tasks(ROOT, 28692, tids, 8);
+	ck_assert_int_eq(n, 2);
+	qsort(tids, (size_t)n, sizeof(tids[0]), cmp_pid);
+	ck_assert_int_eq(tids[0], 28693);
+	ck_assert_int_eq(tids[1], 28694);
+	/* Too little room: the count still says how many there are. */
+	tids[1] = -7;
+	ck_assert_int_eq(tl_procfs_list_tasks(ROOT, 28692, tids, 1), 2);
+	ck_assert_int_eq(tids[1], -7);
+	ck_assert(tids[0] == 28693 || tids[0] == 28694);
+	ck_assert_int_eq(tl_procfs_list_tasks(ROOT, 28692, NULL, 0), 2);
+	ck_assert_int_eq(tl_procfs_list_tasks(ROOT, 28692, NULL, 2), -EINVAL);
+	ck_assert_int_eq(tl_procfs_list_tasks(ROOT, 1, tids, 8), -ENOENT);
+
+	ck_assert_int_eq(tl_procfs_read_status(ROOT, 28692, 28693, &ts), 0);
+	ck_assert_int_eq(ts.tgid, 28692);
+	ck_assert_uint_eq(ts.vcsw, 57);
+	ck_assert_uint_eq(ts.nvcsw, 3);
+	ck_assert_int_eq(tl_procfs_read_status(ROOT, 28692, 28694, &ts), 0);
+	ck_assert_uint_eq(ts.vcsw, 1);
+	ck_assert_int_eq(tl_procfs_read_syscall(ROOT, 28692, 28693, &sc), 0);
+	ck_assert_int_eq(sc.state, TL_SYSCALL_IN);
+	ck_assert_int_eq(sc.nr, 202);
+	ck_assert_int_eq(tl_procfs_read_syscall(ROOT, 28692, 28694, &sc), -ENOENT);
+
+	n = tl_procfs_list_tasks(ROOT, 28700, tids, 8);
+	ck_assert_int_eq(n, 2);
+	qsort(tids, (size_t)n, sizeof(tids[0]), cmp_pid);
+	ck_assert_int_eq(tids[0], 28700);
+	ck_assert_int_eq(tids[1], 28701);
+	ck_assert_int_eq(tl_procfs_count_tasks(ROOT, 28700), 2);
+	ck_assert_int_eq(tl_procfs_read_task_stat(ROOT, 28700, 28700, &st), 0);
+	ck_assert_str_eq(st.comm, "ts-target");
+	ck_assert_int_eq(tl_procfs_read_syscall(ROOT, 28700, 28700, &sc), 0);
+	ck_assert_int_eq(sc.nr, 0); /* read(2) on its stdin */
+	ck_assert_int_eq(tl_procfs_read_wchan(ROOT, 28700, 28700, wchan, sizeof(wchan)), 0);
+	ck_assert_str_eq(wchan, "-");
+	/* The vanished thread: every reader says ENOENT, none crashes. */
+	ck_assert_int_eq(tl_procfs_read_task_stat(ROOT, 28700, 28701, &st), -ENOENT);
+	ck_assert_int_eq(tl_procfs_read_status(ROOT, 28700, 28701, &ts), -ENOENT);
+	ck_assert_int_eq(tl_procfs_read_syscall(ROOT, 28700, 28701, &sc), -ENOENT);
+	ck_assert_int_eq(tl_procfs_read_wchan(ROOT, 28700, 28701, wchan, sizeof(wchan)), -ENOENT);
+
+	/* The process as a whole: totals from its own stat. */
+	ck_assert_int_eq(tl_procfs_read_proc_stat(ROOT, 28700, &st), 0);
+	ck_assert_int_eq(st.tid, 28700);
+	ck_assert_int_eq(st.num_threads, 3);
+	ck_assert_uint_eq(st.vsize, 19320832ULL);
+	ck_assert_uint_eq(st.rss, 342);
+	ck_assert_int_eq(tl_procfs_read_proc_stat(ROOT, 28692, &st), -ENOENT);
+}
+END_TEST
+
 /* Three threads that publish their tid and then block on a condition. */
 static pthread_mutex_t live_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t live_cv = PTHREAD_COND_INITIALIZER;
@@ -511,6 +851,13 @@ static Suite *procfs_suite(void)
 	tcase_add_loop_test(tc, stat_fixture, 0, (int)(sizeof(stat_cases) / sizeof(stat_cases[0])));
 	tcase_add_test(tc, stat_every_prefix);
 	tcase_add_test(tc, stat_odd_inputs);
+	tcase_add_test(tc, stat_process_fields);
+	tcase_add_loop_test(tc, status_fixture, 0,
+	                    (int)(sizeof(status_cases) / sizeof(status_cases[0])));
+	tcase_add_test(tc, status_every_prefix);
+	tcase_add_test(tc, status_odd_inputs);
+	tcase_add_test(tc, syscall_fixtures);
+	tcase_add_test(tc, syscall_odd_inputs);
 	tcase_add_test(tc, schedstat_parse);
 	tcase_add_test(tc, maps_fixture);
 	tcase_add_test(tc, maps_every_prefix);
@@ -520,6 +867,7 @@ static Suite *procfs_suite(void)
 	tc = tcase_create("read");
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, readers_fake_root);
+	tcase_add_test(tc, readers_fake_root_tasks);
 	tcase_add_test(tc, readers_live);
 	tcase_add_test(tc, readers_vanished_process);
 	suite_add_tcase(s, tc);

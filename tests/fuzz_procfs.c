@@ -1,0 +1,227 @@
+/* fuzz_procfs — every text parser of tl_procfs on arbitrary bytes.
+ *
+ * The first byte picks the parser: 's' stat, 't' status, 'c' schedstat,
+ * 'y' syscall, 'm' maps; any other byte runs them all.  The rest is the
+ * text, in a buffer of exactly its size, so a parser that reads one byte
+ * past the length given is caught by AddressSanitizer.  Whatever a parser
+ * returns must be 0 or -EINVAL (a count for maps), and what it fills in on
+ * success must be consistent.
+ *
+ * Built with -fsanitize=fuzzer this is a libFuzzer target.  Built with
+ * -DTL_FUZZ_REPLAY it has its own main(): it replays every file named on
+ * its command line through every parser, whole and cut at every length, so
+ * the parsers still meet the corpus where libFuzzer is missing.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include "tl_procfs.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define MIB ((size_t)1 << 20)
+
+/* A broken promise is a crash, so that libFuzzer keeps the input. */
+#define REQUIRE(cond)                                                                              \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "fuzz_procfs: %s:%d: %s\n", __FILE__, __LINE__, #cond);    \
+			abort();                                                                   \
+		}                                                                                  \
+	} while (0)
+
+static void fuzz_stat(const char *buf, size_t len)
+{
+	struct tl_task_stat st;
+	int rc = tl_procfs_parse_stat(buf, len, &st);
+
+	REQUIRE(rc == 0 || rc == -EINVAL);
+	if (rc == 0) {
+		REQUIRE(st.tid > 0);
+		REQUIRE(memchr(st.comm, '\0', sizeof(st.comm)) != NULL);
+		REQUIRE((st.state >= 'A' && st.state <= 'Z') ||
+		        (st.state >= 'a' && st.state <= 'z'));
+		REQUIRE(st.processor >= 0);
+		REQUIRE(st.num_threads >= 0);
+	}
+}
+
+static void fuzz_status(const char *buf, size_t len)
+{
+	struct tl_task_status ts;
+	int rc = tl_procfs_parse_status(buf, len, &ts);
+
+	REQUIRE(rc == 0 || rc == -EINVAL);
+	if (rc == 0)
+		REQUIRE(ts.tgid > 0);
+}
+
+static void fuzz_schedstat(const char *buf, size_t len)
+{
+	struct tl_task_sched ss;
+	int rc = tl_procfs_parse_schedstat(buf, len, &ss);
+
+	REQUIRE(rc == 0 || rc == -EINVAL);
+	/* A whole schedstat line always ends in its newline. */
+	if (rc == 0)
+		REQUIRE(len > 0 && memchr(buf, '\n', len) != NULL);
+}
+
+static void fuzz_syscall(const char *buf, size_t len)
+{
+	struct tl_task_syscall sc;
+	int rc = tl_procfs_parse_syscall(buf, len, &sc);
+
+	REQUIRE(rc == 0 || rc == -EINVAL);
+	if (rc == 0) {
+		REQUIRE(sc.state == TL_SYSCALL_RUNNING || sc.state == TL_SYSCALL_NONE ||
+		        sc.state == TL_SYSCALL_IN);
+		REQUIRE(sc.state == TL_SYSCALL_IN ? sc.nr >= 0 : sc.nr == -1);
+		REQUIRE(len > 0 && buf[len - 1] == '\n');
+	}
+}
+
+static void fuzz_maps(const char *buf, size_t len)
+{
+	int a = tl_procfs_count_stacks_in_maps(buf, len, 8 * MIB);
+	int b = tl_procfs_count_stacks_in_maps(buf, len, 4096);
+
+	REQUIRE(a >= 0 || a == -EINVAL);
+	/* Whether the text is well formed does not depend on the size asked. */
+	REQUIRE((a == -EINVAL) == (b == -EINVAL));
+	/* A stack is two lines at least. */
+	REQUIRE(a <= (int)(len / 2) && b <= (int)(len / 2));
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *buf;
+	size_t len;
+
+	if (size == 0)
+		return 0;
+	/* Copied so that the text ends exactly at the end of an allocation
+	 * (libFuzzer's own buffer does too, a replayed file may not). */
+	len = size - 1;
+	buf = malloc(len ? len : 1);
+	if (buf == NULL)
+		return 0;
+	memcpy(buf, data + 1, len);
+	switch (data[0]) {
+	case 's':
+		fuzz_stat(buf, len);
+		break;
+	case 't':
+		fuzz_status(buf, len);
+		break;
+	case 'c':
+		fuzz_schedstat(buf, len);
+		break;
+	case 'y':
+		fuzz_syscall(buf, len);
+		break;
+	case 'm':
+		fuzz_maps(buf, len);
+		break;
+	default:
+		fuzz_stat(buf, len);
+		fuzz_status(buf, len);
+		fuzz_schedstat(buf, len);
+		fuzz_syscall(buf, len);
+		fuzz_maps(buf, len);
+		break;
+	}
+	free(buf);
+	return 0;
+}
+
+#ifdef TL_FUZZ_REPLAY
+/* Reads a whole file; NULL on error (said on stderr). */
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf = NULL;
+	size_t cap = 0, got = 0, r;
+
+	if (f == NULL) {
+		perror(path);
+		return NULL;
+	}
+	do {
+		if (cap - got < 4096) {
+			uint8_t *nb = realloc(buf, cap ? cap * 2 : 65536);
+
+			if (nb == NULL) {
+				free(buf);
+				fclose(f);
+				fprintf(stderr, "fuzz_procfs: out of memory\n");
+				return NULL;
+			}
+			buf = nb;
+			cap = cap ? cap * 2 : 65536;
+		}
+		r = fread(buf + got, 1, cap - got, f);
+		got += r;
+	} while (r > 0);
+	if (ferror(f)) {
+		perror(path);
+		free(buf);
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	*len = got;
+	return buf;
+}
+
+/* Replays FILE... through every parser: the file as it is (its first byte
+ * choosing), then its text behind each selector, cut at every length. */
+int main(int argc, char **argv)
+{
+	static const char selectors[] = "stcym*";
+	unsigned long runs = 0;
+	int i;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: fuzz_procfs FILE...\n");
+		return 2;
+	}
+	for (i = 1; i < argc; i++) {
+		size_t len, k;
+		uint8_t *text = slurp(argv[i], &len);
+		uint8_t *in;
+		const char *sel;
+
+		if (text == NULL)
+			return 1;
+		in = malloc(len + 1);
+		if (in == NULL) {
+			free(text);
+			fprintf(stderr, "fuzz_procfs: out of memory\n");
+			return 1;
+		}
+		LLVMFuzzerTestOneInput(text, len);
+		runs++;
+		for (sel = selectors; *sel; sel++) {
+			in[0] = (uint8_t)*sel;
+			memcpy(in + 1, text, len);
+			for (k = 0; k <= len; k++, runs++)
+				LLVMFuzzerTestOneInput(in, k + 1);
+		}
+		free(in);
+		free(text);
+	}
+	printf("fuzz_procfs: %d files replayed, %lu runs, no failure\n", argc - 1, runs);
+	return 0;
+}
+#endif
