@@ -3,7 +3,8 @@
 # against top -H and pidstat -t measured in the same run.
 #
 # CPU time (user+system, from wait4) of each tool, by bench/bench-run:
-#   threadstat --watch --interval 0 --count K --format csv PID, K = 1 and 21:
+#   threadstat --watch --interval 0 --count K --format csv PID, K = 1 and 21
+#   (default columns; stat for every thread every time; -o all):
 #       per thread per sample = (cpu(K=21) - cpu(K=1)) / 20 / 1000
 #   top -H -b -n 1 -p PID and pidstat -t -p PID (one report), at 1000 threads
 #   and at 1:  per thread = (cpu(1000) - cpu(1)) / 999
@@ -70,9 +71,15 @@ measure() {
 }
 
 watch=("$threadstat" --watch --interval 0 --format csv)
+stat_cols=tid,name,state,user_ms,sys_ms,cpu,start_s
 for ((r = 1; r <= rounds; r++)); do
 	measure ts1 "${watch[@]}" --count 1 "$big"
 	measure ts21 "${watch[@]}" --count 21 "$big"
+	# Without cpu_pct no schedstat is read, so stat is read for every
+	# thread at every sample: the cost when every thread ran since the
+	# last sample (the default reads stat only for those).
+	measure st1 "${watch[@]}" --count 1 -o "$stat_cols" "$big"
+	measure st21 "${watch[@]}" --count 21 -o "$stat_cols" "$big"
 	if [ "$have_all" = yes ]; then
 		measure all1 "${watch[@]}" --count 1 -o all "$big"
 		measure all21 "${watch[@]}" --count 21 -o all "$big"
@@ -113,7 +120,8 @@ row() { # LABEL VALUE
 	awk -v l="$1" -v v="$2" -v t="$ts_per" 'BEGIN {
 		printf "  %-40s %18.3f %13.1fx\n", l, v, (t > 0) ? v / t : 0 }'
 }
-row "threadstat --watch (stat only)" "$ts_per"
+row "threadstat --watch (default columns)" "$ts_per"
+row "threadstat --watch, stat every sample" "$(per st21 st1 "$((20 * threads))")"
 if [ "$have_all" = yes ]; then
 	row "threadstat --watch -o all" "$(per all21 all1 "$((20 * threads))")"
 else

@@ -2,7 +2,8 @@
 # `threadstat doctor` against the project's own hung labs, held at their hang
 # with --hold: the verdict line, and for a deadlock the cycle with the right
 # threads (each tid's name checked against /proc/PID/task/TID/comm) and each
-# owner waiting in turn.  Then bad targets: a pid that does not exist, pid 1,
+# owner waiting in turn; a thread leak (ts-target with 12 finished, never
+# joined threads).  Then bad targets: a pid that does not exist, pid 1,
 # and a process ptrace rules forbid us to read.  Every wait is bounded.
 set -u
 : "${THREADLAB_BUILDDIR:?run me from make check}"
@@ -148,6 +149,26 @@ if hold "$lab"; then
   if grep -q 'waits for mutex\|^deadlock' "$tmp/out"; then fail "$lab: a false lock edge"; sed 's/^/    /' "$tmp/out"; fi
   release 4
 fi
+
+# A thread leak: ts-target with 12 threads that ended and were never
+# joined (their stacks stay mapped), more than glibc's cache would keep.
+lab="ts-target --finished 12"
+rm -f "$tmp/fifo" "$tmp/out-fifo" && mkfifo "$tmp/fifo" "$tmp/out-fifo"
+# Both fifos read-write here: opening never blocks; its stdin stays open
+# (so it lives) until fd 3 closes.
+exec 3<>"$tmp/fifo" 4<>"$tmp/out-fifo"
+"$THREADLAB_BUILDDIR/tests/ts-target" --threads 2 --finished 12 < "$tmp/fifo" > "$tmp/out-fifo" 3>&- 4>&- &
+lab_pid=$!
+timeout "$WAIT_S" sed -n '/^ready /{p;q;}' <&4 > "$tmp/ready"
+if grep -q "^ready $lab_pid\$" "$tmp/ready"; then
+  doctor 6 thread-leak
+  has '^stacks: 14 thread stacks of [0-9]+ KiB mapped, 2 threads besides main: 12 without a thread, glibc caches up to [0-9]+: thread leak$'
+else
+  fail "$lab: no ready line"
+fi
+exec 3>&- 4>&-
+wait "$lab_pid" || fail "$lab: ts-target exited $?"
+lab_pid=
 
 # A pid that cannot exist (pids stay below pid_max): one line, exit 1.
 lab="pid_max"

@@ -1,12 +1,14 @@
 /* ts-target — a process with many named threads for threadstat's tests and
  * benchmark.
  *
- *   ts-target --threads N [--names LIST] [--spin K]
+ *   ts-target --threads N [--names LIST] [--spin K] [--finished F]
  *
  * Makes N threads (1..4000).  Thread i is named after the i-th entry of
  * LIST ('/'-separated, so "my worker/x) (y/(" names three), or "t-i" past
  * the end of the list.  The first K threads spin on the CPU, the others
- * block on a condition variable.  Once every thread exists and has its
+ * block on a condition variable.  With --finished F, F more threads end at
+ * once and are never joined (until exit): their stacks stay mapped with no
+ * thread, a thread leak.  Once every thread exists and has its
  * name, one line "ready PID" goes to stdout; the program then waits for
  * end of file on stdin, stops and joins its threads and exits 0.  Whoever
  * runs it decides how long it lives by closing its stdin: no timers.
@@ -20,14 +22,18 @@
 #define _GNU_SOURCE
 #endif
 
+#include "tl_procfs.h"
+
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_THREADS  4000
@@ -45,6 +51,32 @@ static int named;         /* threads that have set their name; under mu */
 static bool stop_blocked; /* under mu */
 static atomic_bool stop_spin;
 static int name_error; /* first pthread_setname_np failure; under mu */
+
+static void *finish_main(void *arg)
+{
+	return arg;
+}
+
+/* Waits until the process has exactly `want` tasks: the finished threads
+ * have gone from /proc/self/task (their stacks stay).  The kernel reaps an
+ * exiting thread by itself, a little after it returns; nothing signals
+ * that, so this polls, yielding, for at most 10 s.  0 or -1. */
+static int wait_tasks(long want)
+{
+	struct timespec t0, now;
+	int n;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		n = tl_procfs_count_tasks(NULL, getpid());
+		if (n == want)
+			return 0;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (n < 0 || now.tv_sec - t0.tv_sec > 10)
+			return -1;
+		sched_yield();
+	}
+}
 
 static void *worker_main(void *arg)
 {
@@ -71,7 +103,7 @@ static void *worker_main(void *arg)
 static int usage(const char *why)
 {
 	fprintf(stderr,
-	        "ts-target: %s (usage: ts-target --threads N [--names A/B/...] [--spin K])\n", why);
+	        "ts-target: %s (usage: ts-target --threads N [--names A/B/...] [--spin K] [--finished F])\n", why);
 	return 2;
 }
 
@@ -151,7 +183,8 @@ static void wait_for_eof(void)
 
 int main(int argc, char **argv)
 {
-	long n = -1, spin = 0, i, made = 0;
+	long n = -1, spin = 0, finished = 0, i, made = 0;
+	pthread_t *fin;
 	const char *names = NULL;
 	struct worker *w;
 	int rc, i_arg;
@@ -169,6 +202,10 @@ int main(int argc, char **argv)
 			spin = number(argv[++i_arg], 0, MAX_THREADS);
 			if (spin < 0)
 				return usage("--spin takes a number from 0 to 4000");
+		} else if (strcmp(opt, "--finished") == 0) {
+			finished = number(argv[++i_arg], 0, MAX_THREADS);
+			if (finished < 0)
+				return usage("--finished takes a number from 0 to 4000");
 		} else if (strcmp(opt, "--names") == 0) {
 			names = argv[++i_arg];
 		} else {
@@ -215,9 +252,39 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	fin = calloc((size_t)finished + 1, sizeof(*fin));
+	if (fin == NULL) {
+		fprintf(stderr, "ts-target: out of memory\n");
+		stop_and_join(w, made);
+		free(w);
+		return 1;
+	}
+	for (i = 0; i < finished; i++) {
+		rc = pthread_create(&fin[i], NULL, finish_main, NULL);
+		if (rc != 0) {
+			fprintf(stderr, "ts-target: pthread_create (finished thread %ld): %s\n", i + 1,
+			        strerror(rc));
+			finished = i;
+			break;
+		}
+	}
+	if (rc != 0 || (finished > 0 && wait_tasks(n + 1) != 0)) {
+		if (rc == 0)
+			fprintf(stderr, "ts-target: the finished threads did not leave /proc/self/task\n");
+		for (i = 0; i < finished; i++)
+			pthread_join(fin[i], NULL);
+		free(fin);
+		stop_and_join(w, made);
+		free(w);
+		return 1;
+	}
+
 	printf("ready %ld\n", (long)getpid());
 	fflush(stdout);
 	wait_for_eof();
+	for (i = 0; i < finished; i++)
+		pthread_join(fin[i], NULL);
+	free(fin);
 	stop_and_join(w, made);
 	free(w);
 	return 0;
