@@ -3,7 +3,16 @@
  * (exit 1) if a step does not show what its lab's header expects. */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "runner.h"
 #include "tl_buf.h"
@@ -82,6 +91,103 @@ static bool step(const struct labs *labs, const char *id, int variant, enum tl_t
 	return ok;
 }
 
+/* Waits for a child, retrying on EINTR; its wait status, or -1. */
+static int reap(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return st;
+}
+
+/* Runs a lab's broken program with --hold, waits (at most 30 s) for the
+ * watchdog's "holding pid" line on its stderr, shows `threadstat doctor` on
+ * it, then ends the hold with SIGTERM.  True when the doctor said deadlock
+ * (exit 4) and the lab ended with its deadlock code (4). */
+static bool doctor_step(const char *id)
+{
+	char bin[PATH_MAX], ts[PATH_MAX], line[1024], pidarg[32];
+	struct tl_buf err = {0};
+	int pipefd[2], st_doc = -1, st_lab;
+	pid_t lab, doc, held = 0;
+	int deadline_ms = 30000;
+
+	snprintf(bin, sizeof(bin), "%s/labs/%s/broken", runner_builddir(), id);
+	snprintf(ts, sizeof(ts), "%s/diagnostics/threadstat", runner_builddir());
+	if (access(ts, X_OK) != 0) {
+		printf("   skipped: %s is not built\n", ts);
+		return true;
+	}
+	printf("\n$ labs/%s/broken --hold &\n", id);
+	fflush(stdout);
+	if (pipe2(pipefd, O_CLOEXEC) != 0)
+		return false;
+	lab = fork();
+	if (lab < 0)
+		return false;
+	if (lab == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(pipefd[1], 2);
+		if (null >= 0)
+			dup2(null, 1);
+		unsetenv("THREADLAB_SLOWDOWN");
+		execl(bin, bin, "--hold", (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	/* Its stderr, line by line, until the holding line. */
+	while (held == 0 && deadline_ms > 0) {
+		struct pollfd p = {.fd = pipefd[0], .events = POLLIN};
+		ssize_t n;
+		char *nl;
+
+		if (poll(&p, 1, 1000) <= 0) {
+			deadline_ms -= 1000;
+			continue;
+		}
+		n = read(pipefd[0], line, sizeof(line) - 1);
+		if (n <= 0)
+			break;
+		tl_buf_append(&err, line, (size_t)n);
+		while (err.data != NULL && (nl = memchr(err.data, '\n', err.len)) != NULL) {
+			size_t len = (size_t)(nl - err.data) + 1;
+			long pid;
+
+			printf("   %.*s", (int)len, err.data);
+			if (sscanf(err.data, "watchdog: holding pid %ld", &pid) == 1 && pid == lab)
+				held = lab;
+			memmove(err.data, err.data + len, err.len - len + 1);
+			err.len -= len;
+		}
+	}
+	tl_buf_free(&err);
+	if (held == 0) {
+		printf("   the lab never held at its hang\n");
+		kill(lab, SIGKILL);
+		reap(lab);
+		close(pipefd[0]);
+		return false;
+	}
+	snprintf(pidarg, sizeof(pidarg), "%d", (int)lab);
+	printf("\n$ diagnostics/threadstat doctor %s\n", pidarg);
+	fflush(stdout);
+	doc = fork();
+	if (doc == 0) {
+		execl(ts, ts, "doctor", pidarg, (char *)NULL);
+		_exit(127);
+	}
+	if (doc > 0)
+		st_doc = reap(doc);
+	kill(lab, SIGTERM);
+	st_lab = reap(lab);
+	close(pipefd[0]);
+	return st_doc >= 0 && WIFEXITED(st_doc) && WEXITSTATUS(st_doc) == 4 && st_lab >= 0 &&
+	       WIFEXITED(st_lab) && WEXITSTATUS(st_lab) == 4;
+}
+
 int cmd_tour(int argc, char **argv)
 {
 	(void)argv;
@@ -125,8 +231,14 @@ int cmd_tour(int argc, char **argv)
 	say("\n6. A thread leak.  Threads started and never joined keep their stacks\n"
 	    "   mapped; the program counts them in /proc/self/maps:\n");
 	ok &= step(&labs, "leak/unjoined", 0, TL_TOOL_RUN);
+	say("\n7. Looking from outside.  threadstat reads a live process's threads\n"
+	    "   from /proc; its doctor reads who owns each mutex a thread waits for\n"
+	    "   from the process's memory, and names the cycle.  --hold keeps the\n"
+	    "   deadlocked lab at its hang so there is something to look at:\n");
+	ok &= doctor_step("deadlock/lock-order");
 	say("\nNext: threadlab list      every lab and its lesson\n"
 	    "      threadlab show LAB  the lesson and the broken -> fixed diff\n"
+	    "      diagnostics/threadstat PID   the threads of any process\n"
 	    "      make check          every program under every detector\n");
 	labs_free(&labs);
 	if (!ok)
