@@ -40,7 +40,8 @@ struct ts_sampler {
 	unsigned denied;
 	int task_fd; /* ROOT/PID/task, for listing and openat */
 	int stat_fd; /* ROOT/PID/stat */
-	bool fds_short; /* EMFILE seen: read the rest by open/read/close */
+	long fds_kept;   /* per-thread descriptors held open */
+	long fd_budget;  /* how many may be: the limit less a reserve */
 	uint64_t t0;
 	long hz;
 	unsigned long long samples; /* taken so far */
@@ -167,45 +168,42 @@ static int open_leaf(struct ts_sampler *sm, pid_t tid, int which)
 	return openat(sm->task_fd, path, O_RDONLY | O_CLOEXEC);
 }
 
-/* Reads one file of a thread, keeping its descriptor when there is one to
- * spare. */
+/* Reads one file of a thread, keeping its descriptor while the budget
+ * lasts; past it (thousands of threads, a low RLIMIT_NOFILE) the file is
+ * opened, read and closed each time. */
 static ssize_t read_leaf(struct ts_sampler *sm, struct rec *r, int which, char *buf, size_t cap)
 {
 	ssize_t n;
 	int fd = r->fd[which];
 
-	if (fd < 0) {
-		fd = open_leaf(sm, r->tid, which);
-		if (fd < 0) {
-			if (errno != EMFILE && errno != ENFILE)
-				return -errno;
-			/* Out of descriptors: this thread's file is read and
-			 * closed each time from now on. */
-			sm->fds_short = true;
-			return -EMFILE;
-		}
-		if (!sm->fds_short) {
-			r->fd[which] = fd;
-		} else {
-			n = pread_text(fd, buf, cap);
-			close(fd);
-			return n;
-		}
+	if (fd >= 0)
+		return pread_text(fd, buf, cap);
+	fd = open_leaf(sm, r->tid, which);
+	if (fd < 0)
+		return -errno;
+	if (sm->fds_kept < sm->fd_budget) {
+		r->fd[which] = fd;
+		sm->fds_kept++;
+		return pread_text(fd, buf, cap);
 	}
-	return pread_text(fd, buf, cap);
+	n = pread_text(fd, buf, cap);
+	close(fd);
+	return n;
 }
 
-static void rec_close(struct rec *r)
+static void rec_close(struct ts_sampler *sm, struct rec *r)
 {
 	for (int i = 0; i < F_COUNT; i++) {
-		if (r->fd[i] >= 0)
+		if (r->fd[i] >= 0) {
 			close(r->fd[i]);
+			sm->fds_kept--;
+		}
 		r->fd[i] = -1;
 	}
 }
 
-/* Reads a thread's files into t.  0, -ESRCH when it ended (skip it), or
- * another negative errno for stat itself. */
+/* Reads a thread's files into t.  0, -ESRCH when it ended, or another
+ * negative errno when its stat cannot be read: either way, skip it. */
 /* Did this thread stay off CPU since its last sample, asleep?  Then its
  * stat fields are as they were (see ts_sample.h). */
 static bool unchanged(const struct ts_sampler *sm, const struct rec *r, const struct tl_task_sched *sc)
@@ -248,11 +246,8 @@ static int read_thread(struct ts_sampler *sm, struct rec *r, struct ts_thread *t
 		}
 	}
 	n = read_leaf(sm, r, F_STAT, buf, sizeof(buf));
-	if (n == -EMFILE) {
-		/* Not even a descriptor for the read: the caller's limit is
-		 * tiny; skip the thread rather than fail the sample. */
-		return -ESRCH;
-	}
+	if (n == -EMFILE || n == -ENFILE)
+		return -ESRCH; /* no descriptor even for a moment: skip it */
 	if (n < 0)
 		return gone_errno((int)-n) ? -ESRCH : (int)n;
 	if (tl_procfs_parse_stat(buf, (size_t)n, &st) != 0)
@@ -401,14 +396,18 @@ static int grow(void **p, size_t *cap, size_t need, size_t size)
 
 /* More descriptors let more threads keep theirs: raise the soft limit to
  * the hard one (a per-process limit, ours alone). */
-static void raise_nofile(void)
+static long raise_nofile(void)
 {
 	struct rlimit rl;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 1024;
+	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
-		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			(void)getrlimit(RLIMIT_NOFILE, &rl);
 	}
+	return rl.rlim_cur > (rlim_t)LONG_MAX ? LONG_MAX : (long)rl.rlim_cur;
 }
 
 int ts_sampler_open(struct ts_sampler **out, const char *root, pid_t pid, unsigned fields)
@@ -427,7 +426,9 @@ int ts_sampler_open(struct ts_sampler **out, const char *root, pid_t pid, unsign
 	sm->fields = fields | TS_READ_STAT;
 	sm->hz = ts_clk_tck();
 	sm->task_fd = sm->stat_fd = -1;
-	raise_nofile();
+	/* Keep 64 descriptors for everything else (output, gnuplot, the
+	 * transient reads past the budget). */
+	sm->fd_budget = raise_nofile() - 64;
 	snprintf(path, sizeof(path), "%s/%d/task", root ? root : "/proc", (int)pid);
 	sm->task_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (sm->task_fd < 0)
@@ -487,7 +488,7 @@ int ts_sampler_take(struct ts_sampler *sm, const struct ts_sample **s)
 
 		while (i < sm->n_recs && sm->recs[i].tid < tid) {
 			sm->gone[n_gone++] = sm->recs[i].last;
-			rec_close(&sm->recs[i++]);
+			rec_close(sm, &sm->recs[i++]);
 		}
 		if (i < sm->n_recs && sm->recs[i].tid == tid)
 			old = &sm->recs[i++];
@@ -505,18 +506,17 @@ int ts_sampler_take(struct ts_sampler *sm, const struct ts_sample **s)
 		if (rc == -ESRCH && old != NULL) {
 			/* The descriptors may belong to a thread that ended
 			 * while a new one took its tid: try once afresh. */
-			rec_close(r2);
+			rec_close(sm, r2);
 			rc = read_thread(sm, r2, t);
 		}
 		if (rc != 0) {
+			/* Ended mid-read (ESRCH), or its stat may not be read
+			 * (hidepid, a thread of another credential): left out
+			 * of this sample, never the end of the sampling. */
 			if (old != NULL)
 				sm->gone[n_gone++] = old->last;
-			rec_close(r2);
-			if (rc == -ESRCH)
-				continue; /* ended mid-read: skip it */
-			for (size_t k = 0; k < n_next; k++)
-				rec_close(&sm->next[k]);
-			return rc;
+			rec_close(sm, r2);
+			continue;
 		}
 		if (old != NULL && old->starttime != t->starttime) {
 			sm->gone[n_gone++] = old->last; /* a new thread, same tid */
@@ -544,7 +544,7 @@ int ts_sampler_take(struct ts_sampler *sm, const struct ts_sample **s)
 	}
 	while (i < sm->n_recs) {
 		sm->gone[n_gone++] = sm->recs[i].last;
-		rec_close(&sm->recs[i++]);
+		rec_close(sm, &sm->recs[i++]);
 	}
 
 	/* The new records become the old ones. */
@@ -581,7 +581,7 @@ void ts_sampler_close(struct ts_sampler *sm)
 	if (sm == NULL)
 		return;
 	for (size_t i = 0; i < sm->n_recs; i++)
-		rec_close(&sm->recs[i]);
+		rec_close(sm, &sm->recs[i]);
 	if (sm->task_fd >= 0)
 		close(sm->task_fd);
 	if (sm->stat_fd >= 0)

@@ -5,6 +5,7 @@
 #include "config.h"
 #endif
 
+#include "ts_doctor.h"
 #include "ts_output.h"
 #include "ts_sample.h"
 #include "ts_track.h"
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -120,6 +122,58 @@ START_TEST(sample_no_such_process)
 	ck_assert_int_eq(ts_sampler_open(&sm, ROOT, 12345, TS_READ_ALL), -ENOENT);
 	ck_assert_ptr_null(sm);
 	ck_assert_int_eq(ts_sampler_open(&sm, ROOT, 0, TS_READ_ALL), -EINVAL);
+}
+END_TEST
+
+START_TEST(sample_few_descriptors)
+{
+	/* The sampler keeps 64 descriptors in reserve.  At a limit of 70, 6
+	 * stay open for 5 threads x 5 files and the rest are read by
+	 * open/read/close; at 20 none is kept.  Either way nothing is lost.
+	 * (Check runs each test in its own process: the limit dies with it.) */
+	static const rlim_t limits[] = {70, 20};
+
+	for (size_t k = 0; k < 2; k++) {
+		struct rlimit rl = {limits[k], limits[k]};
+		struct ts_sampler *sm;
+		const struct ts_sample *s;
+
+		ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+		ck_assert_int_eq(ts_sampler_open(&sm, ROOT, PROBE, TS_READ_ALL), 0);
+		for (int round = 0; round < 3; round++) {
+			ck_assert_int_eq(ts_sampler_take(sm, &s), 0);
+			ck_assert_uint_eq(s->n, 5);
+			for (size_t i = 0; i < s->n; i++) {
+				unsigned want = TS_READ_ALL;
+
+				if (s->thr[i].tid == 7398)
+					want &= ~(unsigned)TS_READ_STATUS; /* its status is cut */
+				ck_assert_uint_eq(s->thr[i].have, want);
+			}
+		}
+		ts_sampler_close(sm);
+	}
+}
+END_TEST
+
+START_TEST(doctor_fixture_tree)
+{
+	/* No mem, maps or exe in a recorded tree: the doctor says what /proc
+	 * alone shows, and nothing ran between its two looks: idle. */
+	struct ts_doctor_opts o = {.proc_root = ROOT, .window_ms = 50};
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(ts_doctor(PROBE, &o, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_msg(strncmp(text, "verdict: idle\n", 14) == 0, "%s", text);
+	ck_assert_ptr_nonnull(strstr(text, "pid 7394 (probe.bin): 5 threads"));
+	ck_assert_ptr_nonnull(strstr(text, "  x) (y) z) (tid 7397) waits on futex 0x"));
+	ck_assert_ptr_null(strstr(text, "deadlock"));
+	free(text);
+	ck_assert_int_eq(ts_doctor(12345, &o, stdout), 1); /* no such process */
 }
 END_TEST
 
@@ -365,6 +419,8 @@ static Suite *threadstat_suite(void)
 	tcase_add_test(tc, sample_tid_reused);
 	tcase_add_test(tc, sample_process_ends);
 	tcase_add_test(tc, track_threads);
+	tcase_add_test(tc, sample_few_descriptors);
+	tcase_add_test(tc, doctor_fixture_tree);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("output");
 	tcase_add_test(tc, name_clean);
