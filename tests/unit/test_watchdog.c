@@ -439,14 +439,25 @@ END_TEST
 
 /* More workers than the table holds: the extra are ignored, and the line
  * naming 64 of them still fits one atomic write. */
-static pthread_barrier_t crowd_bar;
+static pthread_mutex_t crowd_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t crowd_cv = PTHREAD_COND_INITIALIZER;    /* never signalled */
+static pthread_cond_t crowd_main = PTHREAD_COND_INITIALIZER;  /* "one more is in" */
+static int crowd_in; /* workers registered and waiting; under crowd_mu */
 
+/* Each registers, counts itself in and waits for good, all under crowd_mu:
+ * when the main thread holds crowd_mu and sees them all counted, every one
+ * is inside pthread_cond_wait.  (Behind a barrier, all 70 woke at once and
+ * their time waiting for a CPU on a loaded machine could fill a fifth of
+ * the window: taken for spinning, a livelock.) */
 static void *crowd_worker(void *arg)
 {
 	name_self("crowd", (int)(long)arg);
 	tl_watchdog_register();
-	pthread_barrier_wait(&crowd_bar);
-	pthread_barrier_wait(&crowd_bar); /* never completes */
+	pthread_mutex_lock(&crowd_mu);
+	crowd_in++;
+	pthread_cond_signal(&crowd_main);
+	for (;;)
+		pthread_cond_wait(&crowd_cv, &crowd_mu); /* never ends */
 	return NULL;
 }
 
@@ -457,11 +468,13 @@ static void scenario_crowd(void)
 	pthread_t t[CROWD];
 	int i;
 
-	pthread_barrier_init(&crowd_bar, NULL, CROWD + 1);
 	for (i = 0; i < CROWD; i++)
 		if (pthread_create(&t[i], NULL, crowd_worker, (void *)(long)i) != 0)
 			_exit(92);
-	pthread_barrier_wait(&crowd_bar); /* all registered */
+	pthread_mutex_lock(&crowd_mu);
+	while (crowd_in < CROWD)
+		pthread_cond_wait(&crowd_main, &crowd_mu);
+	pthread_mutex_unlock(&crowd_mu);
 	if (tl_watchdog_start(100, 20000) != 0)
 		_exit(90);
 	for (i = 0; i < CROWD; i++)
