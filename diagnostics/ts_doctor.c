@@ -410,21 +410,6 @@ static uint64_t busy_delta(const struct thr *t)
 	return b->busy_ns - a->busy_ns;
 }
 
-/* The size glibc gives a thread with default attributes (RLIMIT_STACK at
- * start), ours standing in for the target's. */
-static size_t default_stack_size(void)
-{
-	pthread_attr_t attr;
-	size_t size = 0;
-
-	if (pthread_getattr_default_np(&attr) == 0) {
-		if (pthread_attr_getstacksize(&attr, &size) != 0)
-			size = 0;
-		pthread_attr_destroy(&attr);
-	}
-	return size ? size : (size_t)8 << 20;
-}
-
 static void print_cycle(const struct doc *d, FILE *out, int c)
 {
 	size_t i, members = 0;
@@ -522,7 +507,7 @@ int ts_doctor(pid_t pid, const struct ts_doctor_opts *o, FILE *out)
 	/* The watchdog's rule: busy for a fifth of the window is "on CPU". */
 	cpu_moving = tl_watchdog_classify(0, max_busy, window_ns) == TL_STALL_LIVELOCK;
 	counter_known = d.counter_ok[0] && d.counter_ok[1];
-	stack_size = default_stack_size();
+	stack_size = tl_procfs_default_stack_size(); /* ours standing in for the target's */
 	stacks = tl_procfs_count_stacks(d.root, pid, stack_size);
 
 	if (cycles > 0) {

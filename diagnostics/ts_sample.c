@@ -375,7 +375,7 @@ static long list_tids(struct ts_sampler *sm)
 	return (long)n;
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t size)
+int ts_grow(void **p, size_t *cap, size_t need, size_t size)
 {
 	void *q;
 	size_t c = *cap ? *cap : 64;
@@ -474,9 +474,9 @@ int ts_sampler_take(struct ts_sampler *sm, const struct ts_sample **s)
 		return gone_errno((int)-n) ? -ESRCH : (int)n;
 	now = tl_mono_ns() - sm->t0;
 
-	if (grow((void **)&sm->next, &sm->cap_next, (size_t)n, sizeof(*sm->next)) ||
-	    grow((void **)&sm->thr, &sm->cap_thr, (size_t)n, sizeof(*sm->thr)) ||
-	    grow((void **)&sm->gone, &sm->cap_gone, sm->n_recs, sizeof(*sm->gone)))
+	if (ts_grow((void **)&sm->next, &sm->cap_next, (size_t)n, sizeof(*sm->next)) ||
+	    ts_grow((void **)&sm->thr, &sm->cap_thr, (size_t)n, sizeof(*sm->thr)) ||
+	    ts_grow((void **)&sm->gone, &sm->cap_gone, sm->n_recs, sizeof(*sm->gone)))
 		return -ENOMEM;
 
 	/* Merge the sorted listing with the sorted records of last time. */

@@ -97,6 +97,10 @@ const char *ts_syscall_name(long nr);
  * kept, every other byte (control characters, stray bytes) becomes '?'. */
 void ts_name_clean(char *dst, size_t cap, const char *src);
 
+/* Makes *p (an array of *cap elements of `size` bytes) hold at least `need`,
+ * doubling from 64.  0 or -ENOMEM (then *p is unchanged). */
+int ts_grow(void **p, size_t *cap, size_t need, size_t size);
+
 /* Clock ticks per second (sysconf(_SC_CLK_TCK)). */
 long ts_clk_tck(void);
 

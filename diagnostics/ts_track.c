@@ -9,23 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	size_t c = *cap ? *cap : 64;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	while (c < need)
-		c *= 2;
-	q = realloc(*p, c * size);
-	if (q == NULL)
-		return -ENOMEM;
-	*p = q;
-	*cap = c;
-	return 0;
-}
-
 static int key_cmp(const struct ts_track_thread *a, pid_t tid, unsigned long long start)
 {
 	if (a->tid != tid)
@@ -51,9 +34,9 @@ static long find_or_add(struct ts_track *tr, const struct ts_thread *t, uint64_t
 		else
 			hi = mid;
 	}
-	if (grow((void **)&tr->th, &tr->cap, tr->n + 1, sizeof(*tr->th)))
+	if (ts_grow((void **)&tr->th, &tr->cap, tr->n + 1, sizeof(*tr->th)))
 		return -1;
-	if (grow((void **)&tr->order, &tr->cap_order, tr->n + 1, sizeof(*tr->order)))
+	if (ts_grow((void **)&tr->order, &tr->cap_order, tr->n + 1, sizeof(*tr->order)))
 		return -1;
 	memmove(&tr->order[lo + 1], &tr->order[lo], (tr->n - lo) * sizeof(*tr->order));
 	tr->order[lo] = tr->n;
@@ -68,7 +51,7 @@ int ts_track_add(struct ts_track *tr, const struct ts_sample *s)
 {
 	size_t k = tr->ns;
 
-	if (grow((void **)&tr->t_s, &tr->cap_s, k + 1, sizeof(double)))
+	if (ts_grow((void **)&tr->t_s, &tr->cap_s, k + 1, sizeof(double)))
 		return -ENOMEM;
 	/* The three per-sample arrays share cap_s: grow the other two to it. */
 	{
@@ -94,7 +77,7 @@ int ts_track_add(struct ts_track *tr, const struct ts_sample *s)
 	memcpy(tr->name, s->name, sizeof(tr->name));
 	tr->pid = s->pid;
 
-	if (grow((void **)&tr->pts, &tr->cap_p, tr->np + s->n, sizeof(*tr->pts)))
+	if (ts_grow((void **)&tr->pts, &tr->cap_p, tr->np + s->n, sizeof(*tr->pts)))
 		return -ENOMEM;
 	for (size_t i = 0; i < s->n; i++) {
 		const struct ts_thread *t = &s->thr[i];

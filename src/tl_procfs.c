@@ -489,68 +489,51 @@ static ssize_t read_small(const char *path, char *buf, size_t cap)
 	return r;
 }
 
-int tl_procfs_read_task_stat(const char *root, pid_t pid, pid_t tid, struct tl_task_stat *out)
+/* Reads ROOT/PID/task/TID/LEAF into buf.  Its length, or a negative errno;
+ * an empty read means the task is being torn down: -ESRCH. */
+static ssize_t read_task_file(const char *root, pid_t pid, pid_t tid, const char *leaf, char *buf,
+                              size_t cap)
 {
-	char path[PATH_MAX], buf[STAT_BUF];
+	char path[PATH_MAX];
 	ssize_t r;
 	int rc;
 
-	if ((rc = task_path(path, sizeof(path), root, pid, tid, "stat")) < 0)
+	if ((rc = task_path(path, sizeof(path), root, pid, tid, leaf)) < 0)
 		return rc;
-	r = read_small(path, buf, sizeof(buf));
-	if (r < 0)
-		return (int)r;
-	if (r == 0)
-		return -ESRCH; /* an empty read: the task is being torn down */
-	return tl_procfs_parse_stat(buf, (size_t)r, out);
+	r = read_small(path, buf, cap);
+	return r == 0 ? -ESRCH : r;
+}
+
+int tl_procfs_read_task_stat(const char *root, pid_t pid, pid_t tid, struct tl_task_stat *out)
+{
+	char buf[STAT_BUF];
+	ssize_t r = read_task_file(root, pid, tid, "stat", buf, sizeof(buf));
+
+	return r < 0 ? (int)r : tl_procfs_parse_stat(buf, (size_t)r, out);
 }
 
 int tl_procfs_read_schedstat(const char *root, pid_t pid, pid_t tid, struct tl_task_sched *out)
 {
-	char path[PATH_MAX], buf[128];
-	ssize_t r;
-	int rc;
+	char buf[128];
+	ssize_t r = read_task_file(root, pid, tid, "schedstat", buf, sizeof(buf));
 
-	if ((rc = task_path(path, sizeof(path), root, pid, tid, "schedstat")) < 0)
-		return rc;
-	r = read_small(path, buf, sizeof(buf));
-	if (r < 0)
-		return (int)r;
-	if (r == 0)
-		return -ESRCH;
-	return tl_procfs_parse_schedstat(buf, (size_t)r, out);
+	return r < 0 ? (int)r : tl_procfs_parse_schedstat(buf, (size_t)r, out);
 }
 
 int tl_procfs_read_status(const char *root, pid_t pid, pid_t tid, struct tl_task_status *out)
 {
-	char path[PATH_MAX], buf[STAT_BUF];
-	ssize_t r;
-	int rc;
+	char buf[STAT_BUF];
+	ssize_t r = read_task_file(root, pid, tid, "status", buf, sizeof(buf));
 
-	if ((rc = task_path(path, sizeof(path), root, pid, tid, "status")) < 0)
-		return rc;
-	r = read_small(path, buf, sizeof(buf));
-	if (r < 0)
-		return (int)r;
-	if (r == 0)
-		return -ESRCH;
-	return tl_procfs_parse_status(buf, (size_t)r, out);
+	return r < 0 ? (int)r : tl_procfs_parse_status(buf, (size_t)r, out);
 }
 
 int tl_procfs_read_syscall(const char *root, pid_t pid, pid_t tid, struct tl_task_syscall *out)
 {
-	char path[PATH_MAX], buf[256];
-	ssize_t r;
-	int rc;
+	char buf[256];
+	ssize_t r = read_task_file(root, pid, tid, "syscall", buf, sizeof(buf));
 
-	if ((rc = task_path(path, sizeof(path), root, pid, tid, "syscall")) < 0)
-		return rc;
-	r = read_small(path, buf, sizeof(buf));
-	if (r < 0)
-		return (int)r;
-	if (r == 0)
-		return -ESRCH;
-	return tl_procfs_parse_syscall(buf, (size_t)r, out);
+	return r < 0 ? (int)r : tl_procfs_parse_syscall(buf, (size_t)r, out);
 }
 
 int tl_procfs_read_proc_stat(const char *root, pid_t pid, struct tl_task_stat *out)
@@ -661,10 +644,7 @@ int tl_procfs_count_tasks(const char *root, pid_t pid)
 	return n;
 }
 
-/* The size glibc gives a thread made with default attributes: the process
- * default (pthread_setattr_default_np), itself RLIMIT_STACK at startup, 8 MiB
- * here. */
-static size_t default_stack_size(void)
+size_t tl_procfs_default_stack_size(void)
 {
 	pthread_attr_t attr;
 	size_t size = 0;
@@ -688,7 +668,7 @@ int tl_procfs_count_stacks(const char *root, pid_t pid, size_t stack_size)
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return -ENAMETOOLONG;
 	if (stack_size == 0)
-		stack_size = default_stack_size();
+		stack_size = tl_procfs_default_stack_size();
 	fd = open_proc(path);
 	if (fd < 0)
 		return fd;

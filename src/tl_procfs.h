@@ -117,6 +117,11 @@ int tl_procfs_count_tasks(const char *root, pid_t pid);
  * unjoined threads), not as an absolute count above zero. */
 int tl_procfs_count_stacks_in_maps(const char *maps, size_t len, size_t stack_size);
 
+/* The size glibc gives a thread made with default attributes in THIS
+ * process: the process default (pthread_setattr_default_np), itself
+ * RLIMIT_STACK at startup, 8 MiB here. */
+size_t tl_procfs_default_stack_size(void);
+
 /* The same on ROOT/PID/maps.  Count or a negative errno.  stack_size 0 means
  * the size glibc gives a thread with default attributes
  * (pthread_getattr_default_np, from RLIMIT_STACK). */

@@ -329,6 +329,26 @@ static void hold_signal(int sig)
 	_exit(hold_code); /* async-signal-safe */
 }
 
+/* Sleeps in the kernel until `deadline` (monotonic ns) or a wake-up from
+ * tl_watchdog_stop(), whichever comes first: no busy waiting.  Returns
+ * whether a stop was asked for. */
+static bool sleep_or_stop(uint64_t deadline)
+{
+	struct pollfd pfd = {.fd = wake_fd, .events = POLLIN};
+	uint64_t now = mono_ns();
+	bool stop;
+
+	if (now < deadline) {
+		struct timespec ts = ns_ts(deadline - now);
+
+		ppoll(&pfd, 1, &ts, NULL);
+	}
+	pthread_mutex_lock(&ctl_mu);
+	stop = stop_requested;
+	pthread_mutex_unlock(&ctl_mu);
+	return stop;
+}
+
 /* After a stall verdict under tl_watchdog_hold(): keeps the process as it
  * is for cfg.hold_ns, then ends it with the verdict's code.  The handlers
  * are in place before the line is written, so whoever reads the line may
@@ -358,23 +378,10 @@ static void hold_and_exit(int code)
 		line_add(&l, "%llu ms", (unsigned long long)(cfg.hold_ns / NS_PER_MS));
 	line_emit(&l);
 
-	for (;;) {
-		struct pollfd pfd = {.fd = wake_fd, .events = POLLIN};
-		uint64_t now = mono_ns();
-		struct timespec ts;
-		bool stop;
-
-		if (now >= end)
+	/* tl_watchdog_stop() ends the hold too: it is waiting to join. */
+	while (mono_ns() < end)
+		if (sleep_or_stop(end))
 			break;
-		ts = ns_ts(end - now);
-		ppoll(&pfd, 1, &ts, NULL);
-		/* tl_watchdog_stop() ends the hold too: it is waiting to join. */
-		pthread_mutex_lock(&ctl_mu);
-		stop = stop_requested;
-		pthread_mutex_unlock(&ctl_mu);
-		if (stop)
-			break;
-	}
 	_exit(code);
 }
 
@@ -619,21 +626,9 @@ static void *wd_main(void *arg)
 	deadline = s.start_ns + (cfg.tick_ns < cfg.hard_ns ? cfg.tick_ns : cfg.hard_ns);
 
 	for (;;) {
-		struct pollfd pfd = {.fd = wake_fd, .events = POLLIN};
-		uint64_t now = mono_ns();
-		struct timespec ts;
-		bool stop;
+		uint64_t now;
 
-		if (now < deadline) {
-			/* Sleeps in the kernel until the deadline or a wake-up
-			 * from tl_watchdog_stop(): no busy waiting. */
-			ts = ns_ts(deadline - now);
-			ppoll(&pfd, 1, &ts, NULL);
-		}
-		pthread_mutex_lock(&ctl_mu);
-		stop = stop_requested;
-		pthread_mutex_unlock(&ctl_mu);
-		if (stop)
+		if (sleep_or_stop(deadline))
 			break;
 		now = mono_ns();
 		if (now < deadline)
