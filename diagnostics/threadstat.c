@@ -41,25 +41,27 @@ static void on_stop(int sig)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: threadstat [OPTIONS] PID            a table of the threads of PID\n"
-		"       threadstat --watch [OPTIONS] PID    sample PID every --interval ms\n"
-		"       threadstat [OPTIONS] -- CMD [ARG..] run CMD, sample it until it exits\n"
-		"       threadstat doctor [--window MS] PID  deadlock, livelock, idle, busy or thread-leak\n"
-		"options:\n"
-		"  -w, --watch            sample repeatedly (until PID ends, --count, or Ctrl-C)\n"
-		"  -i, --interval MS      time between samples; a table's CP%% window\n"
-		"                         (default 200 for a table, 1000 with --watch, 100 with --)\n"
-		"  -n, --count N          stop after N samples\n"
-		"  -f, --format FMT       table, csv or json (one JSON object per sample)\n"
-		"  -o, --columns LIST     %s\n"
-		"                         (default all for a table, cheap with --watch: stat only)\n"
-		"  -p, --plot FILE.png    draw CPU per thread, threads and RSS over time (gnuplot)\n"
-		"  -O, --output FILE      write the samples to FILE instead of standard output\n"
-		"      --window MS        doctor: how long to watch for progress (default 500)\n"
-		"      --proc-root DIR    read DIR instead of /proc (for recorded trees)\n"
-		"  -h, --help             this text\n",
-		ts_cols_names());
+	fprintf(
+	    f,
+	    "usage: threadstat [OPTIONS] PID            a table of the threads of PID\n"
+	    "       threadstat --watch [OPTIONS] PID    sample PID every --interval ms\n"
+	    "       threadstat [OPTIONS] -- CMD [ARG..] run CMD, sample it until it exits\n"
+	    "       threadstat doctor [--window MS] PID  deadlock, livelock, idle, busy or "
+	    "thread-leak\n"
+	    "options:\n"
+	    "  -w, --watch            sample repeatedly (until PID ends, --count, or Ctrl-C)\n"
+	    "  -i, --interval MS      time between samples; a table's CP%% window\n"
+	    "                         (default 200 for a table, 1000 with --watch, 100 with --)\n"
+	    "  -n, --count N          stop after N samples\n"
+	    "  -f, --format FMT       table, csv or json (one JSON object per sample)\n"
+	    "  -o, --columns LIST     %s\n"
+	    "                         (default all for a table, cheap with --watch: stat only)\n"
+	    "  -p, --plot FILE.png    draw CPU per thread, threads and RSS over time (gnuplot)\n"
+	    "  -O, --output FILE      write the samples to FILE instead of standard output\n"
+	    "      --window MS        doctor: how long to watch for progress (default 500)\n"
+	    "      --proc-root DIR    read DIR instead of /proc (for recorded trees)\n"
+	    "  -h, --help             this text\n",
+	    ts_cols_names());
 }
 
 static void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -85,8 +87,10 @@ static long parse_num(const char *s, long lo, long hi, const char *what)
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (s[0] == '\0' || *end != '\0' || errno != 0 || v < lo || v > hi) {
-		fprintf(stderr, "threadstat: %s must be a whole number from %ld to %ld, not '%.40s' (threadstat --help)\n",
-			what, lo, hi, s);
+		fprintf(stderr,
+		        "threadstat: %s must be a whole number from %ld to %ld, not '%.40s' "
+		        "(threadstat --help)\n",
+		        what, lo, hi, s);
 		exit(EXIT_USAGE);
 	}
 	return v;
@@ -103,9 +107,11 @@ static int open_failed(pid_t pid, int rc)
 	if (rc == -ENOENT || rc == -ESRCH)
 		fprintf(stderr, "threadstat: no process %d\n", (int)pid);
 	else if (rc == -EACCES || rc == -EPERM)
-		fprintf(stderr, "threadstat: may not read process %d: %s\n", (int)pid, strerror(-rc));
+		fprintf(stderr, "threadstat: may not read process %d: %s\n", (int)pid,
+		        strerror(-rc));
 	else
-		fprintf(stderr, "threadstat: cannot read process %d: %s\n", (int)pid, strerror(-rc));
+		fprintf(stderr, "threadstat: cannot read process %d: %s\n", (int)pid,
+		        strerror(-rc));
 	return 1;
 }
 
@@ -133,7 +139,7 @@ static bool wait_until(struct timespec *deadline, long ms)
 struct run {
 	const char *proc_root;
 	long interval_ms;
-	long count;     /* 0: no limit */
+	long count; /* 0: no limit */
 	bool watch;
 	const char *plot;
 	struct ts_out out;
@@ -186,8 +192,10 @@ static int snapshot(struct run *r, pid_t pid)
 	}
 	ts_out_sample(&r->out, s);
 	if (ts_sampler_denied(sm) & TS_READ_SYSCALL)
-		fprintf(stderr, "threadstat: may not read the system calls of process %d (ptrace rules): WAIT shows wchan only\n",
-			(int)pid);
+		fprintf(stderr,
+		        "threadstat: may not read the system calls of process %d (ptrace rules): "
+		        "WAIT shows wchan only\n",
+		        (int)pid);
 	ts_sampler_close(sm);
 	return 0;
 }
@@ -285,7 +293,8 @@ static void summary(const struct run *r, char **cmd, int status, double wall_s)
 	if (WIFEXITED(status))
 		fprintf(f, "exited with %d", WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
-		fprintf(f, "was killed by signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
+		fprintf(f, "was killed by signal %d (%s)", WTERMSIG(status),
+		        strsignal(WTERMSIG(status)));
 	fprintf(f, "; %zu samples, one every %ld ms\n", tr->ns, r->interval_ms);
 	if (tr->ns == 0 || idx == NULL) {
 		fprintf(f, "  (it ended before a second sample: nothing to sum up)\n");
@@ -293,7 +302,7 @@ static void summary(const struct run *r, char **cmd, int status, double wall_s)
 		return;
 	}
 	fprintf(f, "  threads: %zu seen, at most %ld at once; peak RSS %.1f MiB\n", tr->n,
-		tr->max_threads, (double)tr->max_rss_kb / 1024.0);
+	        tr->max_threads, (double)tr->max_rss_kb / 1024.0);
 	for (size_t i = 0; i < tr->n; i++)
 		idx[i] = i;
 	qsort_r(idx, tr->n, sizeof(*idx), cmp_cpu, (void *)tr);
@@ -304,8 +313,8 @@ static void summary(const struct run *r, char **cmd, int status, double wall_s)
 
 		ts_name_clean(name, sizeof(name), t->name);
 		fprintf(f, "  %8d %-16s %8.2fs %8.2f-%-8.2f%s\n", (int)t->tid, name,
-			(double)t->cpu_ms / 1000.0, (double)t->first_ns / 1e9,
-			(double)t->last_ns / 1e9, t->ended ? " ended" : "");
+		        (double)t->cpu_ms / 1000.0, (double)t->first_ns / 1e9,
+		        (double)t->last_ns / 1e9, t->ended ? " ended" : "");
 	}
 	if (shown < tr->n)
 		fprintf(f, "  ... and %zu more threads\n", tr->n - shown);
@@ -371,7 +380,7 @@ static int run_command(struct run *r, char **cmd)
 	close(pidfd);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	summary(r, cmd, status,
-		(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	        (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	if (plot_if_asked(r) != 0)
 		return 1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -400,19 +409,24 @@ static int doctor_main(int argc, char **argv)
 			o.proc_root = optarg;
 			break;
 		case 'h':
-			printf("usage: threadstat doctor [--window MS] [--proc-root DIR] PID\n"
-			       "Watches PID for --window ms (default 500) and says what it is doing:\n"
-			       "deadlock (names the cycle of threads and mutexes), livelock, idle, busy,\n"
-			       "thread-leak.  Exit 0 idle or busy, 4 deadlock, 5 livelock, 6 thread leak,\n"
-			       "1 when the process cannot be read.\n");
+			printf(
+			    "usage: threadstat doctor [--window MS] [--proc-root DIR] PID\n"
+			    "Watches PID for --window ms (default 500) and says what it is doing:\n"
+			    "deadlock (names the cycle of threads and mutexes), livelock, idle, "
+			    "busy,\n"
+			    "thread-leak.  Exit 0 idle or busy, 4 deadlock, 5 livelock, 6 thread "
+			    "leak,\n"
+			    "1 when the process cannot be read.\n");
 			return 0;
 		default:
-			fprintf(stderr, "threadstat: usage: threadstat doctor [--window MS] [--proc-root DIR] PID\n");
+			fprintf(stderr, "threadstat: usage: threadstat doctor [--window MS] "
+			                "[--proc-root DIR] PID\n");
 			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "threadstat: doctor takes exactly one PID (threadstat doctor --help)\n");
+		fprintf(stderr,
+		        "threadstat: doctor takes exactly one PID (threadstat doctor --help)\n");
 		return EXIT_USAGE;
 	}
 	return ts_doctor(parse_pid(argv[optind]), &o, stdout);
@@ -423,16 +437,11 @@ static int doctor_main(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"watch", no_argument, NULL, 'w'},
-	    {"interval", required_argument, NULL, 'i'},
-	    {"count", required_argument, NULL, 'n'},
-	    {"format", required_argument, NULL, 'f'},
-	    {"columns", required_argument, NULL, 'o'},
-	    {"plot", required_argument, NULL, 'p'},
-	    {"output", required_argument, NULL, 'O'},
-	    {"proc-root", required_argument, NULL, 'R'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"watch", no_argument, NULL, 'w'},         {"interval", required_argument, NULL, 'i'},
+	    {"count", required_argument, NULL, 'n'},   {"format", required_argument, NULL, 'f'},
+	    {"columns", required_argument, NULL, 'o'}, {"plot", required_argument, NULL, 'p'},
+	    {"output", required_argument, NULL, 'O'},  {"proc-root", required_argument, NULL, 'R'},
+	    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
 	};
 	struct run r = {.interval_ms = -1};
 	struct sigaction sa;
@@ -464,7 +473,8 @@ int main(int argc, char **argv)
 			else if (strcmp(optarg, "json") == 0)
 				r.out.format = TS_FORMAT_JSON;
 			else
-				die_usage("--format must be table, csv or json, not '%.40s'", optarg);
+				die_usage("--format must be table, csv or json, not '%.40s'",
+				          optarg);
 			break;
 		case 'o':
 			columns = optarg;
@@ -519,7 +529,8 @@ int main(int argc, char **argv)
 	if (output != NULL) {
 		r.out.f = fopen(output, "w");
 		if (r.out.f == NULL) {
-			fprintf(stderr, "threadstat: cannot write %s: %s\n", output, strerror(errno));
+			fprintf(stderr, "threadstat: cannot write %s: %s\n", output,
+			        strerror(errno));
 			return 1;
 		}
 	} else if (dashdash && !r.watch) {

@@ -60,7 +60,7 @@
 /* glibc keeps the stacks of ended threads for reuse up to this much. */
 #define GLIBC_STACK_CACHE ((size_t)40 << 20)
 
-#define NS_PER_MS UINT64_C(1000000)
+#define NS_PER_MS   UINT64_C(1000000)
 #define DOCTOR_ROWS 32 /* threads listed; a crowd is summed up */
 
 enum wait_kind {

@@ -7,6 +7,7 @@
 #endif
 
 #include "ts_mem.h"
+#include "tl_procfs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -105,27 +106,24 @@ int ts_mem_find_base(const char *maps, size_t len, const char *exe_path, uint64_
 {
 	const char *p = maps, *end = maps + len;
 	bool found = false;
-	uint64_t best = 0;
+	uint64_t best = 0, lo;
 
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *eol = nl ? nl : end;
-		char line[PATH_MAX + 128];
-		size_t n = (size_t)(eol - p);
-		unsigned long long lo, hi, off;
-		int path_at = -1;
+		struct tl_map_line m;
 
+		/* lo-hi perms offset dev inode path: the file mapped at offset 0 */
+		if (tl_procfs_parse_map_line(p, (size_t)(eol - p), &m) != 0 || m.path == NULL ||
+		    m.path[0] != '/' || m.offset != 0) {
+			p = eol + (nl ? 1 : 0);
+			continue;
+		}
 		p = eol + (nl ? 1 : 0);
-		if (n == 0 || n >= sizeof(line))
+		if (exe_path != NULL &&
+		    (strlen(exe_path) != m.path_len || memcmp(m.path, exe_path, m.path_len) != 0))
 			continue;
-		memcpy(line, eol - n, n);
-		line[n] = '\0';
-		/* lo-hi perms offset dev inode path */
-		if (sscanf(line, "%llx-%llx %*4s %llx %*s %*s %n", &lo, &hi, &off, &path_at) < 3 ||
-		    path_at < 0 || line[path_at] != '/' || off != 0)
-			continue;
-		if (exe_path != NULL && strcmp(line + path_at, exe_path) != 0)
-			continue;
+		lo = m.lo;
 		if (!found || lo < best)
 			best = lo;
 		found = true;

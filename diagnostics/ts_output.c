@@ -9,8 +9,8 @@
 #include <string.h>
 
 static const char *const col_name[TS_COL_COUNT] = {
-    "tid", "name", "state", "cpu_pct", "user_ms", "sys_ms", "vcsw",
-    "nvcsw", "wchan", "syscall", "cpu", "start_s",
+    "tid",  "name",  "state", "cpu_pct", "user_ms", "sys_ms",
+    "vcsw", "nvcsw", "wchan", "syscall", "cpu",     "start_s",
 };
 
 const char *ts_cols_names(void)
@@ -206,7 +206,7 @@ static json_object *jfixed(double v, int decimals)
 static void json_sample(struct ts_out *o, const struct ts_sample *s)
 {
 	json_object *root = json_object_new_object(), *tasks = json_object_new_array(),
-		    *gone = json_object_new_array();
+	            *gone = json_object_new_array();
 	char name[128], sc[32];
 
 	ts_name_clean(name, sizeof(name), s->name);
@@ -242,8 +242,8 @@ static void json_sample(struct ts_out *o, const struct ts_sample *s)
 		if (has(o, TS_COL_WCHAN) && (t->have & TS_READ_WCHAN))
 			json_object_object_add(j, "wchan", json_object_new_string(t->wchan));
 		if (has(o, TS_COL_SYSCALL) && (t->have & TS_READ_SYSCALL))
-			json_object_object_add(j, "syscall",
-					       json_object_new_string(syscall_text(t, sc, sizeof(sc))));
+			json_object_object_add(
+			    j, "syscall", json_object_new_string(syscall_text(t, sc, sizeof(sc))));
 		if (has(o, TS_COL_CPU))
 			json_object_object_add(j, "cpu", json_object_new_int(t->processor));
 		if (has(o, TS_COL_START))
@@ -298,7 +298,7 @@ static void table_sample(struct ts_out *o, const struct ts_sample *s)
 	if (o->watch)
 		fprintf(f, "%s+%.3f s  ", o->header_done ? "\n" : "", (double)s->t_ns / 1e9);
 	fprintf(f, "pid %d (%s): %ld thread%s, RSS %s, virtual %s", (int)s->pid, name, s->threads,
-		s->threads == 1 ? "" : "s", rss, vsz);
+	        s->threads == 1 ? "" : "s", rss, vsz);
 	if (!o->watch && has(o, TS_COL_CPU_PCT))
 		fprintf(f, "; CPU%% over %ld ms", o->interval_ms);
 	fputc('\n', f);
@@ -367,8 +367,10 @@ static void table_sample(struct ts_out *o, const struct ts_sample *s)
 		if (has(o, TS_COL_START))
 			fprintf(f, "%+8.2f ", start_s(s, t));
 		if (has(o, TS_COL_SYSCALL) || has(o, TS_COL_WCHAN)) {
-			const char *sys = has(o, TS_COL_SYSCALL) ? syscall_text(t, sc, sizeof(sc)) : "";
-			const char *wc = has(o, TS_COL_WCHAN) && (t->have & TS_READ_WCHAN) ? t->wchan : "";
+			const char *sys =
+			    has(o, TS_COL_SYSCALL) ? syscall_text(t, sc, sizeof(sc)) : "";
+			const char *wc =
+			    has(o, TS_COL_WCHAN) && (t->have & TS_READ_WCHAN) ? t->wchan : "";
 
 			bool sys_none = *sys == '\0' || strcmp(sys, "-") == 0;
 			bool wc_none = *wc == '\0' || strcmp(wc, "-") == 0;
@@ -388,7 +390,8 @@ static void table_sample(struct ts_out *o, const struct ts_sample *s)
 		for (size_t i = 0; i < s->n; i++)
 			if (s->thr[i].is_new && !first) {
 				ts_name_clean(name, sizeof(name), s->thr[i].name);
-				fprintf(f, "  + thread %d (%s) started\n", (int)s->thr[i].tid, name);
+				fprintf(f, "  + thread %d (%s) started\n", (int)s->thr[i].tid,
+				        name);
 			}
 		for (size_t i = 0; i < s->n_gone; i++) {
 			ts_name_clean(name, sizeof(name), s->gone[i].name);

@@ -26,10 +26,10 @@ enum ts_col {
 };
 #define TS_COLS_ALL ((1u << TS_COL_COUNT) - 1)
 /* What --watch shows unless told: everything stat alone gives. */
-#define TS_COLS_CHEAP                                                                      \
-	((1u << TS_COL_TID) | (1u << TS_COL_NAME) | (1u << TS_COL_STATE) |                 \
-	 (1u << TS_COL_CPU_PCT) | (1u << TS_COL_USER) | (1u << TS_COL_SYS) |               \
-	 (1u << TS_COL_CPU) | (1u << TS_COL_START))
+#define TS_COLS_CHEAP                                                                              \
+	((1u << TS_COL_TID) | (1u << TS_COL_NAME) | (1u << TS_COL_STATE) |                         \
+	 (1u << TS_COL_CPU_PCT) | (1u << TS_COL_USER) | (1u << TS_COL_SYS) | (1u << TS_COL_CPU) |  \
+	 (1u << TS_COL_START))
 
 /* Parses "-o tid,name,..." ("all" and "cheap" too) into a column mask.
  * 0 on success, else -1 with the bad word copied to bad[]. */
@@ -45,9 +45,9 @@ struct ts_out {
 	FILE *f;
 	enum ts_format format;
 	unsigned cols;
-	bool watch;        /* table: one block per sample, with its time */
-	bool header_done;  /* CSV header written */
-	long interval_ms;  /* the CPU% window, for the table's title */
+	bool watch;       /* table: one block per sample, with its time */
+	bool header_done; /* CSV header written */
+	long interval_ms; /* the CPU% window, for the table's title */
 };
 
 /* Writes one sample. */

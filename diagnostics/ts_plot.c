@@ -122,27 +122,27 @@ static int write_script(const struct ts_track *tr, const char *dir, const char *
 		if (name[i] == '"' || name[i] == '\\' || (unsigned char)name[i] < 0x20)
 			name[i] = '_';
 	fprintf(f,
-		"set terminal pngcairo size 1100,800 noenhanced font 'sans,10'\n"
-		"set output \"%s\"\n"
-		"set datafile missing '?'\n"
-		"set grid\n"
-		"set key outside right top\n"
-		"set multiplot layout 2,1 title \"threadstat: pid %d (%s), %zu samples\"\n"
-		"set title 'CPU per thread'\n"
-		"set xlabel 'time (s)'\n"
-		"set ylabel 'CPU %%'\n"
-		"set yrange [0:*]\n"
-		"plot for [i=2:%zu] '%s/cpu.dat' using 1:i with lines lw 2 title columnheader(i)\n"
-		"set title 'threads and memory'\n"
-		"set ylabel 'threads'\n"
-		"set y2label 'RSS (MiB)'\n"
-		"set ytics nomirror\n"
-		"set y2tics\n"
-		"set y2range [0:*]\n"
-		"plot '%s/counts.dat' using 1:2 with steps lw 2 title 'threads', "
-		"'' using 1:3 axes x1y2 with lines lw 2 title 'RSS (MiB)'\n"
-		"unset multiplot\n",
-		png, (int)tr->pid, name, tr->ns, ntop + 2, dir, dir);
+	        "set terminal pngcairo size 1100,800 noenhanced font 'sans,10'\n"
+	        "set output \"%s\"\n"
+	        "set datafile missing '?'\n"
+	        "set grid\n"
+	        "set key outside right top\n"
+	        "set multiplot layout 2,1 title \"threadstat: pid %d (%s), %zu samples\"\n"
+	        "set title 'CPU per thread'\n"
+	        "set xlabel 'time (s)'\n"
+	        "set ylabel 'CPU %%'\n"
+	        "set yrange [0:*]\n"
+	        "plot for [i=2:%zu] '%s/cpu.dat' using 1:i with lines lw 2 title columnheader(i)\n"
+	        "set title 'threads and memory'\n"
+	        "set ylabel 'threads'\n"
+	        "set y2label 'RSS (MiB)'\n"
+	        "set ytics nomirror\n"
+	        "set y2tics\n"
+	        "set y2range [0:*]\n"
+	        "plot '%s/counts.dat' using 1:2 with steps lw 2 title 'threads', "
+	        "'' using 1:3 axes x1y2 with lines lw 2 title 'RSS (MiB)'\n"
+	        "unset multiplot\n",
+	        png, (int)tr->pid, name, tr->ns, ntop + 2, dir, dir);
 	return fclose(f) == 0 ? 0 : -1;
 }
 
@@ -172,13 +172,14 @@ int ts_plot(const struct ts_track *tr, const char *png)
 		return -1;
 	}
 	if (strpbrk(png, "\"\\\n") != NULL) {
-		fprintf(stderr, "threadstat: --plot: a file name with quotes, backslashes or newlines is not supported\n");
+		fprintf(stderr, "threadstat: --plot: a file name with quotes, backslashes or "
+		                "newlines is not supported\n");
 		return -1;
 	}
 	snprintf(dir, sizeof(dir), "%s/threadstat.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (mkdtemp(dir) == NULL) {
 		fprintf(stderr, "threadstat: --plot: cannot make a temporary directory: %s\n",
-			strerror(errno));
+		        strerror(errno));
 		return -1;
 	}
 	idx = malloc((tr->n ? tr->n : 1) * sizeof(*idx));
@@ -189,7 +190,8 @@ int ts_plot(const struct ts_track *tr, const char *png)
 	qsort_r(idx, tr->n, sizeof(*idx), cmp_cpu_desc, (void *)tr);
 	ntop = tr->n < TS_PLOT_TOP ? tr->n : TS_PLOT_TOP;
 	if (write_data(tr, dir, idx, ntop) != 0 || write_script(tr, dir, png, ntop) != 0) {
-		fprintf(stderr, "threadstat: --plot: cannot write in %s: %s\n", dir, strerror(errno));
+		fprintf(stderr, "threadstat: --plot: cannot write in %s: %s\n", dir,
+		        strerror(errno));
 		goto out;
 	}
 	snprintf(script, sizeof(script), "%s/plot.gp", dir);
@@ -207,8 +209,9 @@ int ts_plot(const struct ts_track *tr, const char *png)
 			dup2(null, 1);
 		}
 		execlp(GNUPLOT_PATH, GNUPLOT_PATH, script, (char *)NULL);
-		fprintf(stderr, "threadstat: --plot needs gnuplot (%s): %s; apt-get install gnuplot-nox\n",
-			GNUPLOT_PATH, strerror(errno));
+		fprintf(stderr,
+		        "threadstat: --plot needs gnuplot (%s): %s; apt-get install gnuplot-nox\n",
+		        GNUPLOT_PATH, strerror(errno));
 		_exit(127);
 	}
 	while (waitpid(child, &status, 0) < 0)

@@ -38,14 +38,14 @@ struct ts_sampler {
 	pid_t pid;
 	unsigned fields;
 	unsigned denied;
-	int task_fd; /* ROOT/PID/task, for listing and openat */
-	int stat_fd; /* ROOT/PID/stat */
-	long fds_kept;   /* per-thread descriptors held open */
-	long fd_budget;  /* how many may be: the limit less a reserve */
+	int task_fd;    /* ROOT/PID/task, for listing and openat */
+	int stat_fd;    /* ROOT/PID/stat */
+	long fds_kept;  /* per-thread descriptors held open */
+	long fd_budget; /* how many may be: the limit less a reserve */
 	uint64_t t0;
 	long hz;
 	unsigned long long samples; /* taken so far */
-	struct rec *recs; /* sorted by tid */
+	struct rec *recs;           /* sorted by tid */
 	size_t n_recs, cap_recs;
 	struct rec *next;
 	size_t cap_next;
@@ -206,7 +206,8 @@ static void rec_close(struct ts_sampler *sm, struct rec *r)
  * negative errno when its stat cannot be read: either way, skip it. */
 /* Did this thread stay off CPU since its last sample, asleep?  Then its
  * stat fields are as they were (see ts_sample.h). */
-static bool unchanged(const struct ts_sampler *sm, const struct rec *r, const struct tl_task_sched *sc)
+static bool unchanged(const struct ts_sampler *sm, const struct rec *r,
+                      const struct tl_task_sched *sc)
 {
 	const struct ts_thread *l = &r->last;
 
@@ -302,8 +303,8 @@ static int read_thread(struct ts_sampler *sm, struct rec *r, struct ts_thread *t
 		n = read_leaf(sm, r, F_SYSCALL, buf, sizeof(buf));
 		if (n > 0 && tl_procfs_parse_syscall(buf, (size_t)n, &sys) == 0) {
 			t->syscall = sys.state == TL_SYSCALL_RUNNING ? TS_SYSCALL_RUNNING
-				     : sys.state == TL_SYSCALL_NONE  ? TS_SYSCALL_NONE
-								     : sys.nr;
+			             : sys.state == TL_SYSCALL_NONE  ? TS_SYSCALL_NONE
+			                                             : sys.nr;
 			/* A kernel thread never made a system call: the
 			 * kernel shows its zeroed registers as "0" (read). */
 			if (t->kernel && t->syscall >= 0)
@@ -531,7 +532,7 @@ int ts_sampler_take(struct ts_sampler *sm, const struct ts_sample **s)
 				used = (double)(t->cpu_ns - old->last.cpu_ns);
 			else
 				used = (double)((t->utime_ms + t->stime_ms) -
-						(old->last.utime_ms + old->last.stime_ms)) *
+				                (old->last.utime_ms + old->last.stime_ms)) *
 				       1e6;
 			t->cpu_pct = used < 0 ? 0 : 100.0 * used / dt;
 		}

@@ -25,13 +25,13 @@
 
 /* Which files to read, per thread. */
 enum ts_field {
-	TS_READ_STAT = 1 << 0,     /* name, state, user/sys time, last CPU, start */
-	TS_READ_SCHED = 1 << 1,    /* schedstat: CPU time in ns, run-queue wait */
-	TS_READ_STATUS = 1 << 2,   /* voluntary / involuntary context switches */
-	TS_READ_WCHAN = 1 << 3,    /* the kernel function a sleeper waits in */
-	TS_READ_SYSCALL = 1 << 4,  /* the system call it is in (needs ptrace rights) */
+	TS_READ_STAT = 1 << 0,    /* name, state, user/sys time, last CPU, start */
+	TS_READ_SCHED = 1 << 1,   /* schedstat: CPU time in ns, run-queue wait */
+	TS_READ_STATUS = 1 << 2,  /* voluntary / involuntary context switches */
+	TS_READ_WCHAN = 1 << 3,   /* the kernel function a sleeper waits in */
+	TS_READ_SYSCALL = 1 << 4, /* the system call it is in (needs ptrace rights) */
 };
-#define TS_READ_ALL                                                                        \
+#define TS_READ_ALL                                                                                \
 	(TS_READ_STAT | TS_READ_SCHED | TS_READ_STATUS | TS_READ_WCHAN | TS_READ_SYSCALL)
 
 /* The syscall column when there is no number to show. */
@@ -49,20 +49,20 @@ struct ts_thread {
 	char wchan[48];                     /* TS_READ_WCHAN; "-" when not waiting */
 	long syscall;                       /* TS_READ_SYSCALL: number or TS_SYSCALL_* */
 	int processor;
-	bool kernel;      /* a kernel thread (PF_KTHREAD) */
-	double cpu_pct;   /* over the interval since this thread's previous sample; -1: new */
-	bool is_new;      /* not in the previous sample */
-	unsigned have;    /* which TS_READ_* were read for this sample */
+	bool kernel;    /* a kernel thread (PF_KTHREAD) */
+	double cpu_pct; /* over the interval since this thread's previous sample; -1: new */
+	bool is_new;    /* not in the previous sample */
+	unsigned have;  /* which TS_READ_* were read for this sample */
 };
 
 struct ts_sample {
-	uint64_t t_ns;          /* since the sampler was opened */
+	uint64_t t_ns; /* since the sampler was opened */
 	pid_t pid;
-	char name[64];          /* the process's (main thread's) name */
-	long threads;           /* threads the kernel counts */
+	char name[64]; /* the process's (main thread's) name */
+	long threads;  /* threads the kernel counts */
 	unsigned long long rss_kb, vsize_kb;
 	unsigned long long starttime; /* the process's, clock ticks after boot */
-	struct ts_thread *thr;  /* sorted by tid */
+	struct ts_thread *thr;        /* sorted by tid */
 	size_t n;
 	/* Threads of the previous sample that are gone (ended, or their tid
 	 * now belongs to a newer thread). */

@@ -23,13 +23,13 @@ struct ts_point {
 struct ts_track {
 	struct ts_track_thread *th; /* in order of first sight */
 	size_t n, cap;
-	size_t *order;              /* indexes into th[], sorted by (tid, start) */
+	size_t *order; /* indexes into th[], sorted by (tid, start) */
 	size_t cap_order;
-	double *t_s;                /* per sample: time, threads, RSS */
+	double *t_s; /* per sample: time, threads, RSS */
 	long *threads;
 	double *rss_mib;
 	size_t ns, cap_s;
-	struct ts_point *pts;       /* per sample and thread: CPU% */
+	struct ts_point *pts; /* per sample and thread: CPU% */
 	size_t np, cap_p;
 	long max_threads;
 	unsigned long long max_rss_kb;

@@ -154,10 +154,11 @@ static bool doctor_step(const char *id)
 		tl_buf_append(&err, line, (size_t)n);
 		while (err.data != NULL && (nl = memchr(err.data, '\n', err.len)) != NULL) {
 			size_t len = (size_t)(nl - err.data) + 1;
-			long pid;
+			static const char holding[] = "watchdog: holding pid ";
 
 			printf("   %.*s", (int)len, err.data);
-			if (sscanf(err.data, "watchdog: holding pid %ld", &pid) == 1 && pid == lab)
+			if (len > sizeof(holding) && strncmp(err.data, holding, sizeof(holding) - 1) == 0 &&
+			    strtol(err.data + sizeof(holding) - 1, NULL, 10) == (long)lab)
 				held = lab;
 			memmove(err.data, err.data + len, err.len - len + 1);
 			err.len -= len;

@@ -315,13 +315,6 @@ int tl_procfs_parse_syscall(const char *buf, size_t len, struct tl_task_syscall 
 	return 0;
 }
 
-/* One line of /proc/PID/maps: "lo-hi perms offset dev inode [path]". */
-struct map_line {
-	unsigned long long lo, hi;
-	char perms[5];
-	bool anonymous; /* no path, no [pseudo] name */
-};
-
 static int hexval(char ch)
 {
 	if (ch >= '0' && ch <= '9')
@@ -361,38 +354,50 @@ static bool cur_token(struct cur *c)
 	return c->p > start;
 }
 
-static bool parse_map_line(const char *line, size_t len, struct map_line *m)
+int tl_procfs_parse_map_line(const char *line, size_t len, struct tl_map_line *m)
 {
-	struct cur c = {line, line + len};
+	struct cur c;
 	int i;
 
+	if (line == NULL || m == NULL)
+		return -EINVAL;
+	if (len > 0 && line[len - 1] == '\n')
+		len--;
+	c.p = line;
+	c.end = line + len;
+	memset(m, 0, sizeof(*m));
 	if (!cur_hex(&c, &m->lo) || c.p >= c.end || *c.p++ != '-')
-		return false;
+		return -EINVAL;
 	if (!cur_hex(&c, &m->hi) || m->hi < m->lo)
-		return false;
+		return -EINVAL;
 	if (!cur_skip_spaces(&c) || c.end - c.p < 4)
-		return false;
+		return -EINVAL;
 	for (i = 0; i < 4; i++) {
 		if (strchr("rwxps-", c.p[i]) == NULL || c.p[i] == '\0')
-			return false;
+			return -EINVAL;
 		m->perms[i] = c.p[i];
 	}
 	m->perms[4] = '\0';
 	c.p += 4;
-	/* offset, dev and inode must all be there: a line cut short is
+	/* offset (hex), dev and inode must all be there: a line cut short is
 	 * refused, since its missing tail might have named a file. */
-	for (i = 0; i < 3; i++)
+	if (!cur_skip_spaces(&c) || !cur_hex(&c, &m->offset) ||
+	    (c.p < c.end && *c.p != ' ' && *c.p != '\n'))
+		return -EINVAL;
+	for (i = 0; i < 2; i++)
 		if (!cur_skip_spaces(&c) || !cur_token(&c))
-			return false;
+			return -EINVAL;
 	cur_skip_spaces(&c);
-	m->anonymous = c.p >= c.end;
-	return true;
+	m->path = c.p < c.end ? c.p : NULL;
+	m->path_len = (size_t)(c.end - c.p);
+	m->anonymous = m->path == NULL;
+	return 0;
 }
 
 int tl_procfs_count_stacks_in_maps(const char *maps, size_t len, size_t stack_size)
 {
 	const char *p = maps, *end = maps + len;
-	struct map_line prev = {0}, cur;
+	struct tl_map_line prev = {0}, cur;
 	bool have_prev = false;
 	long page = sysconf(_SC_PAGESIZE);
 	unsigned long long tol = page > 0 ? (unsigned long long)page : 4096;
@@ -411,7 +416,7 @@ int tl_procfs_count_stacks_in_maps(const char *maps, size_t len, size_t stack_si
 		} else {
 			unsigned long long size;
 
-			if (!parse_map_line(p, n, &cur))
+			if (tl_procfs_parse_map_line(p, n, &cur) != 0)
 				return -EINVAL;
 			size = cur.hi - cur.lo;
 			/* glibc's allocate_stack maps guard+stack in one go and

@@ -7,6 +7,7 @@
 #ifndef TL_PROCFS_H
 #define TL_PROCFS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -93,6 +94,19 @@ int tl_procfs_list_tasks(const char *root, pid_t pid, pid_t *tids, size_t cap);
 
 /* Number of entries in ROOT/PID/task, or a negative errno. */
 int tl_procfs_count_tasks(const char *root, pid_t pid);
+
+/* One line of /proc/PID/maps: "lo-hi perms offset dev inode [path]". */
+struct tl_map_line {
+	unsigned long long lo, hi, offset;
+	char perms[5];
+	bool anonymous;   /* no path and no [pseudo] name */
+	const char *path; /* into the line (not NUL-terminated), or NULL */
+	size_t path_len;
+};
+
+/* Parses one line of maps (without or with its '\n').  0 or -EINVAL (a line
+ * cut before its inode is refused). */
+int tl_procfs_parse_map_line(const char *line, size_t len, struct tl_map_line *m);
 
 /* Counts, in the text of /proc/PID/maps, the thread stacks glibc made: a
  * private rw mapping of `stack_size` bytes (give or take one guard page) right

@@ -101,6 +101,19 @@ static void fuzz_maps(const char *buf, size_t len)
 	REQUIRE((a == -EINVAL) == (b == -EINVAL));
 	/* A stack is two lines at least. */
 	REQUIRE(a <= (int)(len / 2) && b <= (int)(len / 2));
+
+	/* The first line on its own: a path, if any, lies inside it. */
+	{
+		const char *nl = memchr(buf, '\n', len);
+		size_t n = nl ? (size_t)(nl - buf) : len;
+		struct tl_map_line m;
+
+		if (tl_procfs_parse_map_line(buf, n, &m) == 0) {
+			REQUIRE(m.lo <= m.hi);
+			REQUIRE(m.anonymous == (m.path == NULL));
+			REQUIRE(m.path == NULL || (m.path > buf && m.path + m.path_len <= buf + n));
+		}
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

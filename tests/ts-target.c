@@ -103,7 +103,9 @@ static void *worker_main(void *arg)
 static int usage(const char *why)
 {
 	fprintf(stderr,
-	        "ts-target: %s (usage: ts-target --threads N [--names A/B/...] [--spin K] [--finished F])\n", why);
+	        "ts-target: %s (usage: ts-target --threads N [--names A/B/...] [--spin K] "
+	        "[--finished F])\n",
+	        why);
 	return 2;
 }
 
@@ -262,15 +264,16 @@ int main(int argc, char **argv)
 	for (i = 0; i < finished; i++) {
 		rc = pthread_create(&fin[i], NULL, finish_main, NULL);
 		if (rc != 0) {
-			fprintf(stderr, "ts-target: pthread_create (finished thread %ld): %s\n", i + 1,
-			        strerror(rc));
+			fprintf(stderr, "ts-target: pthread_create (finished thread %ld): %s\n",
+			        i + 1, strerror(rc));
 			finished = i;
 			break;
 		}
 	}
 	if (rc != 0 || (finished > 0 && wait_tasks(n + 1) != 0)) {
 		if (rc == 0)
-			fprintf(stderr, "ts-target: the finished threads did not leave /proc/self/task\n");
+			fprintf(stderr,
+			        "ts-target: the finished threads did not leave /proc/self/task\n");
 		for (i = 0; i < finished; i++)
 			pthread_join(fin[i], NULL);
 		free(fin);

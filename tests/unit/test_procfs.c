@@ -542,6 +542,34 @@ START_TEST(maps_every_prefix)
 }
 END_TEST
 
+START_TEST(map_line_fields)
+{
+	static const char exe[] =
+	    "55dae18d1000-55dae18d2000 r-xp 00001000 fe:01 1234567  /work/a b/broken (deleted)\n";
+	static const char anon[] = "7f00a0000000-7f00a0800000 rw-p 00000000 00:00 0 ";
+	struct tl_map_line m;
+
+	ck_assert_int_eq(tl_procfs_parse_map_line(exe, strlen(exe), &m), 0);
+	ck_assert_uint_eq(m.lo, 0x55dae18d1000ULL);
+	ck_assert_uint_eq(m.hi, 0x55dae18d2000ULL);
+	ck_assert_uint_eq(m.offset, 0x1000);
+	ck_assert_str_eq(m.perms, "r-xp");
+	ck_assert(!m.anonymous);
+	ck_assert_uint_eq(m.path_len, strlen("/work/a b/broken (deleted)"));
+	ck_assert_int_eq(memcmp(m.path, "/work/a b/broken (deleted)", m.path_len), 0);
+
+	ck_assert_int_eq(tl_procfs_parse_map_line(anon, strlen(anon), &m), 0);
+	ck_assert(m.anonymous);
+	ck_assert_ptr_null(m.path);
+	ck_assert_str_eq(m.perms, "rw-p");
+
+	/* Cut before the inode, or with a bad offset: refused. */
+	ck_assert_int_eq(tl_procfs_parse_map_line(exe, 35, &m), -EINVAL);
+	ck_assert_int_eq(tl_procfs_parse_map_line("1000-2000 r-xp 0z00 fe:01 1 /x", 30, &m), -EINVAL);
+	ck_assert_int_eq(tl_procfs_parse_map_line("2000-1000 r-xp 0 fe:01 1 /x", 27, &m), -EINVAL);
+}
+END_TEST
+
 START_TEST(maps_hand_made)
 {
 	/* Each case: a guard then an 8 MiB rw-p (0x800000), varied. */
@@ -862,6 +890,7 @@ static Suite *procfs_suite(void)
 	tcase_add_test(tc, maps_fixture);
 	tcase_add_test(tc, maps_every_prefix);
 	tcase_add_test(tc, maps_hand_made);
+	tcase_add_test(tc, map_line_fields);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("read");

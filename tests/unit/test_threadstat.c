@@ -24,7 +24,7 @@
 #error "TL_FIXTURES must name the tests/fixtures directory (the Makefile passes it)"
 #endif
 
-#define ROOT TL_FIXTURES "/threadstat/root"
+#define ROOT  TL_FIXTURES "/threadstat/root"
 #define PROBE 7394 /* a process with 5 threads, see the README */
 
 static const struct ts_thread *find(const struct ts_sample *s, pid_t tid)
@@ -50,7 +50,7 @@ START_TEST(sample_fixture_tree)
 	ck_assert_uint_eq(s->n, 5);
 	ck_assert_int_eq(s->threads, 5);
 	ck_assert_str_eq(s->name, "probe.bin");
-	ck_assert_uint_eq(s->rss_kb, 1588); /* 397 pages */
+	ck_assert_uint_eq(s->rss_kb, 1588);    /* 397 pages */
 	ck_assert_uint_eq(s->vsize_kb, 35260); /* 36106240 bytes */
 	for (size_t i = 1; i < s->n; i++)
 		ck_assert_int_lt(s->thr[i - 1].tid, s->thr[i].tid);
@@ -242,8 +242,8 @@ START_TEST(sample_tid_reused)
 	 * 22) and name. */
 	snprintf(path, sizeof(path), "%s/%d/task/7399/stat", dir, PROBE);
 	write_file(path, "7399 (newcomer) R 1 7394 1 0 -1 4194368 0 0 0 0 5 1 0 0 20 0 5 0 "
-			 "999999 36102144 398 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 "
-			 "-1 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n");
+	                 "999999 36102144 398 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 "
+	                 "-1 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n");
 	ck_assert_int_eq(ts_sampler_take(sm, &s), 0);
 	t = find(s, 7399);
 	ck_assert_ptr_nonnull(t);
@@ -269,8 +269,8 @@ START_TEST(sample_process_ends)
 	/* A zombie: ended, waiting for its parent. */
 	snprintf(path, sizeof(path), "%s/%d/stat", dir, PROBE);
 	write_file(path, "7394 (probe.bin) Z 1 7394 1 0 -1 4194368 0 0 0 0 0 0 0 0 20 0 1 0 "
-			 "999 0 0 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 "
-			 "17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n");
+	                 "999 0 0 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 "
+	                 "17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n");
 	ck_assert_int_eq(ts_sampler_take(sm, &s), -ESRCH);
 	ts_sampler_close(sm);
 	remove_tree(dir);
@@ -287,7 +287,7 @@ START_TEST(name_clean)
 	ck_assert_str_eq(out, "plain name");
 	ts_name_clean(out, sizeof(out), "tab\there\x1b[31m");
 	ck_assert_str_eq(out, "tab?here?[31m");
-	ts_name_clean(out, sizeof(out), "w\xc3\xb6rker");  /* UTF-8 kept */
+	ts_name_clean(out, sizeof(out), "w\xc3\xb6rker"); /* UTF-8 kept */
 	ck_assert_str_eq(out, "w\xc3\xb6rker");
 	ts_name_clean(out, sizeof(out), "bad\xc3(\xff\xed\xa0\x80"); /* stray bytes, a surrogate */
 	ck_assert_str_eq(out, "bad?(????");
@@ -339,7 +339,7 @@ START_TEST(output_csv)
 	char *text = render(TS_FORMAT_CSV, TS_COLS_ALL);
 
 	ck_assert_ptr_nonnull(strstr(text, "time_ms,pid,tid,name,state,cpu_pct,user_ms,sys_ms,"
-					   "vcsw,nvcsw,wchan,syscall,cpu,start_s\n"));
+	                                   "vcsw,nvcsw,wchan,syscall,cpu,start_s\n"));
 	/* A comma or quote in a name: quoted, quotes doubled. */
 	ck_assert_ptr_nonnull(strstr(text, ",7399,\"a,b \"\"q\"\"\",S,"));
 	ck_assert_ptr_nonnull(strstr(text, ",7397,x) (y) z),S,,0,0,2,0,futex_do_wait,futex,1,"));
