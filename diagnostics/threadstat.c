@@ -101,20 +101,6 @@ static pid_t parse_pid(const char *s)
 	return (pid_t)parse_num(s, 1, INT_MAX, "PID");
 }
 
-/* One line for a sampler that cannot start; exit 1. */
-static int open_failed(pid_t pid, int rc)
-{
-	if (rc == -ENOENT || rc == -ESRCH)
-		fprintf(stderr, "threadstat: no process %d\n", (int)pid);
-	else if (rc == -EACCES || rc == -EPERM)
-		fprintf(stderr, "threadstat: may not read process %d: %s\n", (int)pid,
-		        strerror(-rc));
-	else
-		fprintf(stderr, "threadstat: cannot read process %d: %s\n", (int)pid,
-		        strerror(-rc));
-	return 1;
-}
-
 static void deadline_add(struct timespec *deadline, long ms)
 {
 	deadline->tv_sec += ms / 1000;
@@ -169,13 +155,11 @@ static int snapshot(struct run *r, pid_t pid)
 		r->out.cols &= ~(1u << TS_COL_CPU_PCT);
 	rc = ts_sampler_open(&sm, r->proc_root, pid, ts_cols_fields(r->out.cols));
 	if (rc != 0)
-		return open_failed(pid, rc);
+		return ts_unreadable(pid, rc);
 	rc = ts_sampler_take(sm, &s);
 	if (rc == 0 && r->interval_ms > 0) {
 		clock_gettime(CLOCK_MONOTONIC, &deadline);
-		deadline.tv_nsec += r->interval_ms * 1000000L;
-		deadline.tv_sec += deadline.tv_nsec / 1000000000L;
-		deadline.tv_nsec %= 1000000000L;
+		deadline_add(&deadline, r->interval_ms);
 		if (!wait_until(&deadline, 0)) {
 			ts_sampler_close(sm);
 			return 130;
@@ -188,7 +172,7 @@ static int snapshot(struct run *r, pid_t pid)
 			fprintf(stderr, "threadstat: process %d ended\n", (int)pid);
 			return 1;
 		}
-		return open_failed(pid, rc);
+		return ts_unreadable(pid, rc);
 	}
 	ts_out_sample(&r->out, s);
 	if (ts_sampler_denied(sm) & TS_READ_SYSCALL)
@@ -213,7 +197,7 @@ static int sample_loop(struct run *r, pid_t pid, int pidfd)
 
 	rc = ts_sampler_open(&sm, r->proc_root, pid, ts_cols_fields(r->out.cols));
 	if (rc != 0)
-		return pidfd >= 0 && (rc == -ENOENT || rc == -ESRCH) ? 0 : open_failed(pid, rc);
+		return pidfd >= 0 && (rc == -ENOENT || rc == -ESRCH) ? 0 : ts_unreadable(pid, rc);
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline_add(&deadline, r->interval_ms);
 	for (;;) {
@@ -222,7 +206,7 @@ static int sample_loop(struct run *r, pid_t pid, int pidfd)
 			break;
 		if (rc != 0) {
 			ts_sampler_close(sm);
-			return open_failed(pid, rc);
+			return ts_unreadable(pid, rc);
 		}
 		if (taken > 0) {
 			ts_out_sample(&r->out, s);
@@ -273,19 +257,10 @@ static int watch(struct run *r, pid_t pid)
 
 /* ------------------------------------------------------------------ -- CMD */
 
-static int cmp_cpu(const void *a, const void *b, void *arg)
-{
-	const struct ts_track *tr = arg;
-	unsigned long long x = tr->th[*(const size_t *)a].cpu_ms;
-	unsigned long long y = tr->th[*(const size_t *)b].cpu_ms;
-
-	return (x < y) - (x > y);
-}
-
 static void summary(const struct run *r, char **cmd, int status, double wall_s)
 {
 	const struct ts_track *tr = &r->track;
-	size_t *idx = malloc((tr->n ? tr->n : 1) * sizeof(*idx)), shown;
+	size_t *idx, shown;
 	char name[128];
 	FILE *f = stderr;
 
@@ -296,16 +271,17 @@ static void summary(const struct run *r, char **cmd, int status, double wall_s)
 		fprintf(f, "was killed by signal %d (%s)", WTERMSIG(status),
 		        strsignal(WTERMSIG(status)));
 	fprintf(f, "; %zu samples, one every %ld ms\n", tr->ns, r->interval_ms);
-	if (tr->ns == 0 || idx == NULL) {
+	if (tr->ns == 0) {
 		fprintf(f, "  (it ended before a second sample: nothing to sum up)\n");
-		free(idx);
 		return;
 	}
 	fprintf(f, "  threads: %zu seen, at most %ld at once; peak RSS %.1f MiB\n", tr->n,
 	        tr->max_threads, (double)tr->max_rss_kb / 1024.0);
-	for (size_t i = 0; i < tr->n; i++)
-		idx[i] = i;
-	qsort_r(idx, tr->n, sizeof(*idx), cmp_cpu, (void *)tr);
+	idx = ts_track_by_cpu(tr);
+	if (idx == NULL) {
+		fprintf(f, "  (out of memory: no table of threads)\n");
+		return;
+	}
 	fprintf(f, "  %8s %-16s %9s %17s\n", "TID", "NAME", "CPU", "SEEN (s)");
 	shown = tr->n < 20 ? tr->n : 20;
 	for (size_t i = 0; i < shown; i++) {

@@ -453,24 +453,14 @@ int ts_doctor(pid_t pid, const struct ts_doctor_opts *o, FILE *out)
 	d.root = o && o->proc_root ? o->proc_root : "/proc";
 	d.pid = pid;
 	d.mem_fd = -1;
-	if (pid <= 0) {
-		fprintf(stderr, "threadstat: no process %d\n", (int)pid);
-		return 1;
-	}
+	if (pid <= 0)
+		return ts_unreadable(pid, -ESRCH);
 	rc = tl_procfs_read_proc_stat(d.root, pid, &ps);
 	if (rc == 0)
 		rc = list_threads(&d);
 	if (rc < 0) {
-		if (rc == -ENOENT || rc == -ESRCH)
-			fprintf(stderr, "threadstat: no process %d\n", (int)pid);
-		else if (is_denied(rc))
-			fprintf(stderr, "threadstat: may not read process %d: %s\n", (int)pid,
-			        strerror(-rc));
-		else
-			fprintf(stderr, "threadstat: cannot read process %d: %s\n", (int)pid,
-			        strerror(-rc));
 		free(d.t);
-		return 1;
+		return ts_unreadable(pid, rc);
 	}
 	memcpy(d.comm, ps.comm, sizeof(d.comm));
 

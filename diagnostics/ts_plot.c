@@ -40,15 +40,6 @@ static void title_of(char *dst, size_t cap, const struct ts_track_thread *t)
 	snprintf(dst, cap, "%s (%d)", name, (int)t->tid);
 }
 
-static int cmp_cpu_desc(const void *a, const void *b, void *arg)
-{
-	const struct ts_track *tr = arg;
-	unsigned long long x = tr->th[*(const size_t *)a].cpu_ms;
-	unsigned long long y = tr->th[*(const size_t *)b].cpu_ms;
-
-	return (x < y) - (x > y);
-}
-
 static int write_data(const struct ts_track *tr, const char *dir, size_t *top, size_t ntop)
 {
 	char path[PATH_MAX], title[96];
@@ -61,7 +52,7 @@ static int write_data(const struct ts_track *tr, const char *dir, size_t *top, s
 	if (f == NULL)
 		return -1;
 	for (size_t k = 0; k < tr->ns; k++)
-		fprintf(f, "%.3f %ld %.3f\n", tr->t_s[k], tr->threads[k], tr->rss_mib[k]);
+		fprintf(f, "%.3f %ld %.3f\n", tr->s[k].t_s, tr->s[k].threads, tr->s[k].rss_mib);
 	if (fclose(f) != 0)
 		return -1;
 
@@ -95,7 +86,7 @@ static int write_data(const struct ts_track *tr, const char *dir, size_t *top, s
 			else
 				row[ntop] += tr->pts[p].cpu_pct;
 		}
-		fprintf(f, "%.3f", tr->t_s[k]);
+		fprintf(f, "%.3f", tr->s[k].t_s);
 		for (size_t i = 0; i <= ntop; i++) {
 			if (isnan(row[i]))
 				fputs(" ?", f);
@@ -182,12 +173,11 @@ int ts_plot(const struct ts_track *tr, const char *png)
 		        strerror(errno));
 		return -1;
 	}
-	idx = malloc((tr->n ? tr->n : 1) * sizeof(*idx));
-	if (idx == NULL)
+	idx = ts_track_by_cpu(tr);
+	if (idx == NULL) {
+		fprintf(stderr, "threadstat: --plot: out of memory\n");
 		goto out;
-	for (size_t i = 0; i < tr->n; i++)
-		idx[i] = i;
-	qsort_r(idx, tr->n, sizeof(*idx), cmp_cpu_desc, (void *)tr);
+	}
 	ntop = tr->n < TS_PLOT_TOP ? tr->n : TS_PLOT_TOP;
 	if (write_data(tr, dir, idx, ntop) != 0 || write_script(tr, dir, png, ntop) != 0) {
 		fprintf(stderr, "threadstat: --plot: cannot write in %s: %s\n", dir,

@@ -577,6 +577,19 @@ int ts_sampler_take(struct ts_sampler *sm, const struct ts_sample **s)
 	return 0;
 }
 
+int ts_unreadable(pid_t pid, int rc)
+{
+	if (rc == -ENOENT || rc == -ESRCH || pid <= 0)
+		fprintf(stderr, "threadstat: no process %d\n", (int)pid);
+	else if (rc == -EACCES || rc == -EPERM)
+		fprintf(stderr, "threadstat: may not read process %d: %s\n", (int)pid,
+		        strerror(-rc));
+	else
+		fprintf(stderr, "threadstat: cannot read process %d: %s\n", (int)pid,
+		        strerror(-rc));
+	return 1;
+}
+
 void ts_sampler_close(struct ts_sampler *sm)
 {
 	if (sm == NULL)

@@ -90,6 +90,12 @@ unsigned ts_sampler_denied(const struct ts_sampler *sm);
 
 void ts_sampler_close(struct ts_sampler *sm);
 
+/* Says on stderr, in one line, why process pid cannot be read (rc: a
+ * negative errno from opening or reading it) and returns 1, the exit code:
+ * "threadstat: no process N", "may not read process N: ...", or
+ * "cannot read process N: ...". */
+int ts_unreadable(pid_t pid, int rc);
+
 /* The name of system call `nr` on this machine ("futex"), or NULL. */
 const char *ts_syscall_name(long nr);
 

@@ -51,24 +51,11 @@ int ts_track_add(struct ts_track *tr, const struct ts_sample *s)
 {
 	size_t k = tr->ns;
 
-	if (ts_grow((void **)&tr->t_s, &tr->cap_s, k + 1, sizeof(double)))
+	if (ts_grow((void **)&tr->s, &tr->cap_s, k + 1, sizeof(*tr->s)))
 		return -ENOMEM;
-	/* The three per-sample arrays share cap_s: grow the other two to it. */
-	{
-		long *th = realloc(tr->threads, tr->cap_s * sizeof(long));
-		double *rss;
-
-		if (th == NULL)
-			return -ENOMEM;
-		tr->threads = th;
-		rss = realloc(tr->rss_mib, tr->cap_s * sizeof(double));
-		if (rss == NULL)
-			return -ENOMEM;
-		tr->rss_mib = rss;
-	}
-	tr->t_s[k] = (double)s->t_ns / 1e9;
-	tr->threads[k] = (long)s->n;
-	tr->rss_mib[k] = (double)s->rss_kb / 1024.0;
+	tr->s[k].t_s = (double)s->t_ns / 1e9;
+	tr->s[k].threads = (long)s->n;
+	tr->s[k].rss_mib = (double)s->rss_kb / 1024.0;
 	tr->ns++;
 	if ((long)s->n > tr->max_threads)
 		tr->max_threads = (long)s->n;
@@ -122,9 +109,28 @@ void ts_track_free(struct ts_track *tr)
 {
 	free(tr->th);
 	free(tr->order);
-	free(tr->t_s);
-	free(tr->threads);
-	free(tr->rss_mib);
+	free(tr->s);
 	free(tr->pts);
 	memset(tr, 0, sizeof(*tr));
+}
+
+static int cmp_cpu_desc(const void *a, const void *b, void *arg)
+{
+	const struct ts_track *tr = arg;
+	unsigned long long x = tr->th[*(const size_t *)a].cpu_ms;
+	unsigned long long y = tr->th[*(const size_t *)b].cpu_ms;
+
+	return (x < y) - (x > y);
+}
+
+size_t *ts_track_by_cpu(const struct ts_track *tr)
+{
+	size_t *idx = malloc((tr->n ? tr->n : 1) * sizeof(*idx));
+
+	if (idx == NULL)
+		return NULL;
+	for (size_t i = 0; i < tr->n; i++)
+		idx[i] = i;
+	qsort_r(idx, tr->n, sizeof(*idx), cmp_cpu_desc, (void *)tr);
+	return idx;
 }

@@ -14,6 +14,13 @@ struct ts_track_thread {
 	bool ended;                 /* seen to end while sampled */
 };
 
+/* One sample's totals. */
+struct ts_track_sample {
+	double t_s; /* since the first sample was taken */
+	long threads;
+	double rss_mib;
+};
+
 struct ts_point {
 	uint32_t sample;
 	uint32_t thread; /* index into th[] */
@@ -25,9 +32,7 @@ struct ts_track {
 	size_t n, cap;
 	size_t *order; /* indexes into th[], sorted by (tid, start) */
 	size_t cap_order;
-	double *t_s; /* per sample: time, threads, RSS */
-	long *threads;
-	double *rss_mib;
+	struct ts_track_sample *s; /* per sample: time, threads, RSS */
 	size_t ns, cap_s;
 	struct ts_point *pts; /* per sample and thread: CPU% */
 	size_t np, cap_p;
@@ -40,5 +45,9 @@ struct ts_track {
 /* Adds a sample.  0 or -ENOMEM. */
 int ts_track_add(struct ts_track *tr, const struct ts_sample *s);
 void ts_track_free(struct ts_track *tr);
+
+/* The indexes of th[], busiest first (CPU time as last seen): a new array
+ * of tr->n entries for the caller to free, or NULL when out of memory. */
+size_t *ts_track_by_cpu(const struct ts_track *tr);
 
 #endif
