@@ -32,6 +32,7 @@
 #include "ts_mem.h"
 #include "ts_sample.h"
 #include "tl_procfs.h"
+#include "tl_exit.h"
 #include "tl_watchdog.h"
 
 #include <errno.h>
@@ -502,14 +503,14 @@ int ts_doctor(pid_t pid, const struct ts_doctor_opts *o, FILE *out)
 
 	if (cycles > 0) {
 		verdict = "deadlock";
-		code = 4;
+		code = TL_EXIT_DEADLOCK;
 	} else if (cpu_moving && counter_known && d.counter[1] == d.counter[0]) {
 		verdict = "livelock";
-		code = 5;
+		code = TL_EXIT_LIVELOCK;
 	} else if (stacks >= 0 && (size_t)stacks + 1 > alive &&
 	           (size_t)stacks + 1 - alive > GLIBC_STACK_CACHE / stack_size) {
 		verdict = "thread-leak";
-		code = 6;
+		code = TL_EXIT_LEAK;
 	} else {
 		verdict = cpu_moving ? "busy" : "idle";
 		code = 0;

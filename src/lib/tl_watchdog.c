@@ -60,6 +60,7 @@
 #define _GNU_SOURCE
 #endif
 
+#include "tl_exit.h"
 #include "tl_watchdog.h"
 #include "tl_procfs.h"
 
@@ -84,9 +85,6 @@
 
 /* Exit codes of the contract (tl_lab.h's enum tl_exit); spelled out here so
  * that the watchdog does not depend on the lab front end. */
-#define WD_EXIT_DEADLOCK 4
-#define WD_EXIT_LIVELOCK 5
-#define WD_EXIT_TIMEOUT  7
 
 /* The watchdog runs little code: a small stack keeps it cheap and, being
  * smaller than the default, keeps it out of tl_procfs_count_stacks(). */
@@ -588,11 +586,11 @@ static void tick(struct wd_state *s, uint64_t now)
 			report_workers(&l, snap, n);
 		}
 		if (cfg.hold_ns == 0)
-			line_emit_and_exit(&l, verdict == TL_STALL_LIVELOCK ? WD_EXIT_LIVELOCK
-			                                                    : WD_EXIT_DEADLOCK);
+			line_emit_and_exit(&l, verdict == TL_STALL_LIVELOCK ? TL_EXIT_LIVELOCK
+			                                                    : TL_EXIT_DEADLOCK);
 		/* Held: the hard limit below is never reached from here. */
 		line_emit(&l);
-		hold_and_exit(verdict == TL_STALL_LIVELOCK ? WD_EXIT_LIVELOCK : WD_EXIT_DEADLOCK);
+		hold_and_exit(verdict == TL_STALL_LIVELOCK ? TL_EXIT_LIVELOCK : TL_EXIT_DEADLOCK);
 	}
 	if (now - s->start_ns >= cfg.hard_ns) {
 		line_add(&l, "watchdog: timeout: no verdict within %llu ms (progress count %llu); ",
@@ -604,7 +602,7 @@ static void tick(struct wd_state *s, uint64_t now)
 			line_add(&l, "workers: ");
 			report_workers(&l, snap, n);
 		}
-		line_emit_and_exit(&l, WD_EXIT_TIMEOUT);
+		line_emit_and_exit(&l, TL_EXIT_TIMEOUT);
 	}
 }
 

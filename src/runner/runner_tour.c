@@ -16,6 +16,7 @@
 
 #include "runner.h"
 #include "tl_buf.h"
+#include "tl_exit.h"
 
 static void say(const char *text)
 {
@@ -185,8 +186,8 @@ static bool doctor_step(const char *id)
 	kill(lab, SIGTERM);
 	st_lab = reap(lab);
 	close(pipefd[0]);
-	return st_doc >= 0 && WIFEXITED(st_doc) && WEXITSTATUS(st_doc) == 4 && st_lab >= 0 &&
-	       WIFEXITED(st_lab) && WEXITSTATUS(st_lab) == 4;
+	return st_doc >= 0 && WIFEXITED(st_doc) && WEXITSTATUS(st_doc) == TL_EXIT_DEADLOCK && st_lab >= 0 &&
+	       WIFEXITED(st_lab) && WEXITSTATUS(st_lab) == TL_EXIT_DEADLOCK;
 }
 
 int cmd_tour(int argc, char **argv)

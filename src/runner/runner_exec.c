@@ -9,6 +9,7 @@
 
 #include "runner.h"
 #include "tl_buf.h"
+#include "tl_exit.h"
 
 /* How much slower each tool makes a program; the lab's watchdog scales its
  * windows by it (THREADLAB_SLOWDOWN), and we scale our own time limit. */
@@ -46,12 +47,12 @@ static enum tl_verdict verdict_of_exit(const struct tl_spawn_result *r)
 	if (r->term_signal)
 		return TL_V_CRASH;
 	switch (r->exit_code) {
-	case 0: return TL_V_CLEAN;
-	case 3: return TL_V_WRONG_RESULT;
-	case 4: return TL_V_DEADLOCK;
-	case 5: return TL_V_LIVELOCK;
-	case 6: return TL_V_THREAD_LEAK;
-	case 7: return TL_V_TIMEOUT;
+	case TL_EXIT_OK: return TL_V_CLEAN;
+	case TL_EXIT_WRONG: return TL_V_WRONG_RESULT;
+	case TL_EXIT_DEADLOCK: return TL_V_DEADLOCK;
+	case TL_EXIT_LIVELOCK: return TL_V_LIVELOCK;
+	case TL_EXIT_LEAK: return TL_V_THREAD_LEAK;
+	case TL_EXIT_TIMEOUT: return TL_V_TIMEOUT;
 	default: return TL_V_UNCLASSIFIED;
 	}
 }
@@ -117,7 +118,7 @@ int lab_execute(const struct lab *lab, int variant, enum tl_tool tool, bool echo
 		return -1;
 	}
 	o->program = verdict_of_exit(&o->res);
-	if (!o->res.timed_out && !o->res.term_signal && o->res.exit_code == 2) {
+	if (!o->res.timed_out && !o->res.term_signal && o->res.exit_code == TL_EXIT_USAGE) {
 		o->error = true;
 		snprintf(o->msg, sizeof o->msg, "the program rejected its arguments: %.400s",
 			 o->res.err.data ? o->res.err.data : "");

@@ -9,17 +9,8 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-/* The exit-code contract (DESIGN.md, HACKING.md). */
-enum tl_exit {
-	TL_EXIT_OK = 0,       /* ran to the end, own check passed */
-	TL_EXIT_FAILURE = 1,  /* could not run at all (no threads, no memory) */
-	TL_EXIT_USAGE = 2,    /* bad flag or value */
-	TL_EXIT_WRONG = 3,    /* the program's own invariant failed */
-	TL_EXIT_DEADLOCK = 4, /* watchdog: no progress, workers off CPU */
-	TL_EXIT_LIVELOCK = 5, /* watchdog: no progress, workers on CPU */
-	TL_EXIT_LEAK = 6,     /* threads or stacks outlived their owner */
-	TL_EXIT_TIMEOUT = 7,  /* no verdict within the hard limit */
-};
+#include "tl_exit.h"
+
 
 #define TL_MAX_THREADS 1024
 
