@@ -40,8 +40,12 @@ struct labs {
 
 extern const char *const lab_variant_names[LAB_VARIANTS];
 
+/* runner_paths.c: the lab sources' tree and the lab programs' tree (the
+ * source and build trees, or pkgdatadir and pkglibexecdir once installed),
+ * and where threadstat is. */
 const char *runner_srcdir(void);
 const char *runner_builddir(void);
+void runner_threadstat_path(char *buf, size_t len);
 bool runner_color(void); /* stdout is a terminal and NO_COLOR is unset */
 void runner_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -65,7 +65,8 @@ int lab_execute(const struct lab *lab, int variant, enum tl_tool tool, bool echo
 		 lab_variant_names[variant], tool == TL_TOOL_TSAN ? "_tsan" : "");
 	if (access(bin, X_OK) != 0) {
 		o->error = true;
-		snprintf(o->msg, sizeof o->msg, "%s is not built (run make)", bin);
+		snprintf(o->msg, sizeof o->msg, "%s: %s (run make, or set THREADLAB_HOME)", bin,
+			 strerror(errno));
 		return -1;
 	}
 	char supp[PATH_MAX + 32], slow[48];

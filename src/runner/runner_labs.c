@@ -95,7 +95,7 @@ int labs_load(struct labs *out)
 	DIR *d = opendir(root);
 	if (!d) {
 		int e = errno;
-		runner_error("cannot read %s: %s (set THREADLAB_SRCDIR to the source tree)", root,
+		runner_error("no labs in %s: %s (set THREADLAB_HOME to a built source tree)", root,
 			     strerror(e));
 		return -e;
 	}

@@ -116,7 +116,7 @@ static bool doctor_step(const char *id)
 	int deadline_ms = 30000;
 
 	snprintf(bin, sizeof(bin), "%s/labs/%s/broken", runner_builddir(), id);
-	snprintf(ts, sizeof(ts), "%s/diagnostics/threadstat", runner_builddir());
+	runner_threadstat_path(ts, sizeof ts);
 	if (access(ts, X_OK) != 0) {
 		printf("   skipped: %s is not built\n", ts);
 		return true;

@@ -23,18 +23,6 @@ static const char usage[] =
 	"Tools: run (native), tsan, helgrind, drd, memcheck.\n"
 	"LAB is category/name (race/counter) or a unique name (counter).\n";
 
-const char *runner_srcdir(void)
-{
-	const char *s = getenv("THREADLAB_SRCDIR");
-	return s && *s ? s : TL_ABS_SRCDIR;
-}
-
-const char *runner_builddir(void)
-{
-	const char *s = getenv("THREADLAB_BUILDDIR");
-	return s && *s ? s : TL_ABS_BUILDDIR;
-}
-
 bool runner_color(void)
 {
 	const char *nc = getenv("NO_COLOR");
