@@ -233,8 +233,10 @@ int tl_spec_parse(const char *src, size_t len, struct tl_spec *spec, char *err, 
 	struct pending_use pend[(size_t)TL_SPEC_MAX_USES * TL_TOOL_COUNT];
 	size_t npend = 0;
 	int last_tool = -1;
+	int note_col = -1; /* column of the note that an indented line continues; -1: none */
 	bool closed = false;
 	while (!closed && next_line(&c, &s, &n)) {
+		const char *line_start = s;
 		const char *close = NULL;
 		for (size_t i = 0; i + 1 < n; i++)
 			if (s[i] == '*' && s[i + 1] == '/') {
@@ -249,16 +251,31 @@ int tl_spec_parse(const char *src, size_t len, struct tl_spec *spec, char *err, 
 		if (n && s[0] == '*' && !(n > 1 && s[1] == '/'))
 			s++, n--;
 		trim(&s, &n);
-		if (n == 0)
+		if (n == 0) {
+			note_col = -1; /* a blank line ends a note */
 			continue;
+		}
+		/* Column of the text, tabs counted to the next multiple of 8. */
+		int col = 0;
+		for (const char *q = line_start; q < s; q++)
+			col = *q == '\t' ? (col / 8 + 1) * 8 : col + 1;
+		bool is_note = (n > 5 && memcmp(s, "miss:", 5) == 0) ||
+			       (n > 12 && memcmp(s, "false alarm:", 12) == 0) ||
+			       (n > 5 && memcmp(s, "note:", 5) == 0);
+		bool is_keyword = is_note || (n >= 6 && memcmp(s, "expect", 6) == 0);
+		if (note_col >= 0 && col > note_col && !is_keyword) {
+			/* A long note wrapped onto lines indented under it. */
+			struct tl_expectation *e = &spec->expect[last_tool];
+			append_text(e->note, sizeof e->note, s, n);
+			continue;
+		}
+		note_col = is_note ? col : -1;
 		if (n > 7 && memcmp(s, "expect", 6) == 0 && isspace((unsigned char)s[6])) {
 			enum tl_tool t = TL_TOOL_RUN;
 			if (parse_expect(s + 6, n - 6, c.line, spec, pend, &npend, &t, err, errlen))
 				return -1;
 			last_tool = (int)t;
-		} else if ((n > 5 && memcmp(s, "miss:", 5) == 0) ||
-			   (n > 12 && memcmp(s, "false alarm:", 12) == 0) ||
-			   (n > 5 && memcmp(s, "note:", 5) == 0)) {
+		} else if (is_note) {
 			if (last_tool < 0)
 				return fail(err, errlen, c.line, "'%.*s' must follow an expect line",
 					    (int)(memchr(s, ':', n) ? (const char *)memchr(s, ':', n) - s + 1 : 1), s);
@@ -267,8 +284,8 @@ int tl_spec_parse(const char *src, size_t len, struct tl_spec *spec, char *err, 
 		} else if (n >= 6 && memcmp(s, "expect", 6) == 0) {
 			return fail(err, errlen, c.line, "malformed expect line (want 'expect TOOL: VERDICT...')");
 		} else if (last_tool >= 0 && spec->expect[last_tool].note[0]) {
-			struct tl_expectation *e = &spec->expect[last_tool];
-			append_text(e->note, sizeof e->note, s, n); /* a note's second line */
+			return fail(err, errlen, c.line,
+				    "text after a note: indent it under the note to continue it");
 		} else {
 			append_text(spec->lesson, sizeof spec->lesson, s, n);
 		}
