@@ -5,11 +5,16 @@
  * does not exist there, and the helper hangs on its first log line.
  * expect run:      deadlock
  * expect tsan:     clean
- * miss: TSan does not model what fork() copies: in the parent nothing is wrong, and the child is killed while it waits, before it could report anything.  It printed no warning about forking a multithreaded process.
+ * miss: TSan does not model what fork() copies: in the parent nothing is wrong, and the child is
+ *       killed while it waits, before it could report anything.  It printed no warning about
+ *       forking a multithreaded process.
  * expect helgrind: clean
- * miss: The parent uses the lock correctly; the child runs silent (--child-silent-after-fork=yes), and even with its output on, Helgrind has nothing to say about a process blocked on a lock whose owner was never copied.
+ * miss: The parent uses the lock correctly; the child runs silent (--child-silent-after-fork=yes),
+ *       and even with its output on, Helgrind has nothing to say about a process blocked on a lock
+ *       whose owner was never copied.
  * expect drd:      clean
- * miss: Like Helgrind: nothing is wrong in the parent, and DRD does not model a lock inherited through fork().
+ * miss: Like Helgrind: nothing is wrong in the parent, and DRD does not model a lock inherited
+ *       through fork().
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -6,9 +6,11 @@
  * waits.)
  * expect run:      wrong-result
  * expect tsan:     clean
- * miss: every access is under the mutex and every wait is a correct call: there is no race or lock misuse to report.
+ * miss: every access is under the mutex and every wait is a correct call: there is no race or lock
+ *       misuse to report.
  * expect helgrind: clean
- * miss: Helgrind checks that the mutex is held around waits and signals, not what the program tests after waking.
+ * miss: Helgrind checks that the mutex is held around waits and signals, not what the program tests
+ *       after waking.
  * expect drd:      clean
  * miss: DRD checks how condition variables are used, not the predicate around the wait.
  */

@@ -4,9 +4,11 @@
  * is the first.  A joins B, B joins C, C joins A: nobody ever returns.
  * expect run:      deadlock
  * expect tsan:     clean
- * miss: TSan has no check for threads waiting for each other to end: a cycle of joins is no report, the program just hangs.
+ * miss: TSan has no check for threads waiting for each other to end: a cycle of joins is no report,
+ *       the program just hangs.
  * expect helgrind: clean
- * miss: Helgrind reports a join only when it fails (EDEADLK for a self-join); a cycle of joins that blocks is invisible to it.
+ * miss: Helgrind reports a join only when it fails (EDEADLK for a self-join); a cycle of joins that
+ *       blocks is invisible to it.
  * expect drd:      clean
  * miss: DRD checks locks and races, not waits for threads.
  */

@@ -4,7 +4,8 @@
  * thread move it B->A (locking B then A).  Nothing hangs, yet the bug is
  * there: a detector sees the order, not the hang.
  * expect run:      clean
- * note: the two orders never overlap in time, so this run cannot deadlock; the next change in timing can.
+ * note: the two orders never overlap in time, so this run cannot deadlock; the next change in
+ *       timing can.
  * expect tsan:     lock-order @lock-first @lock-second
  * expect helgrind: lock-order @lock-first @lock-second
  * expect drd:      clean

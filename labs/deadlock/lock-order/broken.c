@@ -4,9 +4,11 @@
  * for ever for the lock the other holds.
  * expect run:      deadlock
  * expect tsan:     clean
- * miss: TSan reports a lock-order inversion only once both orders have succeeded; here the second lock never returns.
+ * miss: TSan reports a lock-order inversion only once both orders have succeeded; here the second
+ *       lock never returns.
  * expect helgrind: mutex-misuse @lock-second
- * miss: Helgrind checks lock order when a lock is taken, and the second lock never is; when the watchdog ends the process it only notes that each thread exits holding a lock.
+ * miss: Helgrind checks lock order when a lock is taken, and the second lock never is; when the
+ *       watchdog ends the process it only notes that each thread exits holding a lock.
  * expect drd:      clean
  * miss: DRD does not check lock order at all.
  */

@@ -7,7 +7,8 @@
  * expect tsan:     clean
  * miss: TSan checks data races and lock use; a wake-up that nobody was waiting for is neither.
  * expect helgrind: clean
- * miss: Helgrind sees the signal sent with the mutex held, as it should be; it does not check that a waiter was there to receive it.
+ * miss: Helgrind sees the signal sent with the mutex held, as it should be; it does not check that
+ *       a waiter was there to receive it.
  * expect drd:      clean
  * miss: DRD checks how condition variables are used, not whether a wake-up arrives.
  */

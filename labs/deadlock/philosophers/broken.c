@@ -4,9 +4,11 @@
  * left fork at once, every right fork is somebody's left: all wait for ever.
  * expect run:      deadlock
  * expect tsan:     clean
- * miss: TSan reports a lock-order cycle only once every edge of it has been acquired; here no philosopher ever gets a right fork.
+ * miss: TSan reports a lock-order cycle only once every edge of it has been acquired; here no
+ *       philosopher ever gets a right fork.
  * expect helgrind: mutex-misuse @take-right
- * miss: no lock-order report for the same reason; when the watchdog ends the process Helgrind only notes that each philosopher exits holding a fork.
+ * miss: no lock-order report for the same reason; when the watchdog ends the process Helgrind only
+ *       notes that each philosopher exits holding a fork.
  * expect drd:      clean
  * miss: DRD does not check lock order at all.
  */

@@ -4,9 +4,12 @@
  * non-recursive mutex again.  The thread waits for itself, for ever.
  * expect run:      deadlock
  * expect tsan:     clean
- * miss: TSan does not report re-locking a mutex the thread already holds; the program just hangs until the watchdog ends it.
+ * miss: TSan does not report re-locking a mutex the thread already holds; the program just hangs
+ *       until the watchdog ends it.
  * expect helgrind: double-lock @relock mutex-misuse @relock
- * note: double-lock only because the mutex is made with pthread_mutex_init (a PTHREAD_MUTEX_INITIALIZER one may be recursive, Helgrind stays silent); mutex-misuse is "Exiting thread still holds 1 lock" when the watchdog ends the process.
+ * note: double-lock only because the mutex is made with pthread_mutex_init (a
+ *       PTHREAD_MUTEX_INITIALIZER one may be recursive, Helgrind stays silent); mutex-misuse is
+ *       "Exiting thread still holds 1 lock" when the watchdog ends the process.
  * expect drd:      double-lock @relock
  */
 #include <pthread.h>

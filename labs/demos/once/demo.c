@@ -5,7 +5,8 @@
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean
- * note: without the two ANNOTATE lines Helgrind reports false races on the config pointer and its fields: glibc builds pthread_once from atomics and a futex, which Helgrind does not model.
+ * note: without the two ANNOTATE lines Helgrind reports false races on the config pointer and its
+ *       fields: glibc builds pthread_once from atomics and a futex, which Helgrind does not model.
  * expect drd:      clean
  * expect memcheck: clean
  */

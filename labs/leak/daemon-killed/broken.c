@@ -4,15 +4,19 @@
  * through the file.  The service runs in a forked child, so that the
  * parent can check the file it left.
  * expect run:      wrong-result
- * note: only the parent's check of the file sees it: the end line is missing and records are cut off.
+ * note: only the parent's check of the file sees it: the end line is missing and records are cut
+ *       off.
  * expect tsan:     clean
- * miss: nothing racy happens, and a thread still running at exit is no report for TSan (a leak is a thread that ended unjoined).
+ * miss: nothing racy happens, and a thread still running at exit is no report for TSan (a leak is a
+ *       thread that ended unjoined).
  * expect helgrind: clean
- * miss: the harness silences a forked child; shown the child, Helgrind still reports nothing: the synchronisation is correct.
+ * miss: the harness silences a forked child; shown the child, Helgrind still reports nothing: the
+ *       synchronisation is correct.
  * expect drd:      clean
  * miss: as for Helgrind: nothing wrong with the synchronisation, and the child is silenced anyway.
  * expect memcheck: clean
- * miss: the harness silences a forked child; shown the child, Memcheck reports the flusher's TLS block as possibly lost, a live thread at exit.
+ * miss: the harness silences a forked child; shown the child, Memcheck reports the flusher's TLS
+ *       block as possibly lost, a live thread at exit.
  */
 #include <errno.h>
 #include <fcntl.h>

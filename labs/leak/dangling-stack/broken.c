@@ -4,13 +4,16 @@
  * the next call has put another job in the same stack bytes.
  * expect run:      wrong-result
  * expect tsan:     clean
- * miss: TSan does not know stack frames die; every read is ordered after the write it sees (pthread_create, events), so no race either.
+ * miss: TSan does not know stack frames die; every read is ordered after the write it sees
+ *       (pthread_create, events), so no race either.
  * expect helgrind: clean
  * miss: the accesses are well synchronised, and Helgrind does not know frames die.
  * expect drd:      clean
- * miss: DRD ignores stack variables (without --check-stack-var=yes), and the accesses are ordered anyway.
+ * miss: DRD ignores stack variables (without --check-stack-var=yes), and the accesses are ordered
+ *       anyway.
  * expect memcheck: clean
- * miss: Memcheck flags reads below a stack pointer; the dead frame's bytes already belong to a live frame again, the next call's.
+ * miss: Memcheck flags reads below a stack pointer; the dead frame's bytes already belong to a live
+ *       frame again, the next call's.
  */
 #include <pthread.h>
 #include <stdatomic.h>

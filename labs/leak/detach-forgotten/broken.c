@@ -10,7 +10,8 @@
  * expect drd:      clean
  * miss: DRD checks synchronisation, not whether a thread is ever joined or detached.
  * expect memcheck: thread-leak @fire
- * note: each ended, unreaped thread's TLS block, allocated in pthread_create, is possibly lost at exit.
+ * note: each ended, unreaped thread's TLS block, allocated in pthread_create, is possibly lost at
+ *       exit.
  */
 #include <pthread.h>
 #include <unistd.h>

@@ -6,9 +6,11 @@
  * expect tsan:     clean
  * miss: TSan does not check what a thread holds when it ends; the hang itself it cannot see.
  * expect helgrind: mutex-misuse
- * note: "Exiting thread still holds 1 lock", reported as the importer ends; its stack is all in libc, so there is no line to point at.
+ * note: "Exiting thread still holds 1 lock", reported as the importer ends; its stack is all in
+ *       libc, so there is no line to point at.
  * expect drd:      mutex-misuse @join-importer
- * note: DRD says "Mutex still locked at thread exit" when the thread is joined, so it points at the join.
+ * note: DRD says "Mutex still locked at thread exit" when the thread is joined, so it points at the
+ *       join.
  */
 #include <pthread.h>
 #include <stdbool.h>

@@ -3,15 +3,18 @@
  * submits its jobs, waits for them, and returns without shutting the pool
  * down: the workers are still asleep in the pool when the process ends.
  * expect run:      thread-leak
- * note: the program's own check finds the workers in /proc/self/task, by name, after main's work is done.
+ * note: the program's own check finds the workers in /proc/self/task, by name, after main's work is
+ *       done.
  * expect tsan:     clean
- * miss: TSan reports a leak only for a thread that ended and was not joined; these never end, they are still asleep at exit.
+ * miss: TSan reports a leak only for a thread that ended and was not joined; these never end, they
+ *       are still asleep at exit.
  * expect helgrind: clean
  * miss: Helgrind checks synchronisation, not the lifetime of threads.
  * expect drd:      clean
  * miss: DRD checks synchronisation, not the lifetime of threads.
  * expect memcheck: thread-leak @spawn
- * note: each worker still alive at exit leaves its TLS block, allocated in pthread_create, possibly lost.
+ * note: each worker still alive at exit leaves its TLS block, allocated in pthread_create, possibly
+ *       lost.
  */
 #include <dirent.h>
 #include <pthread.h>

@@ -9,7 +9,8 @@
  * expect drd:      clean
  * miss: DRD checks synchronisation, not the lifetime of threads.
  * expect memcheck: thread-leak @spawn
- * note: Memcheck sees each unjoined thread's TLS block, allocated in pthread_create, as possibly lost.
+ * note: Memcheck sees each unjoined thread's TLS block, allocated in pthread_create, as possibly
+ *       lost.
  */
 #include <pthread.h>
 #include <unistd.h>

@@ -4,9 +4,12 @@
  * again.  In step, both always see the other's flag: both bow out, for ever.
  * expect run:      livelock
  * expect tsan:     clean
- * miss: The flags are C11 atomics, so there is no data race, and no lock is involved: nothing TSan checks goes wrong. Only the watchdog, which sees both threads on CPU and nobody ever inside, can tell a livelock.
+ * miss: The flags are C11 atomics, so there is no data race, and no lock is involved: nothing TSan
+ *       checks goes wrong. Only the watchdog, which sees both threads on CPU and nobody ever
+ *       inside, can tell a livelock.
  * expect helgrind: clean
- * miss: Helgrind checks races and locking, not progress; the flags are ordered by the lockstep barrier's mutex, so it has nothing to say at all.
+ * miss: Helgrind checks races and locking, not progress; the flags are ordered by the lockstep
+ *       barrier's mutex, so it has nothing to say at all.
  * expect drd:      clean
  * miss: DRD checks races and lock misuse, not progress; the livelock goes unseen.
  */

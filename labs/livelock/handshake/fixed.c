@@ -5,7 +5,9 @@
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean
- * note: Without the ANNOTATE_HAPPENS_BEFORE/AFTER marks, Helgrind reports races on `inside` and `visits` (false alarms): it does not model the ordering seq_cst atomics give Peterson's lock.
+ * note: Without the ANNOTATE_HAPPENS_BEFORE/AFTER marks, Helgrind reports races on `inside` and
+ *       `visits` (false alarms): it does not model the ordering seq_cst atomics give Peterson's
+ *       lock.
  * expect drd:      clean
  * note: DRD honours the same Helgrind annotations; without them it reports the same false races.
  */

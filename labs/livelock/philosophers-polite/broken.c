@@ -5,9 +5,13 @@
  * holds a left fork and finds the right one taken: all think hard, none eats.
  * expect run:      livelock
  * expect tsan:     clean
- * miss: No lock call ever waits and every access is under a lock: nothing TSan checks goes wrong. Only the watchdog, which sees the philosophers on CPU and no meal eaten, can tell a livelock.
+ * miss: No lock call ever waits and every access is under a lock: nothing TSan checks goes wrong.
+ *       Only the watchdog, which sees the philosophers on CPU and no meal eaten, can tell a
+ *       livelock.
  * expect helgrind: mutex-misuse
- * miss: Helgrind checks locking, not progress. Its only words are "Exiting thread still holds 1 lock" when the watchdog ends the process (each philosopher still holds its left fork, at whatever line it was spinning); no lock-order report, since no right fork is ever taken.
+ * miss: Helgrind checks locking, not progress. Its only words are "Exiting thread still holds 1
+ *       lock" when the watchdog ends the process (each philosopher still holds its left fork, at
+ *       whatever line it was spinning); no lock-order report, since no right fork is ever taken.
  * expect drd:      clean
  * miss: DRD checks races and lock misuse, not progress; the livelock goes unseen.
  */

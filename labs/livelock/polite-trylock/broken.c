@@ -5,9 +5,14 @@
  * burn CPU for ever and no transfer is ever made.
  * expect run:      livelock
  * expect tsan:     clean
- * miss: No lock call ever waits and every access is under a lock: nothing TSan checks goes wrong. Only the watchdog, which sees both threads on CPU and no transfer made, can tell a livelock.
+ * miss: No lock call ever waits and every access is under a lock: nothing TSan checks goes wrong.
+ *       Only the watchdog, which sees both threads on CPU and no transfer made, can tell a
+ *       livelock.
  * expect helgrind: mutex-misuse
- * miss: Helgrind checks locking, not progress. Its only words are "Exiting thread still holds 1 lock" when the watchdog ends the process (each thread still holds its first lock, at whatever line it was spinning); no lock-order report, since the second trylock never succeeds.
+ * miss: Helgrind checks locking, not progress. Its only words are "Exiting thread still holds 1
+ *       lock" when the watchdog ends the process (each thread still holds its first lock, at
+ *       whatever line it was spinning); no lock-order report, since the second trylock never
+ *       succeeds.
  * expect drd:      clean
  * miss: DRD checks races and lock misuse, not progress; the livelock goes unseen.
  */

@@ -4,9 +4,11 @@
  * both see the last item and both take it, and the stock goes negative.
  * expect run:      wrong-result
  * expect tsan:     clean
- * miss: every access is atomic, so there is no data race to report; the bug is in the logic between two atomic steps.
+ * miss: every access is atomic, so there is no data race to report; the bug is in the logic between
+ *       two atomic steps.
  * expect helgrind: clean
- * miss: the loads and the locked subtract are atomic instructions: nothing for Helgrind to flag, and it cannot know the check and the act belong together.
+ * miss: the loads and the locked subtract are atomic instructions: nothing for Helgrind to flag,
+ *       and it cannot know the check and the act belong together.
  * expect drd:      clean
  * miss: as for Helgrind: DRD looks for unordered plain accesses, and these are atomic.
  */

@@ -4,7 +4,8 @@
  * negative: money is created.
  * expect run:      wrong-result
  * expect tsan:     data-race @act
- * note: TSan reports each address once: the two payouts of round 1 (the staging orders the checks before them).
+ * note: TSan reports each address once: the two payouts of round 1 (the staging orders the checks
+ *       before them).
  * expect helgrind: data-race @check @act
  * expect drd:      data-race @check @act
  */

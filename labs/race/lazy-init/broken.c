@@ -4,7 +4,8 @@
  * that sees the pointer uses a half-built object.
  * expect run:      wrong-result
  * expect tsan:     data-race @fill @use
- * note: Reports name the object's fields.  The staging orders the pointer's publication before the others' unlocked check, so the race on the pointer itself goes unreported here.
+ * note: Reports name the object's fields.  The staging orders the pointer's publication before the
+ *       others' unlocked check, so the race on the pointer itself goes unreported here.
  * expect helgrind: data-race @fill @use
  * expect drd:      data-race @fill
  */

@@ -4,7 +4,8 @@
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean
- * note: without the two ANNOTATE lines Helgrind reports a false race at the lookup: glibc builds pthread_once from atomics and a futex, which Helgrind does not model.
+ * note: without the two ANNOTATE lines Helgrind reports a false race at the lookup: glibc builds
+ *       pthread_once from atomics and a futex, which Helgrind does not model.
  * expect drd:      clean
  */
 #include <pthread.h>

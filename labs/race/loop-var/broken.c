@@ -6,7 +6,8 @@
  * expect tsan:     data-race @read-id @pass-addr
  * expect helgrind: data-race @read-id
  * expect drd:      clean
- * miss: i lives on main's stack, and DRD checks stack variables only with --check-stack-var=yes, which the harness does not pass.
+ * miss: i lives on main's stack, and DRD checks stack variables only with --check-stack-var=yes,
+ *       which the harness does not pass.
  */
 #include <pthread.h>
 #include <stdio.h>

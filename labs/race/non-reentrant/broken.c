@@ -4,9 +4,12 @@
  * share: the second thread to start a line moves the first one onto it.
  * expect run:      wrong-result
  * expect tsan:     data-race @strtok
- * note: strtok's static state lives in uninstrumented libc, out of TSan's sight; TSan's strtok interceptor marks the returned word as read, and that word lies in the other thread's line, which it wrote with no synchronisation.
+ * note: strtok's static state lives in uninstrumented libc, out of TSan's sight; TSan's strtok
+ *       interceptor marks the returned word as read, and that word lies in the other thread's line,
+ *       which it wrote with no synchronisation.
  * expect helgrind: data-race @strtok
- * note: Valgrind sees every instruction, libc's included: two threads' strtok calls touch the same static pointer and each other's lines.
+ * note: Valgrind sees every instruction, libc's included: two threads' strtok calls touch the same
+ *       static pointer and each other's lines.
  * expect drd:      data-race @strtok
  */
 #include <pthread.h>

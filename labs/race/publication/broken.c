@@ -3,7 +3,8 @@
  * `ready` and reads the message.  Nothing orders the message before the flag
  * for the compiler or the CPU: the reader may see the flag and old data.
  * expect run:      clean
- * miss: x86 keeps stores in order and loads in order, and clang -O1 kept this program's order: the run comes out right here; on ARM or POWER, or after a compiler reorders, it does not.
+ * miss: x86 keeps stores in order and loads in order, and clang -O1 kept this program's order: the
+ *       run comes out right here; on ARM or POWER, or after a compiler reorders, it does not.
  * expect tsan:     data-race @publish @read
  * expect helgrind: data-race @publish @read
  * expect drd:      data-race @publish @read

@@ -6,9 +6,11 @@
  * expect tsan:     data-race @read-len memory-error @read-item
  * note: TSan calls the read of the freed block a heap-use-after-free.
  * expect helgrind: data-race @read-len
- * note: Helgrind stops watching a block once it is freed: the stale read itself goes unreported, the unlocked len and items do not.
+ * note: Helgrind stops watching a block once it is freed: the stale read itself goes unreported,
+ *       the unlocked len and items do not.
  * expect drd:      data-race
- * note: DRD names only the later of two conflicting accesses, the reader's load or the appender's store, whichever the run put second.
+ * note: DRD names only the later of two conflicting accesses, the reader's load or the appender's
+ *       store, whichever the run put second.
  * expect memcheck: memory-error @read-item
  * note: Memcheck sees no race, but it sees the read of a freed block ("Invalid read").
  */

@@ -5,13 +5,17 @@
  * malloc is not async-signal-safe.
  * expect run:      wrong-result
  * expect tsan:     signal-unsafe @strdup
- * note: TSan also reports "signal handler spoils errno" at the handler: errno differed when it returned.  It reports both only because the signal comes from another thread; a signal a thread sends itself counts as synchronous and goes unreported.
+ * note: TSan also reports "signal handler spoils errno" at the handler: errno differed when it
+ *       returned.  It reports both only because the signal comes from another thread; a signal a
+ *       thread sends itself counts as synchronous and goes unreported.
  * expect helgrind: clean
- * miss: Helgrind checks locks and happens-before between threads; a handler runs on the interrupted thread itself, and async-signal-safety is not in its model.
+ * miss: Helgrind checks locks and happens-before between threads; a handler runs on the interrupted
+ *       thread itself, and async-signal-safety is not in its model.
  * expect drd:      clean
  * miss: as for Helgrind: DRD does not model signal handlers.
  * expect memcheck: memory-leak @strdup
- * note: the worker's line that the handler overwrote is never freed: Memcheck finds the lost line as a leak.
+ * note: the worker's line that the handler overwrote is never freed: Memcheck finds the lost line
+ *       as a leak.
  */
 #include <pthread.h>
 #include <signal.h>

@@ -6,7 +6,8 @@
  * expect tsan:     data-race @read-pair
  * expect helgrind: data-race @read-pair
  * expect drd:      data-race
- * note: DRD names only the later of two conflicting accesses, a read or a write, whichever the run put second.
+ * note: DRD names only the later of two conflicting accesses, a read or a write, whichever the run
+ *       put second.
  */
 #include <pthread.h>
 
