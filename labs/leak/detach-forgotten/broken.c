@@ -54,11 +54,7 @@ int main(int argc, char **argv)
 	struct tl_lab_opts o = {.threads = 8, .iterations = 4, .seed = 1, .watchdog = true,
 				.threads_max = 64, .iterations_min = 2};
 	tl_lab_init(argc, argv, "Fire-and-forget threads that were not detached keep their stacks.", &o);
-	pthread_attr_t attr;
-	size_t stack_size = 0;
-	pthread_getattr_default_np(&attr);
-	pthread_attr_getstacksize(&attr, &stack_size);
-	pthread_attr_destroy(&attr);
+	size_t stack_size = tl_procfs_default_stack_size();
 
 	static struct order orders[64];
 	int tasks = 0, stacks = 0;

@@ -39,11 +39,7 @@ int main(int argc, char **argv)
 	struct tl_lab_opts o = {.threads = 8, .iterations = 4, .seed = 1, .watchdog = true,
 				.threads_max = 64, .iterations_min = 2 /* growth shows from round 2 */};
 	tl_lab_init(argc, argv, "Joining each thread gives its stack back.", &o);
-	pthread_attr_t attr;
-	size_t stack_size = 0;
-	pthread_getattr_default_np(&attr);
-	pthread_attr_getstacksize(&attr, &stack_size);
-	pthread_attr_destroy(&attr);
+	size_t stack_size = tl_procfs_default_stack_size();
 
 	/* Rounds of o.threads requests; after each, count the stacks mapped. */
 	static struct request req[64];
