@@ -75,17 +75,23 @@ static void *reader(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 2, .iterations = 2000, .seed = 1, .watchdog = true,
-				.threads_min = 2, .threads_max = 2};
-	tl_lab_init(argc, argv, "A plain int flag does not publish the data written before it.", &o);
+	struct tl_lab_opts o = {.threads = 2,
+	                        .iterations = 2000,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 2,
+	                        .threads_max = 2};
+	tl_lab_init(argc, argv, "A plain int flag does not publish the data written before it.",
+	            &o);
 	pthread_t w, r;
 	tl_lab_thread_create(&r, reader, &o.iterations);
 	tl_lab_thread_create(&w, writer, &o.iterations);
 	pthread_join(w, NULL);
 	pthread_join(r, NULL);
 	if (bad)
-		return tl_lab_result(TL_EXIT_WRONG,
-				     "%ld of %ld messages read half-written (first: expected #%ld, saw #%ld)",
-				     bad, o.iterations, first_bad_seq, first_bad_got);
+		return tl_lab_result(
+		    TL_EXIT_WRONG,
+		    "%ld of %ld messages read half-written (first: expected #%ld, saw #%ld)", bad,
+		    o.iterations, first_bad_seq, first_bad_got);
 	return tl_lab_result(TL_EXIT_OK, "%ld messages, each read whole", o.iterations);
 }
