@@ -210,6 +210,36 @@ static int parse_expect(const char *s, size_t n, int line, struct tl_spec *spec,
 	return 0;
 }
 
+/* One line of the header comment: *s and *n become its text, without the
+ * comment's leading '*' and the blanks around it, and *closes is set if the
+ * comment ends on it.  Returns the text's column (tabs to the next multiple
+ * of 8): a note's continuation lines are indented under it. */
+static int header_text(const char **s, size_t *n, bool *closes)
+{
+	const char *line = *s;
+	for (size_t i = 0; i + 1 < *n; i++)
+		if ((*s)[i] == '*' && (*s)[i + 1] == '/') {
+			*n = i;
+			*closes = true;
+			break;
+		}
+	trim(s, n);
+	if (*n && (*s)[0] == '*' && !(*n > 1 && (*s)[1] == '/'))
+		(*s)++, (*n)--;
+	trim(s, n);
+	int col = 0;
+	for (const char *q = line; q < *s; q++)
+		col = *q == '\t' ? (col / 8 + 1) * 8 : col + 1;
+	return col;
+}
+
+/* "miss:", "false alarm:" or "note:": a note on the expect line above. */
+static bool is_note_line(const char *s, size_t n)
+{
+	return (n > 5 && memcmp(s, "miss:", 5) == 0) ||
+	       (n > 12 && memcmp(s, "false alarm:", 12) == 0) || (n > 5 && memcmp(s, "note:", 5) == 0);
+}
+
 int tl_spec_parse(const char *src, size_t len, struct tl_spec *spec, char *err, size_t errlen)
 {
 	memset(spec, 0, sizeof *spec);
@@ -236,32 +266,12 @@ int tl_spec_parse(const char *src, size_t len, struct tl_spec *spec, char *err, 
 	int note_col = -1; /* column of the note that an indented line continues; -1: none */
 	bool closed = false;
 	while (!closed && next_line(&c, &s, &n)) {
-		const char *line_start = s;
-		const char *close = NULL;
-		for (size_t i = 0; i + 1 < n; i++)
-			if (s[i] == '*' && s[i + 1] == '/') {
-				close = s + i;
-				break;
-			}
-		if (close) {
-			n = (size_t)(close - s);
-			closed = true;
-		}
-		trim(&s, &n);
-		if (n && s[0] == '*' && !(n > 1 && s[1] == '/'))
-			s++, n--;
-		trim(&s, &n);
+		int col = header_text(&s, &n, &closed);
 		if (n == 0) {
 			note_col = -1; /* a blank line ends a note */
 			continue;
 		}
-		/* Column of the text, tabs counted to the next multiple of 8. */
-		int col = 0;
-		for (const char *q = line_start; q < s; q++)
-			col = *q == '\t' ? (col / 8 + 1) * 8 : col + 1;
-		bool is_note = (n > 5 && memcmp(s, "miss:", 5) == 0) ||
-			       (n > 12 && memcmp(s, "false alarm:", 12) == 0) ||
-			       (n > 5 && memcmp(s, "note:", 5) == 0);
+		bool is_note = is_note_line(s, n);
 		bool is_keyword = is_note || (n >= 6 && memcmp(s, "expect", 6) == 0);
 		if (note_col >= 0 && col > note_col && !is_keyword) {
 			/* A long note wrapped onto lines indented under it. */
