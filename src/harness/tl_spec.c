@@ -210,6 +210,36 @@ static int parse_expect(const char *s, size_t n, int line, struct tl_spec *spec,
 	return 0;
 }
 
+/* One line of the header comment: *s and *n become its text, without the
+ * comment's leading '*' and the blanks around it, and *closes is set if the
+ * comment ends on it.  Returns the text's column (tabs to the next multiple
+ * of 8): a note's continuation lines are indented under it. */
+static int header_text(const char **s, size_t *n, bool *closes)
+{
+	const char *line = *s;
+	for (size_t i = 0; i + 1 < *n; i++)
+		if ((*s)[i] == '*' && (*s)[i + 1] == '/') {
+			*n = i;
+			*closes = true;
+			break;
+		}
+	trim(s, n);
+	if (*n && (*s)[0] == '*' && !(*n > 1 && (*s)[1] == '/'))
+		(*s)++, (*n)--;
+	trim(s, n);
+	int col = 0;
+	for (const char *q = line; q < *s; q++)
+		col = *q == '\t' ? (col / 8 + 1) * 8 : col + 1;
+	return col;
+}
+
+/* "miss:", "false alarm:" or "note:": a note on the expect line above. */
+static bool is_note_line(const char *s, size_t n)
+{
+	return (n > 5 && memcmp(s, "miss:", 5) == 0) ||
+	       (n > 12 && memcmp(s, "false alarm:", 12) == 0) || (n > 5 && memcmp(s, "note:", 5) == 0);
+}
+
 int tl_spec_parse(const char *src, size_t len, struct tl_spec *spec, char *err, size_t errlen)
 {
 	memset(spec, 0, sizeof *spec);
@@ -233,32 +263,29 @@ int tl_spec_parse(const char *src, size_t len, struct tl_spec *spec, char *err, 
 	struct pending_use pend[(size_t)TL_SPEC_MAX_USES * TL_TOOL_COUNT];
 	size_t npend = 0;
 	int last_tool = -1;
+	int note_col = -1; /* column of the note that an indented line continues; -1: none */
 	bool closed = false;
 	while (!closed && next_line(&c, &s, &n)) {
-		const char *close = NULL;
-		for (size_t i = 0; i + 1 < n; i++)
-			if (s[i] == '*' && s[i + 1] == '/') {
-				close = s + i;
-				break;
-			}
-		if (close) {
-			n = (size_t)(close - s);
-			closed = true;
-		}
-		trim(&s, &n);
-		if (n && s[0] == '*' && !(n > 1 && s[1] == '/'))
-			s++, n--;
-		trim(&s, &n);
-		if (n == 0)
+		int col = header_text(&s, &n, &closed);
+		if (n == 0) {
+			note_col = -1; /* a blank line ends a note */
 			continue;
+		}
+		bool is_note = is_note_line(s, n);
+		bool is_keyword = is_note || (n >= 6 && memcmp(s, "expect", 6) == 0);
+		if (note_col >= 0 && col > note_col && !is_keyword) {
+			/* A long note wrapped onto lines indented under it. */
+			struct tl_expectation *e = &spec->expect[last_tool];
+			append_text(e->note, sizeof e->note, s, n);
+			continue;
+		}
+		note_col = is_note ? col : -1;
 		if (n > 7 && memcmp(s, "expect", 6) == 0 && isspace((unsigned char)s[6])) {
 			enum tl_tool t = TL_TOOL_RUN;
 			if (parse_expect(s + 6, n - 6, c.line, spec, pend, &npend, &t, err, errlen))
 				return -1;
 			last_tool = (int)t;
-		} else if ((n > 5 && memcmp(s, "miss:", 5) == 0) ||
-			   (n > 12 && memcmp(s, "false alarm:", 12) == 0) ||
-			   (n > 5 && memcmp(s, "note:", 5) == 0)) {
+		} else if (is_note) {
 			if (last_tool < 0)
 				return fail(err, errlen, c.line, "'%.*s' must follow an expect line",
 					    (int)(memchr(s, ':', n) ? (const char *)memchr(s, ':', n) - s + 1 : 1), s);
@@ -267,8 +294,8 @@ int tl_spec_parse(const char *src, size_t len, struct tl_spec *spec, char *err, 
 		} else if (n >= 6 && memcmp(s, "expect", 6) == 0) {
 			return fail(err, errlen, c.line, "malformed expect line (want 'expect TOOL: VERDICT...')");
 		} else if (last_tool >= 0 && spec->expect[last_tool].note[0]) {
-			struct tl_expectation *e = &spec->expect[last_tool];
-			append_text(e->note, sizeof e->note, s, n); /* a note's second line */
+			return fail(err, errlen, c.line,
+				    "text after a note: indent it under the note to continue it");
 		} else {
 			append_text(spec->lesson, sizeof spec->lesson, s, n);
 		}

@@ -21,6 +21,12 @@ static inline uint64_t tl_mono_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
+/* Milliseconds on the monotonic clock, with their fraction: for timing waits. */
+static inline double tl_mono_ms(void)
+{
+	return (double)tl_mono_ns() / 1e6;
+}
+
 /* The monotonic time timeout_ms (>= 0) from now, for pthread_cond_timedwait. */
 static inline struct timespec tl_deadline_after(long timeout_ms)
 {

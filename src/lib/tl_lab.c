@@ -46,6 +46,21 @@ static long parse_number(const char *flag, const char *text, long min, long max)
 	return v;
 }
 
+static _Noreturn void print_help(const char *lesson, const struct tl_lab_opts *opts)
+{
+	printf("usage: %s [--threads N] [--iterations N] [--seed N] [--quiet] "
+	       "[--no-watchdog | --hold]\n%s\n"
+	       "defaults: --threads %ld --iterations %ld --seed %lu\n"
+	       "--no-watchdog: let a hang hang; --hold: after the watchdog's "
+	       "verdict, keep the process at its hang for %d s\n"
+	       "  (x THREADLAB_SLOWDOWN) or until SIGTERM, for `threadstat doctor PID`\n"
+	       "exit: 0 ok, 2 usage, 3 wrong result, 4 deadlock, 5 livelock, "
+	       "6 thread leak, 7 timeout\n",
+	       lab_name, lesson, opts->threads, opts->iterations, opts->seed,
+	       TL_WATCHDOG_HOLD_MS / 1000);
+	exit(TL_EXIT_OK);
+}
+
 void tl_lab_init(int argc, char **argv, const char *lesson, struct tl_lab_opts *opts)
 {
 	if (argc > 0 && argv[0]) {
@@ -54,29 +69,25 @@ void tl_lab_init(int argc, char **argv, const char *lesson, struct tl_lab_opts *
 		lab_name = p ? p : argv[0];
 	}
 	static const struct option longopts[] = {
-		{"threads", required_argument, NULL, 't'},
-		{"iterations", required_argument, NULL, 'i'},
-		{"seed", required_argument, NULL, 's'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"no-watchdog", no_argument, NULL, 'W'},
-		{"hold", no_argument, NULL, 'H'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"threads", required_argument, NULL, 't'}, {"iterations", required_argument, NULL, 'i'},
+	    {"seed", required_argument, NULL, 's'},    {"quiet", no_argument, NULL, 'q'},
+	    {"no-watchdog", no_argument, NULL, 'W'},   {"hold", no_argument, NULL, 'H'},
+	    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
 	};
+	long threads_min = opts->threads_min > 0 ? opts->threads_min : 1;
+	long threads_max = opts->threads_max > 0 ? opts->threads_max : TL_MAX_THREADS;
+	long iterations_min = opts->iterations_min > 0 ? opts->iterations_min : 1;
 	opterr = 0; /* our own one-line messages */
 	optind = 1;
 	int c;
 	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
-			opts->threads = parse_number("--threads", optarg,
-						     opts->threads_min > 0 ? opts->threads_min : 1,
-						     opts->threads_max > 0 ? opts->threads_max : TL_MAX_THREADS);
+			opts->threads = parse_number("--threads", optarg, threads_min, threads_max);
 			break;
 		case 'i':
-			opts->iterations = parse_number("--iterations", optarg,
-							opts->iterations_min > 0 ? opts->iterations_min : 1,
-							1000000000L);
+			opts->iterations =
+			    parse_number("--iterations", optarg, iterations_min, 1000000000L);
 			break;
 		case 's':
 			opts->seed = (unsigned long)parse_number("--seed", optarg, 0, LONG_MAX);
@@ -91,17 +102,7 @@ void tl_lab_init(int argc, char **argv, const char *lesson, struct tl_lab_opts *
 			opts->hold = true;
 			break;
 		case 'h':
-			printf("usage: %s [--threads N] [--iterations N] [--seed N] [--quiet] "
-			       "[--no-watchdog | --hold]\n%s\n"
-			       "defaults: --threads %ld --iterations %ld --seed %lu\n"
-			       "--no-watchdog: let a hang hang; --hold: after the watchdog's "
-			       "verdict, keep the process at its hang for %d s\n"
-			       "  (x THREADLAB_SLOWDOWN) or until SIGTERM, for `threadstat doctor PID`\n"
-			       "exit: 0 ok, 2 usage, 3 wrong result, 4 deadlock, 5 livelock, "
-			       "6 thread leak, 7 timeout\n",
-			       lab_name, lesson, opts->threads, opts->iterations, opts->seed,
-			       TL_WATCHDOG_HOLD_MS / 1000);
-			exit(TL_EXIT_OK);
+			print_help(lesson, opts);
 		case ':':
 			usage_error("%s needs a value", argv[optind - 1]);
 		default:

@@ -11,20 +11,19 @@
 
 #include "tl_exit.h"
 
-
 #define TL_MAX_THREADS 1024
 
 struct tl_lab_opts {
-	long threads;         /* --threads N, 1..TL_MAX_THREADS */
-	long iterations;      /* --iterations N, 1..1e9 */
-	unsigned long seed;   /* --seed N */
-	bool quiet;           /* --quiet: no tl_log lines, only the result */
-	bool watchdog;        /* false with --no-watchdog: let a hang hang */
-	bool hold;            /* --hold: after a stall verdict, keep the process at its
-	                       * hang for examination (tl_watchdog_hold) */
-	long threads_min;     /* the lab's own bounds for --threads; 0 means 1 */
-	long threads_max;     /* 0 means TL_MAX_THREADS */
-	long iterations_min;  /* the lab's own lower bound for --iterations; 0 means 1 */
+	long threads;        /* --threads N, 1..TL_MAX_THREADS */
+	long iterations;     /* --iterations N, 1..1e9 */
+	unsigned long seed;  /* --seed N */
+	bool quiet;          /* --quiet: no tl_log lines, only the result */
+	bool watchdog;       /* false with --no-watchdog: let a hang hang */
+	bool hold;           /* --hold: after a stall verdict, keep the process at its
+	                      * hang for examination (tl_watchdog_hold) */
+	long threads_min;    /* the lab's own bounds for --threads; 0 means 1 */
+	long threads_max;    /* 0 means TL_MAX_THREADS */
+	long iterations_min; /* the lab's own lower bound for --iterations; 0 means 1 */
 };
 
 /* Parses argv into *opts, whose fields hold the lab's defaults on entry.
@@ -33,8 +32,7 @@ void tl_lab_init(int argc, char **argv, const char *lesson, struct tl_lab_opts *
 
 /* Prints the program's result line on stdout (always, even with --quiet)
  * and returns `code`, so a lab can end with `return tl_lab_result(...)`. */
-int tl_lab_result(enum tl_exit code, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int tl_lab_result(enum tl_exit code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Prints "outcome: NAME=VALUE" on stdout: the one number that describes this
  * run (updates lost, items oversold ...), which `threadlab stress` gathers

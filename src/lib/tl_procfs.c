@@ -82,13 +82,89 @@ static bool cur_number(struct cur *c, bool allow_sign, unsigned long long *out, 
 	return true;
 }
 
+/* Fields 2 and 3, from the " (" on: comm may hold anything, ')' and spaces
+ * included, but the fields after it are numbers and one state letter, never
+ * ')': so the comm ends at the LAST ')' of the text. */
+static bool cur_comm_and_state(struct cur *c, struct tl_task_stat *out)
+{
+	const char *open = c->p, *close;
+	size_t n;
+
+	close = memrchr(open + 1, ')', (size_t)(c->end - (open + 1)));
+	if (close == NULL)
+		return false;
+	n = (size_t)(close - (open + 1));
+	if (n >= sizeof(out->comm))
+		n = sizeof(out->comm) - 1; /* kworker names can run long: cut */
+	memcpy(out->comm, open + 1, n);
+	out->comm[n] = '\0';
+	c->p = close + 1;
+
+	/* The state, one letter. */
+	if (!cur_skip_spaces(c) || c->p >= c->end)
+		return false;
+	if (!((*c->p >= 'A' && *c->p <= 'Z') || (*c->p >= 'a' && *c->p <= 'z')))
+		return false;
+	out->state = *c->p++;
+	return c->p >= c->end || *c->p == ' ';
+}
+
+/* Keeps numeric field `field` of stat if it is one we want.  False when its
+ * value does not fit: negative, or too big for where it goes. */
+static bool keep_stat_field(int field, unsigned long long v, bool neg, struct tl_task_stat *out)
+{
+	switch (field) {
+	case 9:
+		if (neg || v > ULONG_MAX)
+			return false;
+		out->flags = (unsigned long)v;
+		break;
+	case 14:
+		if (neg)
+			return false;
+		out->utime = v;
+		break;
+	case 15:
+		if (neg)
+			return false;
+		out->stime = v;
+		break;
+	case 20:
+		if (neg || v > INT_MAX)
+			return false;
+		out->num_threads = (long)v;
+		break;
+	case 22:
+		if (neg)
+			return false;
+		out->starttime = v;
+		break;
+	case 23:
+		if (neg)
+			return false;
+		out->vsize = v;
+		break;
+	case 24:
+		if (neg)
+			return false;
+		out->rss = v;
+		break;
+	case 39:
+		if (neg || v > INT_MAX)
+			return false;
+		out->processor = (int)v;
+		break;
+	default:
+		break; /* not kept: any number will do */
+	}
+	return true;
+}
+
 int tl_procfs_parse_stat(const char *buf, size_t len, struct tl_task_stat *out)
 {
 	struct cur c;
-	const char *open, *close;
 	unsigned long long v, tid;
 	bool neg;
-	size_t n;
 	int field;
 
 	if (buf == NULL || out == NULL)
@@ -102,82 +178,17 @@ int tl_procfs_parse_stat(const char *buf, size_t len, struct tl_task_stat *out)
 		return -EINVAL;
 	if (!cur_skip_spaces(&c) || c.p >= c.end || *c.p != '(')
 		return -EINVAL;
-	open = c.p;
-
-	/* Field 2: comm may hold anything, ')' and spaces included, but the
-	 * fields after it are numbers and one state letter, never ')': so the
-	 * comm ends at the LAST ')' of the text. */
-	close = memrchr(open + 1, ')', (size_t)(c.end - (open + 1)));
-	if (close == NULL)
-		return -EINVAL;
-	n = (size_t)(close - (open + 1));
-	if (n >= sizeof(out->comm))
-		n = sizeof(out->comm) - 1; /* kworker names can run long: cut */
-	memcpy(out->comm, open + 1, n);
-	out->comm[n] = '\0';
-	c.p = close + 1;
-
-	/* Field 3: the state, one letter. */
-	if (!cur_skip_spaces(&c) || c.p >= c.end)
-		return -EINVAL;
-	if (!((*c.p >= 'A' && *c.p <= 'Z') || (*c.p >= 'a' && *c.p <= 'z')))
-		return -EINVAL;
-	out->state = *c.p++;
-	if (c.p < c.end && *c.p != ' ')
+	if (!cur_comm_and_state(&c, out))
 		return -EINVAL;
 
 	/* Fields 4..39 are all numbers (some signed: priority, nice, cutime,
-	 * exit_signal); we keep 14, 15, 22 and 39 and require all of them, so
-	 * that a truncated line is refused rather than half-filled. */
+	 * exit_signal); we keep a few and require all of them, so that a
+	 * truncated line is refused rather than half-filled. */
 	for (field = 4; field <= 39; field++) {
-		if (!cur_skip_spaces(&c))
+		if (!cur_skip_spaces(&c) || !cur_number(&c, true, &v, &neg))
 			return -EINVAL;
-		if (!cur_number(&c, true, &v, &neg))
+		if (!keep_stat_field(field, v, neg, out))
 			return -EINVAL;
-		switch (field) {
-		case 9:
-			if (neg || v > ULONG_MAX)
-				return -EINVAL;
-			out->flags = (unsigned long)v;
-			break;
-		case 14:
-			if (neg)
-				return -EINVAL;
-			out->utime = v;
-			break;
-		case 15:
-			if (neg)
-				return -EINVAL;
-			out->stime = v;
-			break;
-		case 20:
-			if (neg || v > INT_MAX)
-				return -EINVAL;
-			out->num_threads = (long)v;
-			break;
-		case 22:
-			if (neg)
-				return -EINVAL;
-			out->starttime = v;
-			break;
-		case 23:
-			if (neg)
-				return -EINVAL;
-			out->vsize = v;
-			break;
-		case 24:
-			if (neg)
-				return -EINVAL;
-			out->rss = v;
-			break;
-		case 39:
-			if (neg || v > INT_MAX)
-				return -EINVAL;
-			out->processor = (int)v;
-			break;
-		default:
-			break;
-		}
 	}
 	/* The kernel always writes more after field 39: without a separator
 	 * here the text may have been cut inside it ("17" read as "1"). */

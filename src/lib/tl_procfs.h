@@ -14,17 +14,17 @@
 
 struct tl_task_stat {
 	pid_t tid;
-	char comm[64];           /* between the first '(' and the LAST ')' */
-	char state;              /* R, S, D, T, t, Z, X, I ... */
-	unsigned long long utime;    /* clock ticks */
-	unsigned long long stime;    /* clock ticks */
+	char comm[64];                /* between the first '(' and the LAST ')' */
+	char state;                   /* R, S, D, T, t, Z, X, I ... */
+	unsigned long long utime;     /* clock ticks */
+	unsigned long long stime;     /* clock ticks */
 	unsigned long long starttime; /* clock ticks after boot */
-	int processor;           /* last CPU */
-	unsigned long flags;     /* field 9: PF_* (PF_KTHREAD 0x00200000: a kernel thread) */
+	int processor;                /* last CPU */
+	unsigned long flags;          /* field 9: PF_* (PF_KTHREAD 0x00200000: a kernel thread) */
 	/* Process-wide fields (the same in every task of a process): */
-	long num_threads;        /* field 20 */
-	unsigned long long vsize;     /* field 23, bytes */
-	unsigned long long rss;       /* field 24, pages */
+	long num_threads;         /* field 20 */
+	unsigned long long vsize; /* field 23, bytes */
+	unsigned long long rss;   /* field 24, pages */
 };
 
 /* Parses the text of /proc/PID/task/TID/stat.  0 or -EINVAL. */
@@ -70,8 +70,8 @@ int tl_procfs_parse_status(const char *buf, size_t len, struct tl_task_status *o
  * outside a system call, else "NR ARG1..ARG6 SP PC" in hex.  Reading it needs
  * ptrace access to the process (EACCES/EPERM otherwise). */
 struct tl_task_syscall {
-	int state;                 /* one of the three below */
-	long nr;                   /* TL_SYSCALL_IN: the number */
+	int state; /* one of the three below */
+	long nr;   /* TL_SYSCALL_IN: the number */
 	unsigned long long args[6];
 	unsigned long long sp, pc;
 };

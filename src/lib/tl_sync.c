@@ -12,7 +12,6 @@
 
 #include "tl_annotate.h"
 
-
 #if defined(__SANITIZE_THREAD__)
 #define BUILT_WITH_TSAN 1
 #elif defined(__has_feature)
@@ -231,9 +230,8 @@ bool tl_overlap_more(tl_overlap *ov, long steps, long share, bool *counted)
 			sched_yield();
 		return true;
 	}
-	if (!ov->need_together ||
-	    atomic_load_explicit(&ov->together_ns, memory_order_relaxed) >=
-		    TL_OVERLAP_TOGETHER_MS * 1000000ull)
+	if (!ov->need_together || atomic_load_explicit(&ov->together_ns, memory_order_relaxed) >=
+	                              TL_OVERLAP_TOGETHER_MS * 1000000ull)
 		return false;
 	/* Everybody has done their share but they have not yet run side by
 	 * side long enough: keep going, within a limit. */

@@ -63,18 +63,18 @@ unsigned tl_bsem_value(tl_bsem *s);
  *		steps++;
  *	}
  */
-#define TL_OVERLAP_SLOTS 64
+#define TL_OVERLAP_SLOTS       64
 #define TL_OVERLAP_TOGETHER_MS 2
-#define TL_OVERLAP_LIMIT_MS 5000
+#define TL_OVERLAP_LIMIT_MS    5000
 
 typedef struct tl_overlap {
-	atomic_long finished;       /* threads that have done their share */
-	atomic_long joined;         /* slots handed out */
-	atomic_ullong together_ns;  /* time all threads were seen running at once */
+	atomic_long finished;        /* threads that have done their share */
+	atomic_long joined;          /* slots handed out */
+	atomic_ullong together_ns;   /* time all threads were seen running at once */
 	atomic_ullong first_done_ns; /* when the first thread finished its share */
 	atomic_ullong stamp[TL_OVERLAP_SLOTS];
 	long threads;
-	bool need_together;         /* false under TSan and Valgrind */
+	bool need_together; /* false under TSan and Valgrind */
 } tl_overlap;
 
 void tl_overlap_init(tl_overlap *ov, long threads);

@@ -83,9 +83,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Exit codes of the contract (tl_lab.h's enum tl_exit); spelled out here so
- * that the watchdog does not depend on the lab front end. */
-
 /* The watchdog runs little code: a small stack keeps it cheap and, being
  * smaller than the default, keeps it out of tl_procfs_count_stacks(). */
 #define WD_STACK_SIZE ((size_t)256 * 1024)
@@ -313,7 +310,7 @@ static void line_emit(struct line *l)
 	}
 }
 
-static void line_emit_and_exit(struct line *l, int code)
+static _Noreturn void line_emit_and_exit(struct line *l, int code)
 {
 	line_emit(l);
 	_exit(code);
@@ -352,7 +349,7 @@ static bool sleep_or_stop(uint64_t deadline)
  * are in place before the line is written, so whoever reads the line may
  * SIGTERM at once and get that code.  This thread blocks every signal; a
  * handler runs on some stuck thread, which is all the same for _exit. */
-static void hold_and_exit(int code)
+static _Noreturn void hold_and_exit(int code)
 {
 	struct sigaction sa;
 	struct line l;
@@ -494,35 +491,50 @@ static void report_workers(struct line *l, const struct snap *snap, int n)
 	}
 }
 
-static void tick(struct wd_state *s, uint64_t now)
-{
-	struct snap snap[TL_WATCHDOG_MAX_WORKERS];
-	uint64_t count = tl_progress_count();
-	uint64_t max_busy = 0, stalled, proc_cpu = 0, proc_wait = 0;
-	bool rebase = false;
-	int i, n = 0;
-	enum tl_stall verdict;
-	struct line l;
+/* What one tick saw: each live worker's busy time since the window began,
+ * or, with no worker registered, all the other threads' together. */
+struct sample {
+	struct snap workers[TL_WATCHDOG_MAX_WORKERS];
+	int n;                  /* 0: nobody registered */
+	uint64_t others_cpu_ns; /* when n == 0 */
+	uint64_t others_wait_ns;
+	uint64_t max_busy_ns; /* the busiest worker's cpu + queued (the others' when n == 0) */
+};
 
-	if (count != s->last_count || now - s->last_tick_ns > cfg.stall_ns) {
-		/* Progress: the window starts again now.  Or the watchdog
-		 * itself did not run for a whole window, and then it knows
-		 * nothing about that span: start again too. */
+/* The window starts again now if the counter moved since the last tick, or
+ * if the watchdog itself did not run for a whole window: then it knows
+ * nothing about that span.  Returns whether it did. */
+static bool restart_window_if_moved(struct wd_state *s, uint64_t now, uint64_t count)
+{
+	bool restart = count != s->last_count || now - s->last_tick_ns > cfg.stall_ns;
+
+	if (restart) {
 		s->last_count = count;
 		s->stall_since_ns = now;
 		s->proc_have_base = false;
-		rebase = true;
 	}
 	s->last_tick_ns = now;
+	return restart;
+}
 
-	/* A worker is busy for the time it was on a CPU or runnable and
-	 * waiting for one.  The CPU clock alone would call a sched_yield()
-	 * spinner on an overloaded machine blocked: it runs for microseconds
-	 * per turn and waits in the run queue the rest of the time, yet it
-	 * never sleeps.  A thread blocked in a futex accrues neither. */
+/* A worker is busy for the time it was on a CPU or runnable and waiting for
+ * one.  The CPU clock alone would call a sched_yield() spinner on an
+ * overloaded machine blocked: it runs for microseconds per turn and waits in
+ * the run queue the rest of the time, yet it never sleeps.  A thread blocked
+ * in a futex accrues neither.  Each worker is measured from the start of the
+ * window, or from now on when first seen mid-window. */
+static void sample_workers(bool window_restarted, struct sample *smp)
+{
+	int i;
+
+	smp->n = 0;
+	smp->max_busy_ns = 0;
+	smp->others_cpu_ns = 0;
+	smp->others_wait_ns = 0;
 	pthread_mutex_lock(&reg_mu);
 	for (i = 0; i < TL_WATCHDOG_MAX_WORKERS; i++) {
 		struct worker *w = &workers[i];
+		struct snap *sn = &smp->workers[smp->n];
 		uint64_t cpu, wait = 0;
 		bool ok, wait_ok;
 
@@ -534,76 +546,102 @@ static void tick(struct wd_state *s, uint64_t now)
 			continue;
 		}
 		wait_ok = task_wait_ns(w->tid, &wait);
-		/* A worker first seen mid-window is measured from now on. */
-		if (rebase || !w->have_base) {
+		if (window_restarted || !w->have_base) {
 			w->base_cpu_ns = cpu;
 			w->base_wait_ns = wait;
 			w->base_wait_ok = wait_ok;
 			w->have_base = true;
 		}
-		snap[n].tid = w->tid;
-		memcpy(snap[n].name, w->name, sizeof(snap[n].name));
-		snap[n].cpu_ns = cpu > w->base_cpu_ns ? cpu - w->base_cpu_ns : 0;
-		snap[n].wait_ns = wait_ok && w->base_wait_ok && wait > w->base_wait_ns
-		                      ? wait - w->base_wait_ns
-		                      : 0;
-		if (snap[n].cpu_ns + snap[n].wait_ns > max_busy)
-			max_busy = snap[n].cpu_ns + snap[n].wait_ns;
-		n++;
+		sn->tid = w->tid;
+		memcpy(sn->name, w->name, sizeof(sn->name));
+		sn->cpu_ns = cpu > w->base_cpu_ns ? cpu - w->base_cpu_ns : 0;
+		sn->wait_ns = wait_ok && w->base_wait_ok && wait > w->base_wait_ns
+		                  ? wait - w->base_wait_ns
+		                  : 0;
+		if (sn->cpu_ns + sn->wait_ns > smp->max_busy_ns)
+			smp->max_busy_ns = sn->cpu_ns + sn->wait_ns;
+		smp->n++;
 	}
 	pthread_mutex_unlock(&reg_mu);
+}
 
-	if (n == 0) {
-		/* Nobody registered: judge all other threads together. */
-		proc_cpu = others_cpu_ns();
-		proc_wait = others_wait_ns(s->self_tid);
-		if (!s->proc_have_base) {
-			s->proc_base_cpu_ns = proc_cpu;
-			s->proc_base_wait_ns = proc_wait;
-			s->proc_have_base = true;
-		}
-		proc_cpu = proc_cpu > s->proc_base_cpu_ns ? proc_cpu - s->proc_base_cpu_ns : 0;
-		proc_wait = proc_wait > s->proc_base_wait_ns ? proc_wait - s->proc_base_wait_ns : 0;
-		max_busy = proc_cpu + proc_wait;
-	}
+/* Nobody registered: the other threads together, measured from the start of
+ * the window like a worker. */
+static void sample_others(struct wd_state *s, struct sample *smp)
+{
+	uint64_t cpu = others_cpu_ns();
+	uint64_t wait = others_wait_ns(s->self_tid);
 
-	stalled = now - s->stall_since_ns;
-	l.len = 0;
-	l.full = false;
-	if (stalled >= cfg.stall_ns) {
-		verdict = tl_watchdog_classify(0, max_busy, stalled);
-		line_add(&l, "watchdog: %s: no progress for %llu ms; ",
-		         verdict == TL_STALL_LIVELOCK ? "livelock" : "deadlock",
-		         (unsigned long long)(stalled / NS_PER_MS));
-		if (n == 0) {
-			line_add(&l,
-			         "no registered workers; other threads: cpu %llu ms queued %llu ms",
-			         (unsigned long long)(proc_cpu / NS_PER_MS),
-			         (unsigned long long)(proc_wait / NS_PER_MS));
-		} else {
-			line_add(&l,
-			         "workers %s CPU: ", verdict == TL_STALL_LIVELOCK ? "on" : "off");
-			report_workers(&l, snap, n);
-		}
-		if (cfg.hold_ns == 0)
-			line_emit_and_exit(&l, verdict == TL_STALL_LIVELOCK ? TL_EXIT_LIVELOCK
-			                                                    : TL_EXIT_DEADLOCK);
-		/* Held: the hard limit below is never reached from here. */
-		line_emit(&l);
-		hold_and_exit(verdict == TL_STALL_LIVELOCK ? TL_EXIT_LIVELOCK : TL_EXIT_DEADLOCK);
+	if (!s->proc_have_base) {
+		s->proc_base_cpu_ns = cpu;
+		s->proc_base_wait_ns = wait;
+		s->proc_have_base = true;
 	}
-	if (now - s->start_ns >= cfg.hard_ns) {
-		line_add(&l, "watchdog: timeout: no verdict within %llu ms (progress count %llu); ",
-		         (unsigned long long)((now - s->start_ns) / NS_PER_MS),
-		         (unsigned long long)count);
-		if (n == 0) {
-			line_add(&l, "no registered workers");
-		} else {
-			line_add(&l, "workers: ");
-			report_workers(&l, snap, n);
-		}
-		line_emit_and_exit(&l, TL_EXIT_TIMEOUT);
+	smp->others_cpu_ns = cpu > s->proc_base_cpu_ns ? cpu - s->proc_base_cpu_ns : 0;
+	smp->others_wait_ns = wait > s->proc_base_wait_ns ? wait - s->proc_base_wait_ns : 0;
+	smp->max_busy_ns = smp->others_cpu_ns + smp->others_wait_ns;
+}
+
+/* The deadlock or livelock line, then the exit with its code, or the hold. */
+static _Noreturn void report_stall(const struct sample *smp, uint64_t stalled_ns,
+                                   enum tl_stall verdict)
+{
+	bool livelock = verdict == TL_STALL_LIVELOCK;
+	int code = livelock ? TL_EXIT_LIVELOCK : TL_EXIT_DEADLOCK;
+	struct line l = {.len = 0, .full = false};
+
+	line_add(&l, "watchdog: %s: no progress for %llu ms; ", livelock ? "livelock" : "deadlock",
+	         (unsigned long long)(stalled_ns / NS_PER_MS));
+	if (smp->n == 0) {
+		line_add(&l, "no registered workers; other threads: cpu %llu ms queued %llu ms",
+		         (unsigned long long)(smp->others_cpu_ns / NS_PER_MS),
+		         (unsigned long long)(smp->others_wait_ns / NS_PER_MS));
+	} else {
+		line_add(&l, "workers %s CPU: ", livelock ? "on" : "off");
+		report_workers(&l, smp->workers, smp->n);
 	}
+	if (cfg.hold_ns == 0)
+		line_emit_and_exit(&l, code);
+	/* Held: the hard limit is never reached from here. */
+	line_emit(&l);
+	hold_and_exit(code);
+}
+
+/* Progress trickled for the whole hard limit: the timeout line, exit 7. */
+static _Noreturn void report_timeout(const struct sample *smp, uint64_t ran_ns, uint64_t count)
+{
+	struct line l = {.len = 0, .full = false};
+
+	line_add(&l, "watchdog: timeout: no verdict within %llu ms (progress count %llu); ",
+	         (unsigned long long)(ran_ns / NS_PER_MS), (unsigned long long)count);
+	if (smp->n == 0) {
+		line_add(&l, "no registered workers");
+	} else {
+		line_add(&l, "workers: ");
+		report_workers(&l, smp->workers, smp->n);
+	}
+	line_emit_and_exit(&l, TL_EXIT_TIMEOUT);
+}
+
+/* One look, every tick: sample, then the rule (HACKING.md, "The watchdog"). */
+static void tick(struct wd_state *s, uint64_t now)
+{
+	uint64_t count = tl_progress_count();
+	bool restarted = restart_window_if_moved(s, now, count);
+	uint64_t stalled = now - s->stall_since_ns;
+	struct sample smp;
+
+	sample_workers(restarted, &smp);
+	if (smp.n == 0)
+		sample_others(s, &smp);
+
+	/* No progress for the whole window: deadlock if the busiest worker ran
+	 * or waited to run for less than a fifth of it, livelock if more. */
+	if (stalled >= cfg.stall_ns)
+		report_stall(&smp, stalled, tl_watchdog_classify(0, smp.max_busy_ns, stalled));
+	/* Progress trickled in, so no stall, but the run outlasted the hard limit. */
+	if (now - s->start_ns >= cfg.hard_ns)
+		report_timeout(&smp, now - s->start_ns, count);
 }
 
 static void *wd_main(void *arg)

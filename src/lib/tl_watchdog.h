@@ -17,10 +17,10 @@
 
 #include <stdint.h>
 
-#define TL_WATCHDOG_STALL_MS 500
+#define TL_WATCHDOG_STALL_MS      500
 #define TL_WATCHDOG_HARD_LIMIT_MS 30000
-#define TL_WATCHDOG_MAX_WORKERS 64
-#define TL_WATCHDOG_HOLD_MS 60000
+#define TL_WATCHDOG_MAX_WORKERS   64
+#define TL_WATCHDOG_HOLD_MS       60000
 
 enum tl_stall {
 	TL_STALL_NONE,     /* progress was made */
@@ -91,6 +91,6 @@ double tl_slowdown(void);
  * A worker on CPU for at least a fifth of the window counts as spinning.
  * A window of 0 ns shows nothing: TL_STALL_NONE. */
 enum tl_stall tl_watchdog_classify(uint64_t progress_delta, uint64_t max_worker_cpu_ns,
-				   uint64_t window_ns);
+                                   uint64_t window_ns);
 
 #endif

@@ -565,7 +565,8 @@ START_TEST(map_line_fields)
 
 	/* Cut before the inode, or with a bad offset: refused. */
 	ck_assert_int_eq(tl_procfs_parse_map_line(exe, 35, &m), -EINVAL);
-	ck_assert_int_eq(tl_procfs_parse_map_line("1000-2000 r-xp 0z00 fe:01 1 /x", 30, &m), -EINVAL);
+	ck_assert_int_eq(tl_procfs_parse_map_line("1000-2000 r-xp 0z00 fe:01 1 /x", 30, &m),
+	                 -EINVAL);
 	ck_assert_int_eq(tl_procfs_parse_map_line("2000-1000 r-xp 0 fe:01 1 /x", 27, &m), -EINVAL);
 }
 END_TEST

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #endif
 
+#include "tl_clock.h"
 #include "tl_procfs.h"
 #include "tl_queue.h"
 
@@ -21,16 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/types.h>
-#include <time.h>
 #include <unistd.h>
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 /* ------------------------------------------------------------ one thread */
 
@@ -104,9 +96,9 @@ START_TEST(get_timeout_measured)
 	double t0, waited;
 
 	ck_assert_int_eq(tl_queue_init(&q, 4), 0);
-	t0 = now_ms();
+	t0 = tl_mono_ms();
 	ck_assert_int_eq(tl_queue_get(&q, &got, 50), -ETIMEDOUT);
-	waited = now_ms() - t0;
+	waited = tl_mono_ms() - t0;
 	/* Never early; late only by scheduling (generous: a loaded machine,
 	 * or Valgrind). */
 	ck_assert_msg(waited >= 50.0, "returned after %.3f ms", waited);
@@ -164,12 +156,12 @@ static void *waiter_main(void *arg)
 static void wait_until_asleep(struct waiter *w)
 {
 	struct tl_task_stat st;
-	double t0 = now_ms();
+	double t0 = tl_mono_ms();
 	int tid;
 
-	while ((tid = atomic_load(&w->tid)) == 0 && now_ms() - t0 < 5000.0)
+	while ((tid = atomic_load(&w->tid)) == 0 && tl_mono_ms() - t0 < 5000.0)
 		sched_yield();
-	while (now_ms() - t0 < 5000.0) {
+	while (tl_mono_ms() - t0 < 5000.0) {
 		if (tl_procfs_read_task_stat("/proc", getpid(), tid, &st) == 0 && st.state == 'S')
 			return;
 		sched_yield();

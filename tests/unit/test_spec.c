@@ -85,6 +85,44 @@ START_TEST(an_at_sign_in_code_is_not_an_anchor)
 }
 END_TEST
 
+/* A long note wraps onto lines indented under its keyword; tl_spec joins them. */
+static const char wrapped_src[] =
+	"/* t — broken\n"
+	" * The lesson, whose second line\n"
+	" *     is indented and still the lesson.\n"
+	" * expect run:  deadlock\n"
+	" * expect tsan: clean\n"
+	" * miss: TSan has no check\n"
+	" *       for a cycle of joins,\n"
+	" *\tnor for this tab-indented line.\n"
+	" *       expect drd: clean\n"
+	" *       note: a keyword line, however indented, is no continuation\n"
+	" *          but this is one.\n"
+	" * expect helgrind: clean\n"
+	" */\n";
+
+START_TEST(indented_lines_continue_a_note)
+{
+	ck_assert_msg(parse(wrapped_src) == 0, "%s", err);
+	ck_assert_str_eq(spec.expect[TL_TOOL_TSAN].note,
+			 "miss: TSan has no check for a cycle of joins, nor for this tab-indented line.");
+	ck_assert(spec.expect[TL_TOOL_DRD].present);
+	ck_assert_str_eq(spec.expect[TL_TOOL_DRD].note,
+			 "note: a keyword line, however indented, is no continuation but this is one.");
+	ck_assert(spec.expect[TL_TOOL_HELGRIND].present);
+	ck_assert_str_eq(spec.expect[TL_TOOL_HELGRIND].note, "");
+	ck_assert_str_eq(spec.lesson, "The lesson, whose second line is indented and still the lesson.");
+}
+END_TEST
+
+START_TEST(an_indented_line_after_an_expect_without_note_is_no_note)
+{
+	ck_assert_int_eq(parse("/* t — b\n * Lesson.\n * expect run: clean\n *     more lesson\n */\n"), 0);
+	ck_assert_str_eq(spec.expect[TL_TOOL_RUN].note, "");
+	ck_assert_str_eq(spec.lesson, "Lesson. more lesson");
+}
+END_TEST
+
 struct bad_case {
 	const char *src;
 	const char *needle; /* must appear in the message */
@@ -110,6 +148,8 @@ static const struct bad_case bad[] = {
 	{"/* t\n * expects tsan: clean\n */\n", "malformed expect"},
 	{"/* t\n * expect run: data-race @a\n */\nx; /* @a */\n", "run"},
 	{"/* t\n * expect tsan: unclassified\n */\n", "unknown verdict"},
+	{"/* t\n * expect tsan: clean\n * miss: a\n * b not indented\n */\n", "indent it"},
+	{"/* t\n * expect tsan: clean\n * miss: a\n *\n *   after a blank line\n */\n", "indent it"},
 };
 
 START_TEST(bad_headers_give_a_located_message)
@@ -155,6 +195,8 @@ int main(void)
 	tcase_add_test(tc, several_verdicts_each_with_anchors);
 	tcase_add_test(tc, single_line_header);
 	tcase_add_test(tc, an_at_sign_in_code_is_not_an_anchor);
+	tcase_add_test(tc, indented_lines_continue_a_note);
+	tcase_add_test(tc, an_indented_line_after_an_expect_without_note_is_no_note);
 	tcase_add_loop_test(tc, bad_headers_give_a_located_message, 0, (int)(sizeof bad / sizeof bad[0]));
 	tcase_add_test(tc, truncated_input_never_reads_past_the_end);
 	tcase_add_test(tc, tool_names_round_trip);

@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #endif
 
+#include "tl_clock.h"
 #include "tl_stage.h"
 #include "tl_sync.h"
 
@@ -20,15 +21,6 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
-#include <time.h>
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 /* ------------------------------------------------------------- lockstep */
 
@@ -137,9 +129,9 @@ START_TEST(stage_wait_times_out)
 	setenv("THREADLAB_SLOWDOWN", "1", 1);
 	tl_stage_init(&stage);
 	tl_stage_done(&stage);
-	double t0 = now_ms();
+	double t0 = tl_mono_ms();
 	int rc = tl_stage_wait(&stage, 2, 50);
-	double took = now_ms() - t0;
+	double took = tl_mono_ms() - t0;
 	ck_assert_int_eq(rc, -ETIMEDOUT);
 	/* Never early; late only by a loaded machine's scheduling. */
 	ck_assert_msg(took >= 50.0 && took < 2000.0, "waited %.1f ms for a 50 ms timeout", took);
@@ -182,9 +174,9 @@ START_TEST(meet_times_out_in_all)
 	setenv("THREADLAB_SLOWDOWN", "1", 1);
 	for (long i = 0; i < MEET_THREADS; i++)
 		ck_assert_int_eq(tl_event_init(&met[i]), 0);
-	double t0 = now_ms();
+	double t0 = tl_mono_ms();
 	int rc = tl_stage_meet(met, MEET_THREADS, 0, 50); /* nobody else comes */
-	double took = now_ms() - t0;
+	double took = tl_mono_ms() - t0;
 	ck_assert_int_eq(rc, -ETIMEDOUT);
 	ck_assert(tl_event_is_set(&met[0]));
 	/* One deadline for the whole meeting, not 50 ms per absent thread. */
@@ -216,10 +208,11 @@ START_TEST(event_wait_times_out_within_bounds)
 {
 	tl_event ev;
 	ck_assert_int_eq(tl_event_init(&ev), 0);
-	double t0 = now_ms();
+	double t0 = tl_mono_ms();
 	ck_assert_int_eq(tl_event_wait(&ev, 50), -ETIMEDOUT);
-	double waited = now_ms() - t0;
-	ck_assert_msg(waited >= 50.0 && waited < 5000.0, "waited %.1f ms for a 50 ms timeout", waited);
+	double waited = tl_mono_ms() - t0;
+	ck_assert_msg(waited >= 50.0 && waited < 5000.0, "waited %.1f ms for a 50 ms timeout",
+	              waited);
 	tl_event_destroy(&ev);
 }
 END_TEST
@@ -256,9 +249,9 @@ START_TEST(bsem_refuses_over_release)
 	ck_assert_int_eq(tl_bsem_acquire(&s, 0), 0);
 	ck_assert_int_eq(tl_bsem_acquire(&s, 0), 0);
 	ck_assert_int_eq(tl_bsem_acquire(&s, 0), -ETIMEDOUT);
-	double t0 = now_ms();
+	double t0 = tl_mono_ms();
 	ck_assert_int_eq(tl_bsem_acquire(&s, 30), -ETIMEDOUT);
-	ck_assert(now_ms() - t0 >= 30.0);
+	ck_assert(tl_mono_ms() - t0 >= 30.0);
 	ck_assert_int_eq(tl_bsem_release(&s), 0);
 	ck_assert_int_eq(tl_bsem_release(&s), 0);
 	ck_assert_int_eq(tl_bsem_release(&s), -EOVERFLOW);
@@ -267,8 +260,8 @@ START_TEST(bsem_refuses_over_release)
 END_TEST
 
 #define BS_THREADS 6
-#define BS_SLOTS 2
-#define BS_ROUNDS 2000
+#define BS_SLOTS   2
+#define BS_ROUNDS  2000
 static tl_bsem bs;
 static atomic_int inside, most_inside;
 
@@ -300,7 +293,6 @@ START_TEST(bsem_admits_at_most_its_slots)
 	tl_bsem_destroy(&bs);
 }
 END_TEST
-
 
 static Suite *sync_suite(void)
 {

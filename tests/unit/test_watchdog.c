@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #endif
 
+#include "tl_clock.h"
 #include "tl_watchdog.h"
 
 #include <check.h>
@@ -23,16 +24,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 /* ------------------------------------------------------------------ rule */
 
@@ -136,7 +128,7 @@ static void run_child(void (*scenario)(void), const char *slowdown, struct outco
 	pid_t pid;
 
 	ck_assert_int_eq(pipe(fds), 0);
-	t0 = now_ms();
+	t0 = tl_mono_ms();
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
@@ -165,7 +157,7 @@ static void run_child(void (*scenario)(void), const char *slowdown, struct outco
 	o->err[got] = '\0';
 	close(fds[0]);
 	ck_assert_int_eq(waitpid(pid, &o->status, 0), pid);
-	o->ms = now_ms() - t0;
+	o->ms = tl_mono_ms() - t0;
 }
 
 static void assert_exit(const struct outcome *o, int code)
@@ -295,12 +287,12 @@ static double progress_every;
 
 static void *progress_worker(void *arg)
 {
-	double next = now_ms();
+	double next = tl_mono_ms();
 
 	name_self("busy", (int)(long)arg + 1);
 	tl_watchdog_register();
 	for (;;) {
-		double t = now_ms();
+		double t = tl_mono_ms();
 
 		if (t >= progress_until)
 			break;
@@ -318,7 +310,7 @@ static void progress_round(long stall_ms, double every_ms, double run_ms)
 	int i;
 
 	progress_every = every_ms;
-	progress_until = now_ms() + run_ms;
+	progress_until = tl_mono_ms() + run_ms;
 	if (tl_watchdog_start(stall_ms, 20000) != 0)
 		_exit(90);
 	for (i = 0; i < 2; i++)
@@ -366,7 +358,7 @@ static void scenario_timeout(void)
 	int i;
 
 	progress_every = 5;
-	progress_until = now_ms() + 60000;
+	progress_until = tl_mono_ms() + 60000;
 	if (tl_watchdog_start(100, 400) != 0)
 		_exit(90);
 	for (i = 0; i < 2; i++)
@@ -440,8 +432,8 @@ END_TEST
 /* More workers than the table holds: the extra are ignored, and the line
  * naming 64 of them still fits one atomic write. */
 static pthread_mutex_t crowd_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t crowd_cv = PTHREAD_COND_INITIALIZER;    /* never signalled */
-static pthread_cond_t crowd_main = PTHREAD_COND_INITIALIZER;  /* "one more is in" */
+static pthread_cond_t crowd_cv = PTHREAD_COND_INITIALIZER;   /* never signalled */
+static pthread_cond_t crowd_main = PTHREAD_COND_INITIALIZER; /* "one more is in" */
 static int crowd_in; /* workers registered and waiting; under crowd_mu */
 
 /* Each registers, counts itself in and waits for good, all under crowd_mu:
@@ -586,7 +578,7 @@ static void run_held_child(void (*scenario)(void), int sig, struct outcome *o, d
 
 	*held_ms = -1;
 	ck_assert_int_eq(pipe(fds), 0);
-	t0 = now_ms();
+	t0 = tl_mono_ms();
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
@@ -609,7 +601,7 @@ static void run_held_child(void (*scenario)(void), int sig, struct outcome *o, d
 		o->err[got] = '\0';
 		if (*held_ms < 0 && strstr(o->err, "for examination") != NULL &&
 		    o->err[got - 1] == '\n') {
-			*held_ms = now_ms() - t0;
+			*held_ms = tl_mono_ms() - t0;
 			if (sig != 0 && !sent) {
 				ck_assert_int_eq(kill(pid, sig), 0);
 				sent = true;
@@ -621,7 +613,7 @@ static void run_held_child(void (*scenario)(void), int sig, struct outcome *o, d
 	o->err[got] = '\0';
 	close(fds[0]);
 	ck_assert_int_eq(waitpid(pid, &o->status, 0), pid);
-	o->ms = now_ms() - t0;
+	o->ms = tl_mono_ms() - t0;
 }
 
 /* Exactly two lines: the verdict, then the holding line for this pid. */

@@ -5,11 +5,16 @@
  * does not exist there, and the helper hangs on its first log line.
  * expect run:      deadlock
  * expect tsan:     clean
- * miss: TSan does not model what fork() copies: in the parent nothing is wrong, and the child is killed while it waits, before it could report anything.  It printed no warning about forking a multithreaded process.
+ * miss: TSan does not model what fork() copies: in the parent nothing is wrong, and the child is
+ *       killed while it waits, before it could report anything.  It printed no warning about
+ *       forking a multithreaded process.
  * expect helgrind: clean
- * miss: The parent uses the lock correctly; the child runs silent (--child-silent-after-fork=yes), and even with its output on, Helgrind has nothing to say about a process blocked on a lock whose owner was never copied.
+ * miss: The parent uses the lock correctly; the child runs silent (--child-silent-after-fork=yes),
+ *       and even with its output on, Helgrind has nothing to say about a process blocked on a lock
+ *       whose owner was never copied.
  * expect drd:      clean
- * miss: Like Helgrind: nothing is wrong in the parent, and DRD does not model a lock inherited through fork().
+ * miss: Like Helgrind: nothing is wrong in the parent, and DRD does not model a lock inherited
+ *       through fork().
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -86,9 +91,15 @@ static bool child_ended(int pipe_rd, long timeout_ms)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 1, .iterations = 4, .seed = 1, .watchdog = true,
-				.threads_min = 1, .threads_max = 1};
-	tl_lab_init(argc, argv, "fork() while another thread holds a mutex: the child finds it locked for ever.", &o);
+	struct tl_lab_opts o = {.threads = 1,
+	                        .iterations = 4,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 1,
+	                        .threads_max = 1};
+	tl_lab_init(
+	    argc, argv,
+	    "fork() while another thread holds a mutex: the child finds it locked for ever.", &o);
 	tl_event_init(&holding);
 	tl_event_init(&forked);
 	/* The parent is the child's watchdog: it gives each helper as long as
@@ -125,15 +136,18 @@ int main(int argc, char **argv)
 			waitpid(pid, NULL, 0);
 			pthread_join(t, NULL);
 			return tl_lab_result(TL_EXIT_DEADLOCK,
-					     "deadlock: helper %ld (pid %d) made no progress for %ld ms: state %c, wchan %s; killed",
-					     i, (int)pid, limit_ms, st.state, wchan);
+			                     "deadlock: helper %ld (pid %d) made no progress for "
+			                     "%ld ms: state %c, wchan %s; killed",
+			                     i, (int)pid, limit_ms, st.state, wchan);
 		}
 		int status = 0;
 		waitpid(pid, &status, 0);
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-			return tl_lab_result(TL_EXIT_WRONG, "helper %ld ended with status %#x", i, status);
+			return tl_lab_result(TL_EXIT_WRONG, "helper %ld ended with status %#x", i,
+			                     status);
 	}
 	pthread_join(t, NULL);
-	return tl_lab_result(TL_EXIT_OK, "%ld helpers forked, each took the log lock, logged and exited",
-			     o.iterations);
+	return tl_lab_result(TL_EXIT_OK,
+	                     "%ld helpers forked, each took the log lock, logged and exited",
+	                     o.iterations);
 }

@@ -93,9 +93,16 @@ static bool child_ended(int pipe_rd, long timeout_ms)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 1, .iterations = 4, .seed = 1, .watchdog = true,
-				.threads_min = 1, .threads_max = 1};
-	tl_lab_init(argc, argv, "pthread_atfork handlers hold the mutex across fork(), so the child gets it unlocked.", &o);
+	struct tl_lab_opts o = {.threads = 1,
+	                        .iterations = 4,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 1,
+	                        .threads_max = 1};
+	tl_lab_init(
+	    argc, argv,
+	    "pthread_atfork handlers hold the mutex across fork(), so the child gets it unlocked.",
+	    &o);
 	tl_event_init(&holding);
 	tl_event_init(&forked);
 	/* The parent is the child's watchdog: it gives each helper as long as
@@ -133,15 +140,18 @@ int main(int argc, char **argv)
 			waitpid(pid, NULL, 0);
 			pthread_join(t, NULL);
 			return tl_lab_result(TL_EXIT_DEADLOCK,
-					     "deadlock: helper %ld (pid %d) made no progress for %ld ms: state %c, wchan %s; killed",
-					     i, (int)pid, limit_ms, st.state, wchan);
+			                     "deadlock: helper %ld (pid %d) made no progress for "
+			                     "%ld ms: state %c, wchan %s; killed",
+			                     i, (int)pid, limit_ms, st.state, wchan);
 		}
 		int status = 0;
 		waitpid(pid, &status, 0);
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-			return tl_lab_result(TL_EXIT_WRONG, "helper %ld ended with status %#x", i, status);
+			return tl_lab_result(TL_EXIT_WRONG, "helper %ld ended with status %#x", i,
+			                     status);
 	}
 	pthread_join(t, NULL);
-	return tl_lab_result(TL_EXIT_OK, "%ld helpers forked, each took the log lock, logged and exited",
-			     o.iterations);
+	return tl_lab_result(TL_EXIT_OK,
+	                     "%ld helpers forked, each took the log lock, logged and exited",
+	                     o.iterations);
 }

@@ -20,8 +20,8 @@ static pthread_cond_t not_empty = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t not_full = PTHREAD_COND_INITIALIZER;
 static long ring[QUEUE_SIZE]; /* under mu, like everything below */
 static long head, count;
-static bool closed;       /* no more items will come */
-static long empty_takes;  /* the queue's own check failed */
+static bool closed;      /* no more items will come */
+static long empty_takes; /* the queue's own check failed */
 
 static void put(long item)
 {
@@ -121,9 +121,14 @@ static void *producer(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 2, .iterations = 2000, .seed = 1, .watchdog = true,
-				.threads_min = 2, .threads_max = 16};
-	tl_lab_init(argc, argv, "`while` around a condition wait makes a woken consumer look again.", &o);
+	struct tl_lab_opts o = {.threads = 2,
+	                        .iterations = 2000,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 2,
+	                        .threads_max = 16};
+	tl_lab_init(argc, argv,
+	            "`while` around a condition wait makes a woken consumer look again.", &o);
 	consumers = o.threads;
 	tl_event_init(&all_waiting);
 	tl_event_init(&all_woken);
@@ -147,8 +152,11 @@ int main(int argc, char **argv)
 
 	long want = o.iterations * (o.iterations + 1) / 2;
 	if (empty_takes > 0 || taken != o.iterations || sum != want)
-		return tl_lab_result(TL_EXIT_WRONG, "consumers took %ld items, %ld were put: %ld taken from an empty queue",
-				     taken, o.iterations, empty_takes);
-	return tl_lab_result(TL_EXIT_OK, "%ld consumers took %ld items, sum %ld, none from an empty queue",
-			     o.threads, taken, sum);
+		return tl_lab_result(
+		    TL_EXIT_WRONG,
+		    "consumers took %ld items, %ld were put: %ld taken from an empty queue", taken,
+		    o.iterations, empty_takes);
+	return tl_lab_result(TL_EXIT_OK,
+	                     "%ld consumers took %ld items, sum %ld, none from an empty queue",
+	                     o.threads, taken, sum);
 }

@@ -4,9 +4,11 @@
  * is the first.  A joins B, B joins C, C joins A: nobody ever returns.
  * expect run:      deadlock
  * expect tsan:     clean
- * miss: TSan has no check for threads waiting for each other to end: a cycle of joins is no report, the program just hangs.
+ * miss: TSan has no check for threads waiting for each other to end: a cycle of joins is no report,
+ *       the program just hangs.
  * expect helgrind: clean
- * miss: Helgrind reports a join only when it fails (EDEADLK for a self-join); a cycle of joins that blocks is invisible to it.
+ * miss: Helgrind reports a join only when it fails (EDEADLK for a self-join); a cycle of joins that
+ *       blocks is invisible to it.
  * expect drd:      clean
  * miss: DRD checks locks and races, not waits for threads.
  */
@@ -28,11 +30,11 @@ struct member {
 static pthread_t team[MAX_MEMBERS];
 static struct member members[MAX_MEMBERS];
 static long team_size;
-static tl_event team_ready;   /* team[] is filled in */
+static tl_event team_ready; /* team[] is filled in */
 
 static pthread_mutex_t done_lock = PTHREAD_MUTEX_INITIALIZER;
 static long done;
-static tl_event team_done;    /* every member has finished */
+static tl_event team_done; /* every member has finished */
 
 static void *member(void *arg)
 {
@@ -60,8 +62,12 @@ static void *member(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 3, .iterations = 1000, .seed = 1, .watchdog = true,
-				.threads_min = 1, .threads_max = MAX_MEMBERS};
+	struct tl_lab_opts o = {.threads = 3,
+	                        .iterations = 1000,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 1,
+	                        .threads_max = MAX_MEMBERS};
 	tl_lab_init(argc, argv, "Threads join each other in a circle: nobody ever returns.", &o);
 	team_size = o.threads;
 	tl_event_init(&team_ready);
@@ -81,6 +87,7 @@ int main(int argc, char **argv)
 	for (long i = 0; i < team_size; i++)
 		total += members[i].sum;
 	if (total != n * (n - 1) / 2)
-		return tl_lab_result(TL_EXIT_WRONG, "total %ld, expected %ld", total, n * (n - 1) / 2);
+		return tl_lab_result(TL_EXIT_WRONG, "total %ld, expected %ld", total,
+		                     n * (n - 1) / 2);
 	return tl_lab_result(TL_EXIT_OK, "%ld members, total %ld", team_size, total);
 }

@@ -23,7 +23,7 @@ struct member {
 static pthread_t team[MAX_MEMBERS];
 static struct member members[MAX_MEMBERS];
 static long team_size;
-static tl_event team_ready;   /* team[] is filled in */
+static tl_event team_ready; /* team[] is filled in */
 
 static void *member(void *arg)
 {
@@ -42,8 +42,12 @@ static void *member(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 3, .iterations = 1000, .seed = 1, .watchdog = true,
-				.threads_min = 1, .threads_max = MAX_MEMBERS};
+	struct tl_lab_opts o = {.threads = 3,
+	                        .iterations = 1000,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 1,
+	                        .threads_max = MAX_MEMBERS};
 	tl_lab_init(argc, argv, "The thread that started the team joins every member.", &o);
 	team_size = o.threads;
 	tl_event_init(&team_ready);
@@ -63,6 +67,7 @@ int main(int argc, char **argv)
 	for (long i = 0; i < team_size; i++)
 		total += members[i].sum;
 	if (total != n * (n - 1) / 2)
-		return tl_lab_result(TL_EXIT_WRONG, "total %ld, expected %ld", total, n * (n - 1) / 2);
+		return tl_lab_result(TL_EXIT_WRONG, "total %ld, expected %ld", total,
+		                     n * (n - 1) / 2);
 	return tl_lab_result(TL_EXIT_OK, "%ld members, total %ld", team_size, total);
 }

@@ -20,8 +20,8 @@ struct account {
 };
 
 static struct account accounts[2] = {
-	{PTHREAD_MUTEX_INITIALIZER, 1000},
-	{PTHREAD_MUTEX_INITIALIZER, 1000},
+    {PTHREAD_MUTEX_INITIALIZER, 1000},
+    {PTHREAD_MUTEX_INITIALIZER, 1000},
 };
 
 static void transfer(struct account *from, struct account *to, long amount)
@@ -57,9 +57,14 @@ static void *teller(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 2, .iterations = 1000, .seed = 1, .watchdog = true,
-				.threads_min = 2, .threads_max = 2};
-	tl_lab_init(argc, argv, "Two threads, one after the other, lock two mutexes in one global order.", &o);
+	struct tl_lab_opts o = {.threads = 2,
+	                        .iterations = 1000,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 2,
+	                        .threads_max = 2};
+	tl_lab_init(argc, argv,
+	            "Two threads, one after the other, lock two mutexes in one global order.", &o);
 	if (o.watchdog)
 		tl_watchdog_start(0, 0);
 	/* One teller after the other: the second starts only once the first has
@@ -75,6 +80,7 @@ int main(int argc, char **argv)
 	long total = accounts[0].balance + accounts[1].balance;
 	if (total != 2000)
 		return tl_lab_result(TL_EXIT_WRONG, "money changed: %ld, expected 2000", total);
-	return tl_lab_result(TL_EXIT_OK, "%ld transfers each way, one way after the other, total still %ld",
-			     o.iterations, total);
+	return tl_lab_result(TL_EXIT_OK,
+	                     "%ld transfers each way, one way after the other, total still %ld",
+	                     o.iterations, total);
 }

@@ -4,9 +4,11 @@
  * for ever for the lock the other holds.
  * expect run:      deadlock
  * expect tsan:     clean
- * miss: TSan reports a lock-order inversion only once both orders have succeeded; here the second lock never returns.
+ * miss: TSan reports a lock-order inversion only once both orders have succeeded; here the second
+ *       lock never returns.
  * expect helgrind: mutex-misuse @lock-second
- * miss: Helgrind checks lock order when a lock is taken, and the second lock never is; when the watchdog ends the process it only notes that each thread exits holding a lock.
+ * miss: Helgrind checks lock order when a lock is taken, and the second lock never is; when the
+ *       watchdog ends the process it only notes that each thread exits holding a lock.
  * expect drd:      clean
  * miss: DRD does not check lock order at all.
  */
@@ -23,8 +25,8 @@ struct account {
 };
 
 static struct account accounts[2] = {
-	{PTHREAD_MUTEX_INITIALIZER, 1000},
-	{PTHREAD_MUTEX_INITIALIZER, 1000},
+    {PTHREAD_MUTEX_INITIALIZER, 1000},
+    {PTHREAD_MUTEX_INITIALIZER, 1000},
 };
 
 /* The first transfer of each thread is staged: it holds its first lock until
@@ -66,8 +68,12 @@ static void *teller(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 2, .iterations = 10000, .seed = 1, .watchdog = true,
-				.threads_min = 2, .threads_max = 2};
+	struct tl_lab_opts o = {.threads = 2,
+	                        .iterations = 10000,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 2,
+	                        .threads_max = 2};
 	tl_lab_init(argc, argv, "Two threads lock two mutexes in opposite orders and hang.", &o);
 	tl_event_init(&holding[0]);
 	tl_event_init(&holding[1]);
@@ -84,5 +90,6 @@ int main(int argc, char **argv)
 	long total = accounts[0].balance + accounts[1].balance;
 	if (total != 2000)
 		return tl_lab_result(TL_EXIT_WRONG, "money changed: %ld, expected 2000", total);
-	return tl_lab_result(TL_EXIT_OK, "%ld transfers each way, total still %ld", o.iterations, total);
+	return tl_lab_result(TL_EXIT_OK, "%ld transfers each way, total still %ld", o.iterations,
+	                     total);
 }

@@ -19,8 +19,8 @@ struct account {
 };
 
 static struct account accounts[2] = {
-	{PTHREAD_MUTEX_INITIALIZER, 1000},
-	{PTHREAD_MUTEX_INITIALIZER, 1000},
+    {PTHREAD_MUTEX_INITIALIZER, 1000},
+    {PTHREAD_MUTEX_INITIALIZER, 1000},
 };
 
 /* The first transfer of each thread is staged: it holds its first lock until
@@ -65,8 +65,12 @@ static void *teller(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 2, .iterations = 10000, .seed = 1, .watchdog = true,
-				.threads_min = 2, .threads_max = 2};
+	struct tl_lab_opts o = {.threads = 2,
+	                        .iterations = 10000,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 2,
+	                        .threads_max = 2};
 	tl_lab_init(argc, argv, "Both threads lock the two mutexes in one global order.", &o);
 	tl_event_init(&holding[0]);
 	tl_event_init(&holding[1]);
@@ -83,5 +87,6 @@ int main(int argc, char **argv)
 	long total = accounts[0].balance + accounts[1].balance;
 	if (total != 2000)
 		return tl_lab_result(TL_EXIT_WRONG, "money changed: %ld, expected 2000", total);
-	return tl_lab_result(TL_EXIT_OK, "%ld transfers each way, total still %ld", o.iterations, total);
+	return tl_lab_result(TL_EXIT_OK, "%ld transfers each way, total still %ld", o.iterations,
+	                     total);
 }

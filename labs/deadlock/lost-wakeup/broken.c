@@ -7,7 +7,8 @@
  * expect tsan:     clean
  * miss: TSan checks data races and lock use; a wake-up that nobody was waiting for is neither.
  * expect helgrind: clean
- * miss: Helgrind sees the signal sent with the mutex held, as it should be; it does not check that a waiter was there to receive it.
+ * miss: Helgrind sees the signal sent with the mutex held, as it should be; it does not check that
+ *       a waiter was there to receive it.
  * expect drd:      clean
  * miss: DRD checks how condition variables are used, not whether a wake-up arrives.
  */
@@ -70,9 +71,15 @@ static void *consumer(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 2, .iterations = 2000, .seed = 1, .watchdog = true,
-				.threads_min = 2, .threads_max = 2};
-	tl_lab_init(argc, argv, "A condition signal sent before anyone waits is lost; the waiter sleeps for ever.", &o);
+	struct tl_lab_opts o = {.threads = 2,
+	                        .iterations = 2000,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 2,
+	                        .threads_max = 2};
+	tl_lab_init(
+	    argc, argv,
+	    "A condition signal sent before anyone waits is lost; the waiter sleeps for ever.", &o);
 	tl_event_init(&signalled);
 	if (o.watchdog)
 		tl_watchdog_start(0, 0);
@@ -85,6 +92,8 @@ int main(int argc, char **argv)
 
 	long want = o.iterations * (o.iterations + 1) / 2;
 	if (sum != want)
-		return tl_lab_result(TL_EXIT_WRONG, "jobs added up to %ld, expected %ld", sum, want);
-	return tl_lab_result(TL_EXIT_OK, "%ld jobs handed over one at a time, sum %ld", o.iterations, sum);
+		return tl_lab_result(TL_EXIT_WRONG, "jobs added up to %ld, expected %ld", sum,
+		                     want);
+	return tl_lab_result(TL_EXIT_OK, "%ld jobs handed over one at a time, sum %ld",
+	                     o.iterations, sum);
 }

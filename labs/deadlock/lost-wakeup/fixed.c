@@ -71,9 +71,16 @@ static void *consumer(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 2, .iterations = 2000, .seed = 1, .watchdog = true,
-				.threads_min = 2, .threads_max = 2};
-	tl_lab_init(argc, argv, "A flag under the mutex, checked in a loop, remembers a signal sent before the wait.", &o);
+	struct tl_lab_opts o = {.threads = 2,
+	                        .iterations = 2000,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 2,
+	                        .threads_max = 2};
+	tl_lab_init(
+	    argc, argv,
+	    "A flag under the mutex, checked in a loop, remembers a signal sent before the wait.",
+	    &o);
 	tl_event_init(&signalled);
 	if (o.watchdog)
 		tl_watchdog_start(0, 0);
@@ -86,6 +93,8 @@ int main(int argc, char **argv)
 
 	long want = o.iterations * (o.iterations + 1) / 2;
 	if (sum != want)
-		return tl_lab_result(TL_EXIT_WRONG, "jobs added up to %ld, expected %ld", sum, want);
-	return tl_lab_result(TL_EXIT_OK, "%ld jobs handed over one at a time, sum %ld", o.iterations, sum);
+		return tl_lab_result(TL_EXIT_WRONG, "jobs added up to %ld, expected %ld", sum,
+		                     want);
+	return tl_lab_result(TL_EXIT_OK, "%ld jobs handed over one at a time, sum %ld",
+	                     o.iterations, sum);
 }

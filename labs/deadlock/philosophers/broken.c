@@ -4,9 +4,11 @@
  * left fork at once, every right fork is somebody's left: all wait for ever.
  * expect run:      deadlock
  * expect tsan:     clean
- * miss: TSan reports a lock-order cycle only once every edge of it has been acquired; here no philosopher ever gets a right fork.
+ * miss: TSan reports a lock-order cycle only once every edge of it has been acquired; here no
+ *       philosopher ever gets a right fork.
  * expect helgrind: mutex-misuse @take-right
- * miss: no lock-order report for the same reason; when the watchdog ends the process Helgrind only notes that each philosopher exits holding a fork.
+ * miss: no lock-order report for the same reason; when the watchdog ends the process Helgrind only
+ *       notes that each philosopher exits holding a fork.
  * expect drd:      clean
  * miss: DRD does not check lock order at all.
  */
@@ -78,9 +80,14 @@ static void *philosopher(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 5, .iterations = 200, .seed = 1, .watchdog = true,
-				.threads_min = 2, .threads_max = MAX_PHILOSOPHERS};
-	tl_lab_init(argc, argv, "Each philosopher takes the left fork, then the right: all wait.", &o);
+	struct tl_lab_opts o = {.threads = 5,
+	                        .iterations = 200,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 2,
+	                        .threads_max = MAX_PHILOSOPHERS};
+	tl_lab_init(argc, argv, "Each philosopher takes the left fork, then the right: all wait.",
+	            &o);
 	philosophers = o.threads;
 	for (long i = 0; i < philosophers; i++)
 		pthread_mutex_init(&forks[i], NULL);
@@ -103,6 +110,7 @@ int main(int argc, char **argv)
 		uses += fork_uses[i];
 	if (uses != 2 * philosophers * o.iterations)
 		return tl_lab_result(TL_EXIT_WRONG, "forks used %ld times, expected %ld", uses,
-				     2 * philosophers * o.iterations);
-	return tl_lab_result(TL_EXIT_OK, "%ld philosophers ate %ld meals each", philosophers, o.iterations);
+		                     2 * philosophers * o.iterations);
+	return tl_lab_result(TL_EXIT_OK, "%ld philosophers ate %ld meals each", philosophers,
+	                     o.iterations);
 }

@@ -78,9 +78,15 @@ static void *philosopher(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 5, .iterations = 200, .seed = 1, .watchdog = true,
-				.threads_min = 2, .threads_max = MAX_PHILOSOPHERS};
-	tl_lab_init(argc, argv, "Each philosopher takes the lower-numbered fork first: nobody waits for ever.", &o);
+	struct tl_lab_opts o = {.threads = 5,
+	                        .iterations = 200,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 2,
+	                        .threads_max = MAX_PHILOSOPHERS};
+	tl_lab_init(argc, argv,
+	            "Each philosopher takes the lower-numbered fork first: nobody waits for ever.",
+	            &o);
 	philosophers = o.threads;
 	for (long i = 0; i < philosophers; i++)
 		pthread_mutex_init(&forks[i], NULL);
@@ -103,6 +109,7 @@ int main(int argc, char **argv)
 		uses += fork_uses[i];
 	if (uses != 2 * philosophers * o.iterations)
 		return tl_lab_result(TL_EXIT_WRONG, "forks used %ld times, expected %ld", uses,
-				     2 * philosophers * o.iterations);
-	return tl_lab_result(TL_EXIT_OK, "%ld philosophers ate %ld meals each", philosophers, o.iterations);
+		                     2 * philosophers * o.iterations);
+	return tl_lab_result(TL_EXIT_OK, "%ld philosophers ate %ld meals each", philosophers,
+	                     o.iterations);
 }

@@ -4,9 +4,12 @@
  * non-recursive mutex again.  The thread waits for itself, for ever.
  * expect run:      deadlock
  * expect tsan:     clean
- * miss: TSan does not report re-locking a mutex the thread already holds; the program just hangs until the watchdog ends it.
+ * miss: TSan does not report re-locking a mutex the thread already holds; the program just hangs
+ *       until the watchdog ends it.
  * expect helgrind: double-lock @relock mutex-misuse @relock
- * note: double-lock only because the mutex is made with pthread_mutex_init (a PTHREAD_MUTEX_INITIALIZER one may be recursive, Helgrind stays silent); mutex-misuse is "Exiting thread still holds 1 lock" when the watchdog ends the process.
+ * note: double-lock only because the mutex is made with pthread_mutex_init (a
+ *       PTHREAD_MUTEX_INITIALIZER one may be recursive, Helgrind stays silent); mutex-misuse is
+ *       "Exiting thread still holds 1 lock" when the watchdog ends the process.
  * expect drd:      double-lock @relock
  */
 #include <pthread.h>
@@ -67,8 +70,8 @@ static void *writer(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 2, .iterations = 1000, .seed = 1, .watchdog = true,
-				.threads_max = 8};
+	struct tl_lab_opts o = {
+	    .threads = 2, .iterations = 1000, .seed = 1, .watchdog = true, .threads_max = 8};
 	tl_lab_init(argc, argv, "A helper re-locks the non-recursive mutex its caller holds.", &o);
 	/* Made at run time, not with PTHREAD_MUTEX_INITIALIZER: see README. */
 	pthread_mutex_init(&logbuf.lock, NULL);
@@ -89,8 +92,9 @@ int main(int argc, char **argv)
 	/* Every record 0 .. n-1 exactly once: n records, checksum n(n-1)/2. */
 	long n = o.threads * o.iterations;
 	if (logbuf.flushed != n || logbuf.checksum != n * (n - 1) / 2)
-		return tl_lab_result(TL_EXIT_WRONG, "%ld records flushed (checksum %ld), expected %ld (%ld)",
-				     logbuf.flushed, logbuf.checksum, n, n * (n - 1) / 2);
-	return tl_lab_result(TL_EXIT_OK, "%ld records written in %ld flushes, checksum %ld", logbuf.flushed,
-			     logbuf.flushes, logbuf.checksum);
+		return tl_lab_result(TL_EXIT_WRONG,
+		                     "%ld records flushed (checksum %ld), expected %ld (%ld)",
+		                     logbuf.flushed, logbuf.checksum, n, n * (n - 1) / 2);
+	return tl_lab_result(TL_EXIT_OK, "%ld records written in %ld flushes, checksum %ld",
+	                     logbuf.flushed, logbuf.flushes, logbuf.checksum);
 }

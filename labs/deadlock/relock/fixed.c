@@ -71,9 +71,10 @@ static void *writer(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 2, .iterations = 1000, .seed = 1, .watchdog = true,
-				.threads_max = 8};
-	tl_lab_init(argc, argv, "The helper has a _locked variant for callers holding the mutex.", &o);
+	struct tl_lab_opts o = {
+	    .threads = 2, .iterations = 1000, .seed = 1, .watchdog = true, .threads_max = 8};
+	tl_lab_init(argc, argv, "The helper has a _locked variant for callers holding the mutex.",
+	            &o);
 	/* Made at run time, not with PTHREAD_MUTEX_INITIALIZER: see README. */
 	pthread_mutex_init(&logbuf.lock, NULL);
 	if (o.watchdog)
@@ -93,8 +94,9 @@ int main(int argc, char **argv)
 	/* Every record 0 .. n-1 exactly once: n records, checksum n(n-1)/2. */
 	long n = o.threads * o.iterations;
 	if (logbuf.flushed != n || logbuf.checksum != n * (n - 1) / 2)
-		return tl_lab_result(TL_EXIT_WRONG, "%ld records flushed (checksum %ld), expected %ld (%ld)",
-				     logbuf.flushed, logbuf.checksum, n, n * (n - 1) / 2);
-	return tl_lab_result(TL_EXIT_OK, "%ld records written in %ld flushes, checksum %ld", logbuf.flushed,
-			     logbuf.flushes, logbuf.checksum);
+		return tl_lab_result(TL_EXIT_WRONG,
+		                     "%ld records flushed (checksum %ld), expected %ld (%ld)",
+		                     logbuf.flushed, logbuf.checksum, n, n * (n - 1) / 2);
+	return tl_lab_result(TL_EXIT_OK, "%ld records written in %ld flushes, checksum %ld",
+	                     logbuf.flushed, logbuf.flushes, logbuf.checksum);
 }

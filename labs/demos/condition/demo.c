@@ -29,7 +29,7 @@ static pthread_cond_t all_idle = PTHREAD_COND_INITIALIZER;  /* every consumer wa
 static long queue[CAPACITY];
 static int head, count;
 static bool closing;
-static int waiting;     /* consumers inside pthread_cond_wait(&not_empty) */
+static int waiting; /* consumers inside pthread_cond_wait(&not_empty) */
 static long consumers;
 
 struct consumer {
@@ -144,8 +144,9 @@ int main(int argc, char **argv)
 	       "nothing), %ld from 1 broadcast; %ld of %ld consumers saw \"closing\"",
 	       got, sum, produced_sum, wakeups - closed, signals, empty, closed, closed, consumers);
 	if (got != items || sum != produced_sum || closed != consumers)
-		return tl_lab_result(TL_EXIT_WRONG, "lost items or consumers: %ld of %ld, %ld closed",
-		                     got, items, closed);
+		return tl_lab_result(TL_EXIT_WRONG,
+		                     "lost items or consumers: %ld of %ld, %ld closed", got, items,
+		                     closed);
 	return tl_lab_result(TL_EXIT_OK,
 	                     "%ld items consumed once each, %ld wake-ups, all %ld consumers closed",
 	                     got, wakeups, consumers);

@@ -106,8 +106,8 @@ int main(int argc, char **argv)
 	                        .watchdog = false,
 	                        .threads_min = 1,
 	                        .threads_max = MAX_DAEMONS};
-	tl_lab_init(argc, argv, "Detached threads: stop them with an event, wait for them to leave.",
-	            &o);
+	tl_lab_init(argc, argv,
+	            "Detached threads: stop them with an event, wait for them to leave.", &o);
 	min_beats = o.iterations;
 	daemons = o.threads;
 	tick_ms = (long)(2 * tl_slowdown());
@@ -140,8 +140,8 @@ int main(int argc, char **argv)
 		tl_event_destroy(&stop); /* nobody uses it any more */
 
 	if (failed || left != 1 + TOOL_THREADS || during != (int)o.threads + 1 + TOOL_THREADS)
-		return tl_lab_result(TL_EXIT_WRONG, "%d threads left at the end (%d while busy)%s", left,
-		                     during, failed ? ", and a daemon never reported" : "");
+		return tl_lab_result(TL_EXIT_WRONG, "%d threads left at the end (%d while busy)%s",
+		                     left, during, failed ? ", and a daemon never reported" : "");
 	return tl_lab_result(TL_EXIT_OK, "%ld detached daemons stopped and gone; main is alone",
 	                     o.threads);
 }

@@ -23,10 +23,10 @@
 /* One lock, and everything it guards next to it. */
 static pthread_mutex_t account_lock = PTHREAD_MUTEX_INITIALIZER;
 static long balance = OPENING;
-static long ledger_sum;    /* sum of all movements, + for deposits */
-static long ledger_count;  /* movements recorded */
+static long ledger_sum;   /* sum of all movements, + for deposits */
+static long ledger_count; /* movements recorded */
 static long lowest = OPENING;
-static long refused;       /* withdrawals refused for lack of funds */
+static long refused; /* withdrawals refused for lack of funds */
 
 static long rounds;
 static unsigned long seed;
@@ -46,8 +46,8 @@ static bool move(long amount)
 	bool done = false;
 	pthread_mutex_lock(&account_lock);
 	if (balance + amount >= 0) {
-		long b = balance; /* read ...                            */
-		sched_yield();    /* ... let the others run (they wait)  */
+		long b = balance;     /* read ...                            */
+		sched_yield();        /* ... let the others run (they wait)  */
 		balance = b + amount; /* ... write: nobody came between */
 		ledger_sum += amount;
 		ledger_count++;
@@ -94,7 +94,8 @@ int main(int argc, char **argv)
 	                        .threads_min = 1,
 	                        .threads_max = MAX_TELLERS};
 	tl_lab_init(argc, argv,
-	            "A mutex keeps a shared balance and its ledger in agreement across 4 tellers.", &o);
+	            "A mutex keeps a shared balance and its ledger in agreement across 4 tellers.",
+	            &o);
 	rounds = o.iterations;
 	seed = o.seed;
 	tl_event_init(&doors_open);
@@ -118,10 +119,11 @@ int main(int argc, char **argv)
 	tl_log("balance %ld = opening %d + ledger %+ld (%ld movements, %ld refused); lowest %ld",
 	       balance, OPENING, ledger_sum, ledger_count, refused, lowest);
 	if (balance != OPENING + ledger_sum || ledger_sum != net || lowest < 0)
-		return tl_lab_result(TL_EXIT_WRONG,
-		                     "books disagree: balance %ld, opening + ledger %ld, tellers %ld, "
-		                     "lowest %ld",
-		                     balance, OPENING + ledger_sum, OPENING + net, lowest);
-	return tl_lab_result(TL_EXIT_OK, "balance %ld = %d + %ld movements summing to %+ld", balance,
-	                     OPENING, ledger_count, ledger_sum);
+		return tl_lab_result(
+		    TL_EXIT_WRONG,
+		    "books disagree: balance %ld, opening + ledger %ld, tellers %ld, "
+		    "lowest %ld",
+		    balance, OPENING + ledger_sum, OPENING + net, lowest);
+	return tl_lab_result(TL_EXIT_OK, "balance %ld = %d + %ld movements summing to %+ld",
+	                     balance, OPENING, ledger_count, ledger_sum);
 }

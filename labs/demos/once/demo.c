@@ -5,7 +5,8 @@
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean
- * note: without the two ANNOTATE lines Helgrind reports false races on the config pointer and its fields: glibc builds pthread_once from atomics and a futex, which Helgrind does not model.
+ * note: without the two ANNOTATE lines Helgrind reports false races on the config pointer and its
+ *       fields: glibc builds pthread_once from atomics and a futex, which Helgrind does not model.
  * expect drd:      clean
  * expect memcheck: clean
  */
@@ -18,9 +19,9 @@
 #include "tl_sync.h"
 #include "tl_watchdog.h" /* tl_slowdown */
 
-#define MAGIC       0x5eed
-#define SLOTS       16
-#define MAX_USERS   16
+#define MAGIC     0x5eed
+#define SLOTS     16
+#define MAX_USERS 16
 
 struct config {
 	long magic;
@@ -115,9 +116,11 @@ int main(int argc, char **argv)
 	tl_log("the builder ran %d time(s)", built);
 	free_config();
 	if (built != 1 || bad || other)
-		return tl_lab_result(TL_EXIT_WRONG,
-		                     "builder ran %d times; %ld bad lookups; %ld users saw another object",
-		                     built, bad, other);
-	return tl_lab_result(TL_EXIT_OK, "%ld users x %ld lookups: built once, all saw the same config",
+		return tl_lab_result(
+		    TL_EXIT_WRONG,
+		    "builder ran %d times; %ld bad lookups; %ld users saw another object", built,
+		    bad, other);
+	return tl_lab_result(TL_EXIT_OK,
+	                     "%ld users x %ld lookups: built once, all saw the same config",
 	                     o.threads, o.iterations);
 }

@@ -18,14 +18,14 @@
 #include "tl_log.h"
 #include "tl_sync.h"
 
-#define ACCOUNTS    4
-#define OPENING     1000
-#define MAX_CLERKS  15
+#define ACCOUNTS   4
+#define OPENING    1000
+#define MAX_CLERKS 15
 
 static struct {
 	pthread_mutex_t lock; /* recursive: see bank_init() */
 	long balance[ACCOUNTS];
-	int depth;            /* how many times the owner holds the lock now */
+	int depth; /* how many times the owner holds the lock now */
 	int max_depth;
 	long transfers, audits, bad_audits;
 } bank;
@@ -87,7 +87,7 @@ static bool transfer(int from, int to, long amount)
 {
 	bank_lock();
 	bool ok = withdraw(from, amount); /* depth 2 inside */
-	sched_yield(); /* money is "in flight": let the auditor try to look */
+	sched_yield();                    /* money is "in flight": let the auditor try to look */
 	if (ok) {
 		deposit(to, amount); /* depth 2 again */
 		bank.transfers++;
@@ -195,8 +195,8 @@ int main(int argc, char **argv)
 	       bank.audits, bank.bad_audits, bank.max_depth, sum);
 	if (sum != (long)ACCOUNTS * OPENING || bank.bad_audits || bank.transfers != done ||
 	    bank.depth != 0 || (done > 0 && bank.max_depth < 2))
-		return tl_lab_result(TL_EXIT_WRONG, "books disagree: total %ld, %ld bad audits", sum,
-		                     bank.bad_audits);
+		return tl_lab_result(TL_EXIT_WRONG, "books disagree: total %ld, %ld bad audits",
+		                     sum, bank.bad_audits);
 	return tl_lab_result(TL_EXIT_OK, "%ld transfers, total stays %ld, nesting depth %d", done,
 	                     sum, bank.max_depth);
 }

@@ -184,8 +184,9 @@ int main(int argc, char **argv)
 	       reads, updates, max_readers_inside, overlaps, torn);
 	if (overlaps || torn || max_readers_inside != o.threads || version != updates)
 		return tl_lab_result(TL_EXIT_WRONG,
-		                     "writer not alone: %ld overlaps, %ld inconsistent reads", overlaps,
-		                     torn);
-	return tl_lab_result(TL_EXIT_OK, "%d readers shared the lock, the writer was alone %ld times",
+		                     "writer not alone: %ld overlaps, %ld inconsistent reads",
+		                     overlaps, torn);
+	return tl_lab_result(TL_EXIT_OK,
+	                     "%d readers shared the lock, the writer was alone %ld times",
 	                     max_readers_inside, updates);
 }

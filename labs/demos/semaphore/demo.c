@@ -141,10 +141,11 @@ int main(int argc, char **argv)
 	tl_bsem_init(&bounded, POOL, POOL);
 	int extra = tl_bsem_release(&bounded);
 	tl_log("bounded semaphore: an extra release %s (%d of %d free)",
-	       extra == -EOVERFLOW ? "is refused with EOVERFLOW" : "was ACCEPTED", tl_bsem_value(&bounded),
-	       POOL);
+	       extra == -EOVERFLOW ? "is refused with EOVERFLOW" : "was ACCEPTED",
+	       tl_bsem_value(&bounded), POOL);
 	tl_bsem_destroy(&bounded);
-	if (max_in_use > POOL || double_handed || in_use != 0 || left != POOL || extra != -EOVERFLOW)
+	if (max_in_use > POOL || double_handed || in_use != 0 || left != POOL ||
+	    extra != -EOVERFLOW)
 		return tl_lab_result(TL_EXIT_WRONG,
 		                     "pool overrun: max %ld in use, %ld double hand-outs",
 		                     max_in_use, double_handed);

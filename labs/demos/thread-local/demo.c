@@ -88,7 +88,8 @@ int main(int argc, char **argv)
 	                        .threads_min = 1,
 	                        .threads_max = MAX_WORKERS};
 	tl_lab_init(argc, argv,
-	            "Per-thread counters (_Thread_local) and buffers (pthread key + destructor).", &o);
+	            "Per-thread counters (_Thread_local) and buffers (pthread key + destructor).",
+	            &o);
 	iterations = o.iterations;
 	if (pthread_key_create(&buf_key, free_buffer) != 0)
 		return tl_lab_result(TL_EXIT_WRONG, "pthread_key_create failed");
@@ -106,9 +107,9 @@ int main(int argc, char **argv)
 	tl_log("main's own counter: %ld; total %ld; %ld destructor calls", events_seen, total,
 	       destructor_calls);
 	if (total != expect || destructor_calls != o.threads || events_seen != 0)
-		return tl_lab_result(TL_EXIT_WRONG,
-		                     "total %ld (expected %ld), %ld destructor calls for %ld threads",
-		                     total, expect, destructor_calls, o.threads);
+		return tl_lab_result(
+		    TL_EXIT_WRONG, "total %ld (expected %ld), %ld destructor calls for %ld threads",
+		    total, expect, destructor_calls, o.threads);
 	return tl_lab_result(TL_EXIT_OK,
 	                     "%ld threads: total %ld, no lock while counting, %ld buffers freed",
 	                     o.threads, total, destructor_calls);

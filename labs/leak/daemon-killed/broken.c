@@ -4,15 +4,19 @@
  * through the file.  The service runs in a forked child, so that the
  * parent can check the file it left.
  * expect run:      wrong-result
- * note: only the parent's check of the file sees it: the end line is missing and records are cut off.
+ * note: only the parent's check of the file sees it: the end line is missing and records are cut
+ *       off.
  * expect tsan:     clean
- * miss: nothing racy happens, and a thread still running at exit is no report for TSan (a leak is a thread that ended unjoined).
+ * miss: nothing racy happens, and a thread still running at exit is no report for TSan (a leak is a
+ *       thread that ended unjoined).
  * expect helgrind: clean
- * miss: the harness silences a forked child; shown the child, Helgrind still reports nothing: the synchronisation is correct.
+ * miss: the harness silences a forked child; shown the child, Helgrind still reports nothing: the
+ *       synchronisation is correct.
  * expect drd:      clean
  * miss: as for Helgrind: nothing wrong with the synchronisation, and the child is silenced anyway.
  * expect memcheck: clean
- * miss: the harness silences a forked child; shown the child, Memcheck reports the flusher's TLS block as possibly lost, a live thread at exit.
+ * miss: the harness silences a forked child; shown the child, Memcheck reports the flusher's TLS
+ *       block as possibly lost, a live thread at exit.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -138,13 +142,18 @@ static long check_file(const char *path, long records, bool *complete)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 1, .iterations = 1000, .seed = 1, .watchdog = true,
-				.threads_max = 1, .iterations_min = 2};
+	struct tl_lab_opts o = {.threads = 1,
+	                        .iterations = 1000,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_max = 1,
+	                        .iterations_min = 2};
 	tl_lab_init(argc, argv, "A detached writer is killed half-way when main returns.", &o);
 	char path[] = "/tmp/threadlab-daemon-XXXXXX";
 	int fd = mkstemp(path);
 	if (fd < 0)
-		return tl_lab_result(TL_EXIT_FAILURE, "cannot create a file in /tmp: %s", strerror(errno));
+		return tl_lab_result(TL_EXIT_FAILURE, "cannot create a file in /tmp: %s",
+		                     strerror(errno));
 	close(fd);
 
 	pid_t pid = fork(); /* before any thread: the child is the service */
@@ -159,9 +168,12 @@ int main(int argc, char **argv)
 	long got = check_file(path, o.iterations, &complete);
 	unlink(path);
 	if (!WIFEXITED(status) || got < 0)
-		return tl_lab_result(TL_EXIT_FAILURE, "the service did not run (status %#x)", (unsigned)status);
+		return tl_lab_result(TL_EXIT_FAILURE, "the service did not run (status %#x)",
+		                     (unsigned)status);
 	if (!complete)
-		return tl_lab_result(TL_EXIT_WRONG, "output cut short: %ld of %ld records, no end line: the writer was killed when main returned",
-				     got, o.iterations);
+		return tl_lab_result(TL_EXIT_WRONG,
+		                     "output cut short: %ld of %ld records, no end line: the "
+		                     "writer was killed when main returned",
+		                     got, o.iterations);
 	return tl_lab_result(TL_EXIT_OK, "output complete: %ld records and the end line", got);
 }

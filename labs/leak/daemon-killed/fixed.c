@@ -131,13 +131,18 @@ static long check_file(const char *path, long records, bool *complete)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 1, .iterations = 1000, .seed = 1, .watchdog = true,
-				.threads_max = 1, .iterations_min = 2};
+	struct tl_lab_opts o = {.threads = 1,
+	                        .iterations = 1000,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_max = 1,
+	                        .iterations_min = 2};
 	tl_lab_init(argc, argv, "Shut a writer down and join it before main returns.", &o);
 	char path[] = "/tmp/threadlab-daemon-XXXXXX";
 	int fd = mkstemp(path);
 	if (fd < 0)
-		return tl_lab_result(TL_EXIT_FAILURE, "cannot create a file in /tmp: %s", strerror(errno));
+		return tl_lab_result(TL_EXIT_FAILURE, "cannot create a file in /tmp: %s",
+		                     strerror(errno));
 	close(fd);
 
 	pid_t pid = fork(); /* before any thread: the child is the service */
@@ -152,9 +157,12 @@ int main(int argc, char **argv)
 	long got = check_file(path, o.iterations, &complete);
 	unlink(path);
 	if (!WIFEXITED(status) || got < 0)
-		return tl_lab_result(TL_EXIT_FAILURE, "the service did not run (status %#x)", (unsigned)status);
+		return tl_lab_result(TL_EXIT_FAILURE, "the service did not run (status %#x)",
+		                     (unsigned)status);
 	if (!complete)
-		return tl_lab_result(TL_EXIT_WRONG, "output cut short: %ld of %ld records, no end line: the writer was killed when main returned",
-				     got, o.iterations);
+		return tl_lab_result(TL_EXIT_WRONG,
+		                     "output cut short: %ld of %ld records, no end line: the "
+		                     "writer was killed when main returned",
+		                     got, o.iterations);
 	return tl_lab_result(TL_EXIT_OK, "output complete: %ld records and the end line", got);
 }

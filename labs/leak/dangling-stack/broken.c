@@ -4,13 +4,16 @@
  * the next call has put another job in the same stack bytes.
  * expect run:      wrong-result
  * expect tsan:     clean
- * miss: TSan does not know stack frames die; every read is ordered after the write it sees (pthread_create, events), so no race either.
+ * miss: TSan does not know stack frames die; every read is ordered after the write it sees
+ *       (pthread_create, events), so no race either.
  * expect helgrind: clean
  * miss: the accesses are well synchronised, and Helgrind does not know frames die.
  * expect drd:      clean
- * miss: DRD ignores stack variables (without --check-stack-var=yes), and the accesses are ordered anyway.
+ * miss: DRD ignores stack variables (without --check-stack-var=yes), and the accesses are ordered
+ *       anyway.
  * expect memcheck: clean
- * miss: Memcheck flags reads below a stack pointer; the dead frame's bytes already belong to a live frame again, the next call's.
+ * miss: Memcheck flags reads below a stack pointer; the dead frame's bytes already belong to a live
+ *       frame again, the next call's.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -84,9 +87,15 @@ static __attribute__((noinline)) pthread_t start_job(long k, long first, long co
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 4, .iterations = 1000, .seed = 1, .watchdog = true,
-				.threads_min = 2, .threads_max = MAX_JOBS - 1, .iterations_min = 1};
-	tl_lab_init(argc, argv, "A thread reads its job from a stack frame that has already returned.", &o);
+	struct tl_lab_opts o = {.threads = 4,
+	                        .iterations = 1000,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 2,
+	                        .threads_max = MAX_JOBS - 1,
+	                        .iterations_min = 1};
+	tl_lab_init(argc, argv,
+	            "A thread reads its job from a stack frame that has already returned.", &o);
 	tl_event_init(&checked_in);
 	for (int k = 0; k < MAX_JOBS; k++) {
 		tl_event_init(&may_read[k]);
@@ -104,7 +113,8 @@ int main(int argc, char **argv)
 		void *ret;
 		pthread_join(t[k], &ret);
 		long got = (long)(intptr_t)ret;
-		long expect = o.iterations * (k * o.iterations) + o.iterations * (o.iterations - 1) / 2;
+		long expect =
+		    o.iterations * (k * o.iterations) + o.iterations * (o.iterations - 1) / 2;
 		tl_log("job %ld: sum %ld, expected %ld", k, got, expect);
 		if (got != expect && wrong++ == 0) {
 			bad = got;
@@ -113,7 +123,9 @@ int main(int argc, char **argv)
 	}
 	if (wrong)
 		return tl_lab_result(TL_EXIT_WRONG,
-				     "%ld of %ld jobs summed the wrong numbers (job 0: %ld, expected %ld): they read a dead stack frame",
-				     wrong, o.threads, bad, want);
-	return tl_lab_result(TL_EXIT_OK, "%ld jobs of %ld numbers summed right", o.threads, o.iterations);
+		                     "%ld of %ld jobs summed the wrong numbers (job 0: %ld, "
+		                     "expected %ld): they read a dead stack frame",
+		                     wrong, o.threads, bad, want);
+	return tl_lab_result(TL_EXIT_OK, "%ld jobs of %ld numbers summed right", o.threads,
+	                     o.iterations);
 }

@@ -87,8 +87,13 @@ static __attribute__((noinline)) pthread_t start_job(long k, long first, long co
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 4, .iterations = 1000, .seed = 1, .watchdog = true,
-				.threads_min = 2, .threads_max = MAX_JOBS - 1, .iterations_min = 1};
+	struct tl_lab_opts o = {.threads = 4,
+	                        .iterations = 1000,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 2,
+	                        .threads_max = MAX_JOBS - 1,
+	                        .iterations_min = 1};
 	tl_lab_init(argc, argv, "Data a thread reads must outlive the frame that started it.", &o);
 	tl_event_init(&checked_in);
 	for (int k = 0; k < MAX_JOBS; k++) {
@@ -107,7 +112,8 @@ int main(int argc, char **argv)
 		void *ret;
 		pthread_join(t[k], &ret);
 		long got = (long)(intptr_t)ret;
-		long expect = o.iterations * (k * o.iterations) + o.iterations * (o.iterations - 1) / 2;
+		long expect =
+		    o.iterations * (k * o.iterations) + o.iterations * (o.iterations - 1) / 2;
 		tl_log("job %ld: sum %ld, expected %ld", k, got, expect);
 		if (got != expect && wrong++ == 0) {
 			bad = got;
@@ -116,7 +122,9 @@ int main(int argc, char **argv)
 	}
 	if (wrong)
 		return tl_lab_result(TL_EXIT_WRONG,
-				     "%ld of %ld jobs summed the wrong numbers (job 0: %ld, expected %ld): they read a dead stack frame",
-				     wrong, o.threads, bad, want);
-	return tl_lab_result(TL_EXIT_OK, "%ld jobs of %ld numbers summed right", o.threads, o.iterations);
+		                     "%ld of %ld jobs summed the wrong numbers (job 0: %ld, "
+		                     "expected %ld): they read a dead stack frame",
+		                     wrong, o.threads, bad, want);
+	return tl_lab_result(TL_EXIT_OK, "%ld jobs of %ld numbers summed right", o.threads,
+	                     o.iterations);
 }

@@ -56,14 +56,14 @@ static void fire(void *(*fn)(void *), void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 8, .iterations = 4, .seed = 1, .watchdog = true,
-				.threads_max = 64, .iterations_min = 2};
+	struct tl_lab_opts o = {.threads = 8,
+	                        .iterations = 4,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_max = 64,
+	                        .iterations_min = 2};
 	tl_lab_init(argc, argv, "Threads nobody will join must be created detached.", &o);
-	pthread_attr_t attr;
-	size_t stack_size = 0;
-	pthread_getattr_default_np(&attr);
-	pthread_attr_getstacksize(&attr, &stack_size);
-	pthread_attr_destroy(&attr);
+	size_t stack_size = tl_procfs_default_stack_size();
 
 	static struct order orders[64];
 	int tasks = 0, stacks = 0;
@@ -81,11 +81,13 @@ int main(int argc, char **argv)
 		 * mistake. */
 		tasks = tl_procfs_count_tasks("/proc", getpid());
 		stacks = tl_procfs_count_stacks("/proc", getpid(), stack_size);
-		tl_log("round %ld: %ld confirmations sent; %d threads alive, %d thread stacks mapped",
-		       round, sent, tasks, stacks);
+		tl_log(
+		    "round %ld: %ld confirmations sent; %d threads alive, %d thread stacks mapped",
+		    round, sent, tasks, stacks);
 	}
 	if (tasks < 0 || stacks < 0)
-		return tl_lab_result(TL_EXIT_FAILURE, "cannot read /proc/self/task or /proc/self/maps");
+		return tl_lab_result(TL_EXIT_FAILURE,
+		                     "cannot read /proc/self/task or /proc/self/maps");
 
 	/* Every live thread but main owns one stack; glibc may keep up to
 	 * 40 MiB of stacks of ended detached threads for reuse.  Anything
@@ -94,8 +96,10 @@ int main(int argc, char **argv)
 	long cached_max = (long)((40u << 20) / stack_size);
 	if (unowned > cached_max)
 		return tl_lab_result(TL_EXIT_LEAK,
-				     "%ld thread stacks (%ld MiB) mapped, %d threads alive: ended threads were never joined nor detached",
-				     (long)stacks, stacks * (long)(stack_size >> 20), tasks);
-	return tl_lab_result(TL_EXIT_OK, "%ld confirmations sent; %d thread stacks mapped, %d threads alive",
-			     sent, stacks, tasks);
+		                     "%ld thread stacks (%ld MiB) mapped, %d threads alive: ended "
+		                     "threads were never joined nor detached",
+		                     (long)stacks, stacks * (long)(stack_size >> 20), tasks);
+	return tl_lab_result(TL_EXIT_OK,
+	                     "%ld confirmations sent; %d thread stacks mapped, %d threads alive",
+	                     sent, stacks, tasks);
 }

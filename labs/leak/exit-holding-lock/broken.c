@@ -6,9 +6,11 @@
  * expect tsan:     clean
  * miss: TSan does not check what a thread holds when it ends; the hang itself it cannot see.
  * expect helgrind: mutex-misuse
- * note: "Exiting thread still holds 1 lock", reported as the importer ends; its stack is all in libc, so there is no line to point at.
+ * note: "Exiting thread still holds 1 lock", reported as the importer ends; its stack is all in
+ *       libc, so there is no line to point at.
  * expect drd:      mutex-misuse @join-importer
- * note: DRD says "Mutex still locked at thread exit" when the thread is joined, so it points at the join.
+ * note: DRD says "Mutex still locked at thread exit" when the thread is joined, so it points at the
+ *       join.
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -70,9 +72,15 @@ static void *auditor(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 2, .iterations = 2000, .seed = 1, .watchdog = true,
-				.threads_min = 2, .threads_max = 2, .iterations_min = 2};
-	tl_lab_init(argc, argv, "A thread returns with a mutex locked; everyone else waits for ever.", &o);
+	struct tl_lab_opts o = {.threads = 2,
+	                        .iterations = 2000,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 2,
+	                        .threads_max = 2,
+	                        .iterations_min = 2};
+	tl_lab_init(argc, argv,
+	            "A thread returns with a mutex locked; everyone else waits for ever.", &o);
 	pthread_mutex_init(&ledger_lock, NULL);
 	records = o.iterations;
 	long expect = 0; /* the records before the malformed one */
@@ -90,7 +98,9 @@ int main(int argc, char **argv)
 	pthread_mutex_destroy(&ledger_lock);
 
 	if (balance != expect)
-		return tl_lab_result(TL_EXIT_WRONG, "ledger off: balance %ld, expected %ld", balance, expect);
-	return tl_lab_result(TL_EXIT_OK, "%ld records imported, %ld rejected, balance %ld, ledger audited %ld times", imported,
-			     rejected, balance, audits);
+		return tl_lab_result(TL_EXIT_WRONG, "ledger off: balance %ld, expected %ld",
+		                     balance, expect);
+	return tl_lab_result(
+	    TL_EXIT_OK, "%ld records imported, %ld rejected, balance %ld, ledger audited %ld times",
+	    imported, rejected, balance, audits);
 }

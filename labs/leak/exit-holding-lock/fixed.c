@@ -67,8 +67,13 @@ static void *auditor(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 2, .iterations = 2000, .seed = 1, .watchdog = true,
-				.threads_min = 2, .threads_max = 2, .iterations_min = 2};
+	struct tl_lab_opts o = {.threads = 2,
+	                        .iterations = 2000,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 2,
+	                        .threads_max = 2,
+	                        .iterations_min = 2};
 	tl_lab_init(argc, argv, "Every way out of a locked region must unlock.", &o);
 	pthread_mutex_init(&ledger_lock, NULL);
 	records = o.iterations;
@@ -87,7 +92,9 @@ int main(int argc, char **argv)
 	pthread_mutex_destroy(&ledger_lock);
 
 	if (balance != expect)
-		return tl_lab_result(TL_EXIT_WRONG, "ledger off: balance %ld, expected %ld", balance, expect);
-	return tl_lab_result(TL_EXIT_OK, "%ld records imported, %ld rejected, balance %ld, ledger audited %ld times", imported,
-			     rejected, balance, audits);
+		return tl_lab_result(TL_EXIT_WRONG, "ledger off: balance %ld, expected %ld",
+		                     balance, expect);
+	return tl_lab_result(
+	    TL_EXIT_OK, "%ld records imported, %ld rejected, balance %ld, ledger audited %ld times",
+	    imported, rejected, balance, audits);
 }

@@ -3,15 +3,18 @@
  * submits its jobs, waits for them, and returns without shutting the pool
  * down: the workers are still asleep in the pool when the process ends.
  * expect run:      thread-leak
- * note: the program's own check finds the workers in /proc/self/task, by name, after main's work is done.
+ * note: the program's own check finds the workers in /proc/self/task, by name, after main's work is
+ *       done.
  * expect tsan:     clean
- * miss: TSan reports a leak only for a thread that ended and was not joined; these never end, they are still asleep at exit.
+ * miss: TSan reports a leak only for a thread that ended and was not joined; these never end, they
+ *       are still asleep at exit.
  * expect helgrind: clean
  * miss: Helgrind checks synchronisation, not the lifetime of threads.
  * expect drd:      clean
  * miss: DRD checks synchronisation, not the lifetime of threads.
  * expect memcheck: thread-leak @spawn
- * note: each worker still alive at exit leaves its TLS block, allocated in pthread_create, possibly lost.
+ * note: each worker still alive at exit leaves its TLS block, allocated in pthread_create, possibly
+ *       lost.
  */
 #include <dirent.h>
 #include <pthread.h>
@@ -26,7 +29,7 @@
 #include "tl_procfs.h"
 #include "tl_watchdog.h" /* tl_slowdown */
 
-#define QUEUE_MAX 64
+#define QUEUE_MAX   64
 #define MAX_WORKERS 8
 
 struct pool {
@@ -34,15 +37,15 @@ struct pool {
 	pthread_cond_t work;    /* a job was queued, or stop was set */
 	pthread_cond_t drained; /* a job finished */
 	long queue[QUEUE_MAX];
-	long head, tail;        /* queue[head % QUEUE_MAX] .. tail */
+	long head, tail; /* queue[head % QUEUE_MAX] .. tail */
 	long finished;
-	long total;             /* sum of the jobs' results */
+	long total; /* sum of the jobs' results */
 	bool stop;
 };
 
 static struct pool pool = {.lock = PTHREAD_MUTEX_INITIALIZER,
-			   .work = PTHREAD_COND_INITIALIZER,
-			   .drained = PTHREAD_COND_INITIALIZER};
+                           .work = PTHREAD_COND_INITIALIZER,
+                           .drained = PTHREAD_COND_INITIALIZER};
 
 static void *worker(void *arg)
 {
@@ -108,8 +111,11 @@ static int workers_left(void)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 4, .iterations = 1000, .seed = 1, .watchdog = true,
-				.threads_max = MAX_WORKERS};
+	struct tl_lab_opts o = {.threads = 4,
+	                        .iterations = 1000,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_max = MAX_WORKERS};
 	tl_lab_init(argc, argv, "A thread pool nobody shuts down: its workers outlive main.", &o);
 	pthread_t t[MAX_WORKERS];
 	for (long i = 0; i < o.threads; i++)
@@ -135,8 +141,11 @@ int main(int argc, char **argv)
 	if (total != expect)
 		return tl_lab_result(TL_EXIT_WRONG, "total %ld, expected %ld", total, expect);
 	if (left > 0)
-		return tl_lab_result(TL_EXIT_LEAK, "%ld jobs done, but %d of %ld workers still alive as main returns: the pool was never shut down",
-				     o.iterations, left, o.threads);
-	return tl_lab_result(TL_EXIT_OK, "%ld jobs done, total %ld; all %ld workers stopped and joined", o.iterations,
-			     total, o.threads);
+		return tl_lab_result(TL_EXIT_LEAK,
+		                     "%ld jobs done, but %d of %ld workers still alive as main "
+		                     "returns: the pool was never shut down",
+		                     o.iterations, left, o.threads);
+	return tl_lab_result(TL_EXIT_OK,
+	                     "%ld jobs done, total %ld; all %ld workers stopped and joined",
+	                     o.iterations, total, o.threads);
 }

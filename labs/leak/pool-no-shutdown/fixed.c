@@ -20,7 +20,7 @@
 #include "tl_procfs.h"
 #include "tl_watchdog.h" /* tl_slowdown */
 
-#define QUEUE_MAX 64
+#define QUEUE_MAX   64
 #define MAX_WORKERS 8
 
 struct pool {
@@ -28,15 +28,15 @@ struct pool {
 	pthread_cond_t work;    /* a job was queued, or stop was set */
 	pthread_cond_t drained; /* a job finished */
 	long queue[QUEUE_MAX];
-	long head, tail;        /* queue[head % QUEUE_MAX] .. tail */
+	long head, tail; /* queue[head % QUEUE_MAX] .. tail */
 	long finished;
-	long total;             /* sum of the jobs' results */
+	long total; /* sum of the jobs' results */
 	bool stop;
 };
 
 static struct pool pool = {.lock = PTHREAD_MUTEX_INITIALIZER,
-			   .work = PTHREAD_COND_INITIALIZER,
-			   .drained = PTHREAD_COND_INITIALIZER};
+                           .work = PTHREAD_COND_INITIALIZER,
+                           .drained = PTHREAD_COND_INITIALIZER};
 
 static void *worker(void *arg)
 {
@@ -102,9 +102,13 @@ static int workers_left(void)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 4, .iterations = 1000, .seed = 1, .watchdog = true,
-				.threads_max = MAX_WORKERS};
-	tl_lab_init(argc, argv, "Shut a pool down before main returns: stop flag, broadcast, join.", &o);
+	struct tl_lab_opts o = {.threads = 4,
+	                        .iterations = 1000,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_max = MAX_WORKERS};
+	tl_lab_init(argc, argv, "Shut a pool down before main returns: stop flag, broadcast, join.",
+	            &o);
 	pthread_t t[MAX_WORKERS];
 	for (long i = 0; i < o.threads; i++)
 		tl_lab_thread_create(&t[i], worker, (void *)i);
@@ -135,8 +139,11 @@ int main(int argc, char **argv)
 	if (total != expect)
 		return tl_lab_result(TL_EXIT_WRONG, "total %ld, expected %ld", total, expect);
 	if (left > 0)
-		return tl_lab_result(TL_EXIT_LEAK, "%ld jobs done, but %d of %ld workers still alive as main returns: the pool was never shut down",
-				     o.iterations, left, o.threads);
-	return tl_lab_result(TL_EXIT_OK, "%ld jobs done, total %ld; all %ld workers stopped and joined", o.iterations,
-			     total, o.threads);
+		return tl_lab_result(TL_EXIT_LEAK,
+		                     "%ld jobs done, but %d of %ld workers still alive as main "
+		                     "returns: the pool was never shut down",
+		                     o.iterations, left, o.threads);
+	return tl_lab_result(TL_EXIT_OK,
+	                     "%ld jobs done, total %ld; all %ld workers stopped and joined",
+	                     o.iterations, total, o.threads);
 }

@@ -36,14 +36,14 @@ static void *handle(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 8, .iterations = 4, .seed = 1, .watchdog = true,
-				.threads_max = 64, .iterations_min = 2 /* growth shows from round 2 */};
+	struct tl_lab_opts o = {.threads = 8,
+	                        .iterations = 4,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_max = 64,
+	                        .iterations_min = 2 /* growth shows from round 2 */};
 	tl_lab_init(argc, argv, "Joining each thread gives its stack back.", &o);
-	pthread_attr_t attr;
-	size_t stack_size = 0;
-	pthread_getattr_default_np(&attr);
-	pthread_attr_getstacksize(&attr, &stack_size);
-	pthread_attr_destroy(&attr);
+	size_t stack_size = tl_procfs_default_stack_size();
 
 	/* Rounds of o.threads requests; after each, count the stacks mapped. */
 	static struct request req[64];
@@ -63,7 +63,8 @@ int main(int argc, char **argv)
 		last = tl_procfs_count_stacks("/proc", getpid(), stack_size);
 		if (round == 0)
 			first = last;
-		tl_log("round %ld: %ld requests answered, %d thread stacks mapped", round, done, last);
+		tl_log("round %ld: %ld requests answered, %d thread stacks mapped", round, done,
+		       last);
 	}
 
 	/* Joined threads' stacks are reused (glibc caches a few), so a correct
@@ -73,8 +74,11 @@ int main(int argc, char **argv)
 		return tl_lab_result(TL_EXIT_FAILURE, "cannot read /proc/self/maps");
 	if (grown >= o.threads * (o.iterations - 1) / 2)
 		return tl_lab_result(TL_EXIT_LEAK,
-				     "%ld thread stacks (%ld MiB) more after %ld rounds: threads ended but were never joined",
-				     grown, grown * (long)(stack_size >> 20), o.iterations);
-	return tl_lab_result(TL_EXIT_OK, "%ld requests answered; thread stacks mapped: %d after round 1, %d at the end",
-			     done, first, last);
+		                     "%ld thread stacks (%ld MiB) more after %ld rounds: threads "
+		                     "ended but were never joined",
+		                     grown, grown * (long)(stack_size >> 20), o.iterations);
+	return tl_lab_result(
+	    TL_EXIT_OK,
+	    "%ld requests answered; thread stacks mapped: %d after round 1, %d at the end", done,
+	    first, last);
 }

@@ -4,9 +4,12 @@
  * again.  In step, both always see the other's flag: both bow out, for ever.
  * expect run:      livelock
  * expect tsan:     clean
- * miss: The flags are C11 atomics, so there is no data race, and no lock is involved: nothing TSan checks goes wrong. Only the watchdog, which sees both threads on CPU and nobody ever inside, can tell a livelock.
+ * miss: The flags are C11 atomics, so there is no data race, and no lock is involved: nothing TSan
+ *       checks goes wrong. Only the watchdog, which sees both threads on CPU and nobody ever
+ *       inside, can tell a livelock.
  * expect helgrind: clean
- * miss: Helgrind checks races and locking, not progress; the flags are ordered by the lockstep barrier's mutex, so it has nothing to say at all.
+ * miss: Helgrind checks races and locking, not progress; the flags are ordered by the lockstep
+ *       barrier's mutex, so it has nothing to say at all.
  * expect drd:      clean
  * miss: DRD checks races and lock misuse, not progress; the livelock goes unseen.
  */
@@ -35,10 +38,10 @@ static long enter(int self)
 	int other = !self;
 	for (long attempts = 1;; attempts++) {
 		atomic_store(&want[self], true);
-		tl_lockstep_wait(&step); /* both have raised their flags */
+		tl_lockstep_wait(&step);        /* both have raised their flags */
 		if (!atomic_load(&want[other])) /* @look */
 			return attempts;
-		tl_lockstep_wait(&step); /* both have looked */
+		tl_lockstep_wait(&step);          /* both have looked */
 		atomic_store(&want[self], false); /* "after you" — and try again */
 	}
 }
@@ -61,7 +64,7 @@ static void *guest(void *arg)
 	for (long i = 0; i < g->visits; i++) {
 		g->attempts += enter(g->self);
 		ANNOTATE_HAPPENS_AFTER(&inside); /* whoever left the room before us */
-		if (inside != 0) /* @room */
+		if (inside != 0)                 /* @room */
 			tl_log("guest-%d is already inside!", inside - 1);
 		inside = g->self + 1;
 		visits++;
@@ -77,8 +80,12 @@ static void *guest(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 2, .iterations = 200, .seed = 1, .watchdog = true,
-				.threads_min = 2, .threads_max = 2};
+	struct tl_lab_opts o = {.threads = 2,
+	                        .iterations = 200,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 2,
+	                        .threads_max = 2};
 	tl_lab_init(argc, argv, "Two threads both say \"after you\", in step, for ever.", &o);
 	if (o.watchdog)
 		tl_watchdog_start(0, 0);
@@ -91,8 +98,9 @@ int main(int argc, char **argv)
 	tl_watchdog_stop();
 
 	if (visits != 2 * o.iterations)
-		return tl_lab_result(TL_EXIT_WRONG, "%ld visits counted, expected %ld: two were inside at once",
-				     visits, 2 * o.iterations);
-	return tl_lab_result(TL_EXIT_OK, "%ld visits each in %ld attempts, one at a time", o.iterations,
-			     guests[0].attempts + guests[1].attempts);
+		return tl_lab_result(TL_EXIT_WRONG,
+		                     "%ld visits counted, expected %ld: two were inside at once",
+		                     visits, 2 * o.iterations);
+	return tl_lab_result(TL_EXIT_OK, "%ld visits each in %ld attempts, one at a time",
+	                     o.iterations, guests[0].attempts + guests[1].attempts);
 }

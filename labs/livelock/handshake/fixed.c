@@ -5,7 +5,9 @@
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean
- * note: Without the ANNOTATE_HAPPENS_BEFORE/AFTER marks, Helgrind reports races on `inside` and `visits` (false alarms): it does not model the ordering seq_cst atomics give Peterson's lock.
+ * note: Without the ANNOTATE_HAPPENS_BEFORE/AFTER marks, Helgrind reports races on `inside` and
+ *       `visits` (false alarms): it does not model the ordering seq_cst atomics give Peterson's
+ *       lock.
  * expect drd:      clean
  * note: DRD honours the same Helgrind annotations; without them it reports the same false races.
  */
@@ -21,7 +23,7 @@
 #include "tl_watchdog.h"
 
 static atomic_bool want[2]; /* "I would like to go in" */
-static atomic_int turn;    /* who goes first when both want to */
+static atomic_int turn;     /* who goes first when both want to */
 static int inside;          /* who is in the room; guarded by the handshake */
 static long visits;         /* likewise */
 
@@ -35,7 +37,7 @@ static long enter(int self)
 	int other = !self;
 	atomic_store(&want[self], true);
 	atomic_store(&turn, other); /* "after you" — but only one of us has the last word */
-	tl_lockstep_wait(&step);       /* both have raised their flags */
+	tl_lockstep_wait(&step);    /* both have raised their flags */
 	while (atomic_load(&want[other]) && atomic_load(&turn) == other)
 		sched_yield();
 	return 1;
@@ -59,7 +61,7 @@ static void *guest(void *arg)
 	for (long i = 0; i < g->visits; i++) {
 		g->attempts += enter(g->self);
 		ANNOTATE_HAPPENS_AFTER(&inside); /* whoever left the room before us */
-		if (inside != 0) /* @room */
+		if (inside != 0)                 /* @room */
 			tl_log("guest-%d is already inside!", inside - 1);
 		inside = g->self + 1;
 		visits++;
@@ -75,9 +77,14 @@ static void *guest(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 2, .iterations = 200, .seed = 1, .watchdog = true,
-				.threads_min = 2, .threads_max = 2};
-	tl_lab_init(argc, argv, "Peterson's turn variable breaks the tie between two polite threads.", &o);
+	struct tl_lab_opts o = {.threads = 2,
+	                        .iterations = 200,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 2,
+	                        .threads_max = 2};
+	tl_lab_init(argc, argv,
+	            "Peterson's turn variable breaks the tie between two polite threads.", &o);
 	if (o.watchdog)
 		tl_watchdog_start(0, 0);
 	struct guest guests[2] = {{0, o.iterations, 0}, {1, o.iterations, 0}};
@@ -89,8 +96,9 @@ int main(int argc, char **argv)
 	tl_watchdog_stop();
 
 	if (visits != 2 * o.iterations)
-		return tl_lab_result(TL_EXIT_WRONG, "%ld visits counted, expected %ld: two were inside at once",
-				     visits, 2 * o.iterations);
-	return tl_lab_result(TL_EXIT_OK, "%ld visits each in %ld attempts, one at a time", o.iterations,
-			     guests[0].attempts + guests[1].attempts);
+		return tl_lab_result(TL_EXIT_WRONG,
+		                     "%ld visits counted, expected %ld: two were inside at once",
+		                     visits, 2 * o.iterations);
+	return tl_lab_result(TL_EXIT_OK, "%ld visits each in %ld attempts, one at a time",
+	                     o.iterations, guests[0].attempts + guests[1].attempts);
 }

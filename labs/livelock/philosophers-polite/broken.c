@@ -5,9 +5,13 @@
  * holds a left fork and finds the right one taken: all think hard, none eats.
  * expect run:      livelock
  * expect tsan:     clean
- * miss: No lock call ever waits and every access is under a lock: nothing TSan checks goes wrong. Only the watchdog, which sees the philosophers on CPU and no meal eaten, can tell a livelock.
+ * miss: No lock call ever waits and every access is under a lock: nothing TSan checks goes wrong.
+ *       Only the watchdog, which sees the philosophers on CPU and no meal eaten, can tell a
+ *       livelock.
  * expect helgrind: mutex-misuse
- * miss: Helgrind checks locking, not progress. Its only words are "Exiting thread still holds 1 lock" when the watchdog ends the process (each philosopher still holds its left fork, at whatever line it was spinning); no lock-order report, since no right fork is ever taken.
+ * miss: Helgrind checks locking, not progress. Its only words are "Exiting thread still holds 1
+ *       lock" when the watchdog ends the process (each philosopher still holds its left fork, at
+ *       whatever line it was spinning); no lock-order report, since no right fork is ever taken.
  * expect drd:      clean
  * miss: DRD checks races and lock misuse, not progress; the livelock goes unseen.
  */
@@ -39,7 +43,8 @@ static long pick_up_politely(struct fork *first, struct fork *second)
 	for (long attempts = 1;; attempts++) {
 		bool got_first = pthread_mutex_trylock(&first->lock) == 0; /* @try-first */
 		tl_lockstep_wait(&step); /* all have tried their first fork */
-		bool got_second = got_first && pthread_mutex_trylock(&second->lock) == 0; /* @try-second */
+		bool got_second =
+		    got_first && pthread_mutex_trylock(&second->lock) == 0; /* @try-second */
 		tl_lockstep_wait(&step); /* all have tried their second fork */
 		if (got_second)
 			return attempts;
@@ -75,9 +80,14 @@ static void *philosopher(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 5, .iterations = 20, .seed = 1, .watchdog = true,
-				.threads_min = 3, .threads_max = MAX_PHILOSOPHERS};
-	tl_lab_init(argc, argv, "Polite philosophers all put their left fork down, in step, for ever.", &o);
+	struct tl_lab_opts o = {.threads = 5,
+	                        .iterations = 20,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 3,
+	                        .threads_max = MAX_PHILOSOPHERS};
+	tl_lab_init(argc, argv,
+	            "Polite philosophers all put their left fork down, in step, for ever.", &o);
 	for (long i = 0; i < o.threads; i++)
 		pthread_mutex_init(&forks[i].lock, NULL);
 	tl_lockstep_init(&step, o.threads);
@@ -100,7 +110,7 @@ int main(int argc, char **argv)
 		uses += forks[i].uses;
 	if (uses != 2 * o.threads * o.iterations)
 		return tl_lab_result(TL_EXIT_WRONG, "forks used %ld times, expected %ld", uses,
-				     2 * o.threads * o.iterations);
+		                     2 * o.threads * o.iterations);
 	return tl_lab_result(TL_EXIT_OK, "%ld philosophers ate %ld meals each in %ld attempts",
-			     o.threads, o.iterations, attempts);
+	                     o.threads, o.iterations, attempts);
 }

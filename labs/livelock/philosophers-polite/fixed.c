@@ -35,7 +35,8 @@ static long pick_up_politely(struct fork *first, struct fork *second)
 	for (long attempts = 1;; attempts++) {
 		bool got_first = pthread_mutex_trylock(&first->lock) == 0; /* @try-first */
 		tl_lockstep_wait(&step); /* all have tried their first fork */
-		bool got_second = got_first && pthread_mutex_trylock(&second->lock) == 0; /* @try-second */
+		bool got_second =
+		    got_first && pthread_mutex_trylock(&second->lock) == 0; /* @try-second */
 		tl_lockstep_wait(&step); /* all have tried their second fork */
 		if (got_second)
 			return attempts;
@@ -72,8 +73,12 @@ static void *philosopher(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 5, .iterations = 20, .seed = 1, .watchdog = true,
-				.threads_min = 3, .threads_max = MAX_PHILOSOPHERS};
+	struct tl_lab_opts o = {.threads = 5,
+	                        .iterations = 20,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 3,
+	                        .threads_max = MAX_PHILOSOPHERS};
 	tl_lab_init(argc, argv, "Polite philosophers pick up the lower-numbered fork first.", &o);
 	for (long i = 0; i < o.threads; i++)
 		pthread_mutex_init(&forks[i].lock, NULL);
@@ -97,7 +102,7 @@ int main(int argc, char **argv)
 		uses += forks[i].uses;
 	if (uses != 2 * o.threads * o.iterations)
 		return tl_lab_result(TL_EXIT_WRONG, "forks used %ld times, expected %ld", uses,
-				     2 * o.threads * o.iterations);
+		                     2 * o.threads * o.iterations);
 	return tl_lab_result(TL_EXIT_OK, "%ld philosophers ate %ld meals each in %ld attempts",
-			     o.threads, o.iterations, attempts);
+	                     o.threads, o.iterations, attempts);
 }

@@ -5,9 +5,14 @@
  * burn CPU for ever and no transfer is ever made.
  * expect run:      livelock
  * expect tsan:     clean
- * miss: No lock call ever waits and every access is under a lock: nothing TSan checks goes wrong. Only the watchdog, which sees both threads on CPU and no transfer made, can tell a livelock.
+ * miss: No lock call ever waits and every access is under a lock: nothing TSan checks goes wrong.
+ *       Only the watchdog, which sees both threads on CPU and no transfer made, can tell a
+ *       livelock.
  * expect helgrind: mutex-misuse
- * miss: Helgrind checks locking, not progress. Its only words are "Exiting thread still holds 1 lock" when the watchdog ends the process (each thread still holds its first lock, at whatever line it was spinning); no lock-order report, since the second trylock never succeeds.
+ * miss: Helgrind checks locking, not progress. Its only words are "Exiting thread still holds 1
+ *       lock" when the watchdog ends the process (each thread still holds its first lock, at
+ *       whatever line it was spinning); no lock-order report, since the second trylock never
+ *       succeeds.
  * expect drd:      clean
  * miss: DRD checks races and lock misuse, not progress; the livelock goes unseen.
  */
@@ -25,8 +30,8 @@ struct account {
 };
 
 static struct account accounts[2] = {
-	{PTHREAD_MUTEX_INITIALIZER, 1000},
-	{PTHREAD_MUTEX_INITIALIZER, 1000},
+    {PTHREAD_MUTEX_INITIALIZER, 1000},
+    {PTHREAD_MUTEX_INITIALIZER, 1000},
 };
 
 /* Keeps the two threads in step, one attempt at a time: a spinning barrier
@@ -77,9 +82,14 @@ static void *teller(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 2, .iterations = 2000, .seed = 1, .watchdog = true,
-				.threads_min = 2, .threads_max = 2};
-	tl_lab_init(argc, argv, "Two polite threads back off from each other in step, for ever.", &o);
+	struct tl_lab_opts o = {.threads = 2,
+	                        .iterations = 2000,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 2,
+	                        .threads_max = 2};
+	tl_lab_init(argc, argv, "Two polite threads back off from each other in step, for ever.",
+	            &o);
 	if (o.watchdog)
 		tl_watchdog_start(0, 0);
 	struct teller tellers[2] = {{0, o.iterations, 0}, {1, o.iterations, 0}};
@@ -94,5 +104,5 @@ int main(int argc, char **argv)
 	if (total != 2000)
 		return tl_lab_result(TL_EXIT_WRONG, "money changed: %ld, expected 2000", total);
 	return tl_lab_result(TL_EXIT_OK, "%ld transfers each way in %ld attempts, total still %ld",
-			     o.iterations, tellers[0].attempts + tellers[1].attempts, total);
+	                     o.iterations, tellers[0].attempts + tellers[1].attempts, total);
 }

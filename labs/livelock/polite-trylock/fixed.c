@@ -21,8 +21,8 @@ struct account {
 };
 
 static struct account accounts[2] = {
-	{PTHREAD_MUTEX_INITIALIZER, 1000},
-	{PTHREAD_MUTEX_INITIALIZER, 1000},
+    {PTHREAD_MUTEX_INITIALIZER, 1000},
+    {PTHREAD_MUTEX_INITIALIZER, 1000},
 };
 
 /* Keeps the two threads in step, one attempt at a time: a spinning barrier
@@ -74,8 +74,12 @@ static void *teller(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 2, .iterations = 2000, .seed = 1, .watchdog = true,
-				.threads_min = 2, .threads_max = 2};
+	struct tl_lab_opts o = {.threads = 2,
+	                        .iterations = 2000,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 2,
+	                        .threads_max = 2};
 	tl_lab_init(argc, argv, "Two polite threads take their locks in one global order.", &o);
 	if (o.watchdog)
 		tl_watchdog_start(0, 0);
@@ -91,5 +95,5 @@ int main(int argc, char **argv)
 	if (total != 2000)
 		return tl_lab_result(TL_EXIT_WRONG, "money changed: %ld, expected 2000", total);
 	return tl_lab_result(TL_EXIT_OK, "%ld transfers each way in %ld attempts, total still %ld",
-			     o.iterations, tellers[0].attempts + tellers[1].attempts, total);
+	                     o.iterations, tellers[0].attempts + tellers[1].attempts, total);
 }

@@ -127,8 +127,13 @@ static void *writer(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 3, .iterations = 200, .seed = 1, .watchdog = true,
-				.threads_min = 2, .threads_max = 8, .iterations_min = 20};
+	struct tl_lab_opts o = {.threads = 3,
+	                        .iterations = 200,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 2,
+	                        .threads_max = 8,
+	                        .iterations_min = 20};
 	tl_lab_init(argc, argv, "Readers hand a read lock on; a writer waits until they stop.", &o);
 	readers = o.threads;
 	rounds = o.iterations;
@@ -146,8 +151,9 @@ int main(int argc, char **argv)
 
 	tl_lab_outcome("writer_waited", writer_waited);
 	if (writer_waited > 2)
-		return tl_lab_result(TL_EXIT_WRONG, "the writer starved: %ld of %ld reads went by before it got in",
-				     writer_waited, rounds);
+		return tl_lab_result(
+		    TL_EXIT_WRONG, "the writer starved: %ld of %ld reads went by before it got in",
+		    writer_waited, rounds);
 	return tl_lab_result(TL_EXIT_OK, "the writer got in after %ld read(s); table version %ld",
-			     writer_waited, table_version);
+	                     writer_waited, table_version);
 }

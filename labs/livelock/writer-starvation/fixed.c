@@ -123,9 +123,15 @@ static void *writer(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 3, .iterations = 200, .seed = 1, .watchdog = true,
-				.threads_min = 2, .threads_max = 8, .iterations_min = 20};
-	tl_lab_init(argc, argv, "A writer-preferring rwlock lets the writer in after a read or two.", &o);
+	struct tl_lab_opts o = {.threads = 3,
+	                        .iterations = 200,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 2,
+	                        .threads_max = 8,
+	                        .iterations_min = 20};
+	tl_lab_init(argc, argv,
+	            "A writer-preferring rwlock lets the writer in after a read or two.", &o);
 	readers = o.threads;
 	rounds = o.iterations;
 	pthread_rwlockattr_t attr;
@@ -146,8 +152,9 @@ int main(int argc, char **argv)
 
 	tl_lab_outcome("writer_waited", writer_waited);
 	if (writer_waited > 2)
-		return tl_lab_result(TL_EXIT_WRONG, "the writer starved: %ld of %ld reads went by before it got in",
-				     writer_waited, rounds);
+		return tl_lab_result(
+		    TL_EXIT_WRONG, "the writer starved: %ld of %ld reads went by before it got in",
+		    writer_waited, rounds);
 	return tl_lab_result(TL_EXIT_OK, "the writer got in after %ld read(s); table version %ld",
-			     writer_waited, table_version);
+	                     writer_waited, table_version);
 }

@@ -4,9 +4,11 @@
  * both see the last item and both take it, and the stock goes negative.
  * expect run:      wrong-result
  * expect tsan:     clean
- * miss: every access is atomic, so there is no data race to report; the bug is in the logic between two atomic steps.
+ * miss: every access is atomic, so there is no data race to report; the bug is in the logic between
+ *       two atomic steps.
  * expect helgrind: clean
- * miss: the loads and the locked subtract are atomic instructions: nothing for Helgrind to flag, and it cannot know the check and the act belong together.
+ * miss: the loads and the locked subtract are atomic instructions: nothing for Helgrind to flag,
+ *       and it cannot know the check and the act belong together.
  * expect drd:      clean
  * miss: as for Helgrind: DRD looks for unordered plain accesses, and these are atomic.
  */
@@ -34,7 +36,8 @@ static bool sell(long self, bool *staged)
 			*staged = true;
 			tl_stage_meet(saw_last, sellers, self, 1000);
 		}
-		atomic_fetch_sub(&stock, 1); /* ... then act: but the stock may have changed since */
+		atomic_fetch_sub(&stock,
+		                 1); /* ... then act: but the stock may have changed since */
 		return true;
 	}
 	return false;
@@ -57,9 +60,14 @@ static void *seller(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 2, .iterations = 1000, .seed = 1, .watchdog = true,
-				.threads_min = 2, .threads_max = 16};
-	tl_lab_init(argc, argv, "Check-then-act on an atomic stock: each step atomic, the pair not.", &o);
+	struct tl_lab_opts o = {.threads = 2,
+	                        .iterations = 1000,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 2,
+	                        .threads_max = 16};
+	tl_lab_init(argc, argv,
+	            "Check-then-act on an atomic stock: each step atomic, the pair not.", &o);
 	sellers = o.threads;
 	atomic_store(&stock, o.iterations);
 	pthread_t t[TL_MAX_THREADS];
@@ -78,7 +86,8 @@ int main(int argc, char **argv)
 
 	long left = atomic_load(&stock);
 	if (left != 0 || sold != o.iterations)
-		return tl_lab_result(TL_EXIT_WRONG, "sold %ld of %ld items: stock is %ld, oversold by %ld",
-				     sold, o.iterations, left, sold - o.iterations);
+		return tl_lab_result(TL_EXIT_WRONG,
+		                     "sold %ld of %ld items: stock is %ld, oversold by %ld", sold,
+		                     o.iterations, left, sold - o.iterations);
 	return tl_lab_result(TL_EXIT_OK, "sold %ld of %ld items, stock 0", sold, o.iterations);
 }

@@ -55,8 +55,12 @@ static void *seller(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 2, .iterations = 1000, .seed = 1, .watchdog = true,
-				.threads_min = 2, .threads_max = 16};
+	struct tl_lab_opts o = {.threads = 2,
+	                        .iterations = 1000,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 2,
+	                        .threads_max = 16};
 	tl_lab_init(argc, argv, "A compare-exchange loop makes check and act one atomic step.", &o);
 	sellers = o.threads;
 	atomic_store(&stock, o.iterations);
@@ -76,7 +80,8 @@ int main(int argc, char **argv)
 
 	long left = atomic_load(&stock);
 	if (left != 0 || sold != o.iterations)
-		return tl_lab_result(TL_EXIT_WRONG, "sold %ld of %ld items: stock is %ld, oversold by %ld",
-				     sold, o.iterations, left, sold - o.iterations);
+		return tl_lab_result(TL_EXIT_WRONG,
+		                     "sold %ld of %ld items: stock is %ld, oversold by %ld", sold,
+		                     o.iterations, left, sold - o.iterations);
 	return tl_lab_result(TL_EXIT_OK, "sold %ld of %ld items, stock 0", sold, o.iterations);
 }

@@ -4,7 +4,8 @@
  * negative: money is created.
  * expect run:      wrong-result
  * expect tsan:     data-race @act
- * note: TSan reports each address once: the two payouts of round 1 (the staging orders the checks before them).
+ * note: TSan reports each address once: the two payouts of round 1 (the staging orders the checks
+ *       before them).
  * expect helgrind: data-race @check @act
  * expect drd:      data-race @check @act
  */
@@ -62,8 +63,8 @@ static void *atm(void *arg)
 				paid += atm_state[i].paid;
 			if (paid - paid_total != DEPOSIT || balance != 0) {
 				if (bad_rounds++ == 0)
-					tl_log("round %ld: paid out %ld from %d, balance now %ld", r + 1,
-					       paid - paid_total, DEPOSIT, balance);
+					tl_log("round %ld: paid out %ld from %d, balance now %ld",
+					       r + 1, paid - paid_total, DEPOSIT, balance);
 			}
 			paid_total = paid;
 			balance = DEPOSIT;
@@ -74,9 +75,15 @@ static void *atm(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 2, .iterations = 100, .seed = 1, .watchdog = true,
-				.threads_min = 2, .threads_max = 8};
-	tl_lab_init(argc, argv, "Check-then-act on a balance without a lock pays out money it does not have.", &o);
+	struct tl_lab_opts o = {.threads = 2,
+	                        .iterations = 100,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 2,
+	                        .threads_max = 8};
+	tl_lab_init(argc, argv,
+	            "Check-then-act on a balance without a lock pays out money it does not have.",
+	            &o);
 	atms = o.threads;
 	balance = DEPOSIT;
 	pthread_barrier_init(&round_start, NULL, (unsigned)o.threads);
@@ -94,8 +101,10 @@ int main(int argc, char **argv)
 
 	long deposited = o.iterations * DEPOSIT;
 	if (bad_rounds)
-		return tl_lab_result(TL_EXIT_WRONG,
-				     "paid out %ld from %ld deposited: %ld created in %ld of %ld rounds",
-				     paid_total, deposited, paid_total - deposited, bad_rounds, o.iterations);
-	return tl_lab_result(TL_EXIT_OK, "paid out %ld from %ld deposited, as expected", paid_total, deposited);
+		return tl_lab_result(
+		    TL_EXIT_WRONG,
+		    "paid out %ld from %ld deposited: %ld created in %ld of %ld rounds", paid_total,
+		    deposited, paid_total - deposited, bad_rounds, o.iterations);
+	return tl_lab_result(TL_EXIT_OK, "paid out %ld from %ld deposited, as expected", paid_total,
+	                     deposited);
 }

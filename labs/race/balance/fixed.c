@@ -64,8 +64,8 @@ static void *atm(void *arg)
 				paid += atm_state[i].paid;
 			if (paid - paid_total != DEPOSIT || balance != 0) {
 				if (bad_rounds++ == 0)
-					tl_log("round %ld: paid out %ld from %d, balance now %ld", r + 1,
-					       paid - paid_total, DEPOSIT, balance);
+					tl_log("round %ld: paid out %ld from %d, balance now %ld",
+					       r + 1, paid - paid_total, DEPOSIT, balance);
 			}
 			paid_total = paid;
 			balance = DEPOSIT;
@@ -76,9 +76,15 @@ static void *atm(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 2, .iterations = 100, .seed = 1, .watchdog = true,
-				.threads_min = 2, .threads_max = 8};
-	tl_lab_init(argc, argv, "The check and the withdrawal under one mutex: never more paid than deposited.", &o);
+	struct tl_lab_opts o = {.threads = 2,
+	                        .iterations = 100,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 2,
+	                        .threads_max = 8};
+	tl_lab_init(argc, argv,
+	            "The check and the withdrawal under one mutex: never more paid than deposited.",
+	            &o);
 	atms = o.threads;
 	balance = DEPOSIT;
 	pthread_barrier_init(&round_start, NULL, (unsigned)o.threads);
@@ -96,8 +102,10 @@ int main(int argc, char **argv)
 
 	long deposited = o.iterations * DEPOSIT;
 	if (bad_rounds)
-		return tl_lab_result(TL_EXIT_WRONG,
-				     "paid out %ld from %ld deposited: %ld created in %ld of %ld rounds",
-				     paid_total, deposited, paid_total - deposited, bad_rounds, o.iterations);
-	return tl_lab_result(TL_EXIT_OK, "paid out %ld from %ld deposited, as expected", paid_total, deposited);
+		return tl_lab_result(
+		    TL_EXIT_WRONG,
+		    "paid out %ld from %ld deposited: %ld created in %ld of %ld rounds", paid_total,
+		    deposited, paid_total - deposited, bad_rounds, o.iterations);
+	return tl_lab_result(TL_EXIT_OK, "paid out %ld from %ld deposited, as expected", paid_total,
+	                     deposited);
 }

@@ -70,6 +70,6 @@ int main(int argc, char **argv)
 	tl_lab_outcome("lost", want - counter);
 	if (counter != want)
 		return tl_lab_result(TL_EXIT_WRONG, "counter = %ld, expected %ld: %ld updates lost",
-				     counter, want, want - counter);
+		                     counter, want, want - counter);
 	return tl_lab_result(TL_EXIT_OK, "counter = %ld, as expected", counter);
 }

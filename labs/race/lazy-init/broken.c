@@ -4,7 +4,8 @@
  * that sees the pointer uses a half-built object.
  * expect run:      wrong-result
  * expect tsan:     data-race @fill @use
- * note: Reports name the object's fields.  The staging orders the pointer's publication before the others' unlocked check, so the race on the pointer itself goes unreported here.
+ * note: Reports name the object's fields.  The staging orders the pointer's publication before the
+ *       others' unlocked check, so the race on the pointer itself goes unreported here.
  * expect helgrind: data-race @fill @use
  * expect drd:      data-race @fill
  */
@@ -76,8 +77,9 @@ static void *user(void *arg)
 		long k = i % SLOTS;
 		if (c->magic != MAGIC || c->table[k] != k * k) { /* @use */
 			if (u->bad++ == 0)
-				tl_log("lookup %ld: config not built yet (magic %#lx, table[%ld] = %ld)", i,
-				       c->magic, k, c->table[k]);
+				tl_log("lookup %ld: config not built yet (magic %#lx, table[%ld] = "
+				       "%ld)",
+				       i, c->magic, k, c->table[k]);
 		}
 		if (i == 0)
 			tl_stage_done(&used);
@@ -87,9 +89,14 @@ static void *user(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 3, .iterations = 300, .seed = 1, .watchdog = true,
-				.threads_min = 2, .threads_max = 8};
-	tl_lab_init(argc, argv, "Double-checked locking publishes an object before it is built.", &o);
+	struct tl_lab_opts o = {.threads = 3,
+	                        .iterations = 300,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 2,
+	                        .threads_max = 8};
+	tl_lab_init(argc, argv, "Double-checked locking publishes an object before it is built.",
+	            &o);
 	tl_event_init(&window_open);
 	tl_stage_init(&used);
 	static struct user users[8];
@@ -104,7 +111,8 @@ int main(int argc, char **argv)
 		bad += users[i].bad;
 	}
 	if (bad)
-		return tl_lab_result(TL_EXIT_WRONG, "%ld of %ld lookups saw a half-built config", bad,
-				     o.threads * o.iterations);
-	return tl_lab_result(TL_EXIT_OK, "%ld lookups, all saw the built config", o.threads * o.iterations);
+		return tl_lab_result(TL_EXIT_WRONG, "%ld of %ld lookups saw a half-built config",
+		                     bad, o.threads * o.iterations);
+	return tl_lab_result(TL_EXIT_OK, "%ld lookups, all saw the built config",
+	                     o.threads * o.iterations);
 }

@@ -4,7 +4,8 @@
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean
- * note: without the two ANNOTATE lines Helgrind reports a false race at the lookup: glibc builds pthread_once from atomics and a futex, which Helgrind does not model.
+ * note: without the two ANNOTATE lines Helgrind reports a false race at the lookup: glibc builds
+ *       pthread_once from atomics and a futex, which Helgrind does not model.
  * expect drd:      clean
  */
 #include <pthread.h>
@@ -52,7 +53,7 @@ static void init_config(void)
 	if (c == NULL)
 		abort();
 	build(c);
-	instance = c; /* published only once built */
+	instance = c;                        /* published only once built */
 	ANNOTATE_HAPPENS_BEFORE(&init_once); /* what pthread_once guarantees, told to Helgrind */
 }
 
@@ -78,8 +79,9 @@ static void *user(void *arg)
 		long k = i % SLOTS;
 		if (c->magic != MAGIC || c->table[k] != k * k) { /* @lookup */
 			if (u->bad++ == 0)
-				tl_log("lookup %ld: config not built yet (magic %#lx, table[%ld] = %ld)", i,
-				       c->magic, k, c->table[k]);
+				tl_log("lookup %ld: config not built yet (magic %#lx, table[%ld] = "
+				       "%ld)",
+				       i, c->magic, k, c->table[k]);
 		}
 		if (i == 0)
 			tl_stage_done(&used);
@@ -89,9 +91,14 @@ static void *user(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 3, .iterations = 300, .seed = 1, .watchdog = true,
-				.threads_min = 2, .threads_max = 8};
-	tl_lab_init(argc, argv, "pthread_once builds the object once, before anybody can see it.", &o);
+	struct tl_lab_opts o = {.threads = 3,
+	                        .iterations = 300,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 2,
+	                        .threads_max = 8};
+	tl_lab_init(argc, argv, "pthread_once builds the object once, before anybody can see it.",
+	            &o);
 	tl_event_init(&window_open);
 	tl_stage_init(&used);
 	static struct user users[8];
@@ -106,7 +113,8 @@ int main(int argc, char **argv)
 		bad += users[i].bad;
 	}
 	if (bad)
-		return tl_lab_result(TL_EXIT_WRONG, "%ld of %ld lookups saw a half-built config", bad,
-				     o.threads * o.iterations);
-	return tl_lab_result(TL_EXIT_OK, "%ld lookups, all saw the built config", o.threads * o.iterations);
+		return tl_lab_result(TL_EXIT_WRONG, "%ld of %ld lookups saw a half-built config",
+		                     bad, o.threads * o.iterations);
+	return tl_lab_result(TL_EXIT_OK, "%ld lookups, all saw the built config",
+	                     o.threads * o.iterations);
 }

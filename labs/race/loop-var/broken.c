@@ -6,7 +6,8 @@
  * expect tsan:     data-race @read-id @pass-addr
  * expect helgrind: data-race @read-id
  * expect drd:      clean
- * miss: i lives on main's stack, and DRD checks stack variables only with --check-stack-var=yes, which the harness does not pass.
+ * miss: i lives on main's stack, and DRD checks stack variables only with --check-stack-var=yes,
+ *       which the harness does not pass.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -42,9 +43,14 @@ static void *worker(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 4, .iterations = 1, .seed = 1, .watchdog = true,
-				.threads_min = 2, .threads_max = 64};
-	tl_lab_init(argc, argv, "Passing &i to pthread_create gives every thread the same, moving id.", &o);
+	struct tl_lab_opts o = {.threads = 4,
+	                        .iterations = 1,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 2,
+	                        .threads_max = 64};
+	tl_lab_init(argc, argv,
+	            "Passing &i to pthread_create gives every thread the same, moving id.", &o);
 	tl_stage_init(&loop_over);
 	pthread_t t[64];
 	long i;
@@ -58,12 +64,13 @@ int main(int argc, char **argv)
 	size_t off = 0;
 	long wrong = out_of_range;
 	for (long k = 0; k < o.threads; k++) {
-		off += (size_t)snprintf(list + off, sizeof list - off, "%s%ld", k ? " " : "", ids_in_order[k]);
+		off += (size_t)snprintf(list + off, sizeof list - off, "%s%ld", k ? " " : "",
+		                        ids_in_order[k]);
 		if (seen[k] != 1)
 			wrong++;
 	}
 	if (wrong)
-		return tl_lab_result(TL_EXIT_WRONG, "ids seen: %s; expected each of 0..%ld once", list,
-				     o.threads - 1);
+		return tl_lab_result(TL_EXIT_WRONG, "ids seen: %s; expected each of 0..%ld once",
+		                     list, o.threads - 1);
 	return tl_lab_result(TL_EXIT_OK, "ids seen: %s; each of 0..%ld once", list, o.threads - 1);
 }

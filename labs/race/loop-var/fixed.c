@@ -40,9 +40,14 @@ static void *worker(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 4, .iterations = 1, .seed = 1, .watchdog = true,
-				.threads_min = 2, .threads_max = 64};
-	tl_lab_init(argc, argv, "Each thread gets a pointer to its own id, which nobody changes.", &o);
+	struct tl_lab_opts o = {.threads = 4,
+	                        .iterations = 1,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 2,
+	                        .threads_max = 64};
+	tl_lab_init(argc, argv, "Each thread gets a pointer to its own id, which nobody changes.",
+	            &o);
 	tl_stage_init(&loop_over);
 	pthread_t t[64];
 	long i, ids[64];
@@ -58,12 +63,13 @@ int main(int argc, char **argv)
 	size_t off = 0;
 	long wrong = out_of_range;
 	for (long k = 0; k < o.threads; k++) {
-		off += (size_t)snprintf(list + off, sizeof list - off, "%s%ld", k ? " " : "", ids_in_order[k]);
+		off += (size_t)snprintf(list + off, sizeof list - off, "%s%ld", k ? " " : "",
+		                        ids_in_order[k]);
 		if (seen[k] != 1)
 			wrong++;
 	}
 	if (wrong)
-		return tl_lab_result(TL_EXIT_WRONG, "ids seen: %s; expected each of 0..%ld once", list,
-				     o.threads - 1);
+		return tl_lab_result(TL_EXIT_WRONG, "ids seen: %s; expected each of 0..%ld once",
+		                     list, o.threads - 1);
 	return tl_lab_result(TL_EXIT_OK, "ids seen: %s; each of 0..%ld once", list, o.threads - 1);
 }

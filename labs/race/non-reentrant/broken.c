@@ -4,9 +4,12 @@
  * share: the second thread to start a line moves the first one onto it.
  * expect run:      wrong-result
  * expect tsan:     data-race @strtok
- * note: strtok's static state lives in uninstrumented libc, out of TSan's sight; TSan's strtok interceptor marks the returned word as read, and that word lies in the other thread's line, which it wrote with no synchronisation.
+ * note: strtok's static state lives in uninstrumented libc, out of TSan's sight; TSan's strtok
+ *       interceptor marks the returned word as read, and that word lies in the other thread's line,
+ *       which it wrote with no synchronisation.
  * expect helgrind: data-race @strtok
- * note: Valgrind sees every instruction, libc's included: two threads' strtok calls touch the same static pointer and each other's lines.
+ * note: Valgrind sees every instruction, libc's included: two threads' strtok calls touch the same
+ *       static pointer and each other's lines.
  * expect drd:      data-race @strtok
  */
 #include <pthread.h>
@@ -49,7 +52,8 @@ static bool split_line(struct tokenizer *z, bool staged)
 		snprintf(want, sizeof want, "t%ldw%ld", z->index, n);
 		if (strcmp(word, want) != 0 && ok) {
 			ok = false;
-			snprintf(z->first_bad, sizeof z->first_bad, "word %ld was \"%.8s\"", n, word);
+			snprintf(z->first_bad, sizeof z->first_bad, "word %ld was \"%.8s\"", n,
+			         word);
 		}
 		n++;
 	}
@@ -70,7 +74,7 @@ static void *tokenizer(void *arg)
 		int len = 0;
 		for (int w = 0; w < WORDS; w++)
 			len += snprintf(z->line + len, sizeof z->line - (size_t)len, "%st%ldw%d",
-					w ? " " : "", z->index, w);
+			                w ? " " : "", z->index, w);
 		if (!split_line(z, i == 0))
 			z->wrong++;
 	}
@@ -80,9 +84,15 @@ static void *tokenizer(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 2, .iterations = 50, .seed = 1, .watchdog = true,
-				.threads_min = 2, .threads_max = 2};
-	tl_lab_init(argc, argv, "strtok's hidden state is shared by all threads; they read each other's lines.", &o);
+	struct tl_lab_opts o = {.threads = 2,
+	                        .iterations = 50,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 2,
+	                        .threads_max = 2};
+	tl_lab_init(argc, argv,
+	            "strtok's hidden state is shared by all threads; they read each other's lines.",
+	            &o);
 	tl_stage_init(&step);
 	pthread_t t[2];
 	static struct tokenizer zs[2];
@@ -98,7 +108,9 @@ int main(int argc, char **argv)
 			first = i;
 	}
 	if (wrong)
-		return tl_lab_result(TL_EXIT_WRONG, "%ld of %ld lines split wrong; tokenizer-%ld's first: %s",
-				     wrong, 2 * o.iterations, first, zs[first].first_bad);
-	return tl_lab_result(TL_EXIT_OK, "%ld lines split, every word in its place", 2 * o.iterations);
+		return tl_lab_result(TL_EXIT_WRONG,
+		                     "%ld of %ld lines split wrong; tokenizer-%ld's first: %s",
+		                     wrong, 2 * o.iterations, first, zs[first].first_bad);
+	return tl_lab_result(TL_EXIT_OK, "%ld lines split, every word in its place",
+	                     2 * o.iterations);
 }

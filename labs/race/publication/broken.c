@@ -3,7 +3,8 @@
  * `ready` and reads the message.  Nothing orders the message before the flag
  * for the compiler or the CPU: the reader may see the flag and old data.
  * expect run:      clean
- * miss: x86 keeps stores in order and loads in order, and clang -O1 kept this program's order: the run comes out right here; on ARM or POWER, or after a compiler reorders, it does not.
+ * miss: x86 keeps stores in order and loads in order, and clang -O1 kept this program's order: the
+ *       run comes out right here; on ARM or POWER, or after a compiler reorders, it does not.
  * expect tsan:     data-race @publish @read
  * expect helgrind: data-race @publish @read
  * expect drd:      data-race @publish @read
@@ -74,17 +75,23 @@ static void *reader(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 2, .iterations = 2000, .seed = 1, .watchdog = true,
-				.threads_min = 2, .threads_max = 2};
-	tl_lab_init(argc, argv, "A plain int flag does not publish the data written before it.", &o);
+	struct tl_lab_opts o = {.threads = 2,
+	                        .iterations = 2000,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 2,
+	                        .threads_max = 2};
+	tl_lab_init(argc, argv, "A plain int flag does not publish the data written before it.",
+	            &o);
 	pthread_t w, r;
 	tl_lab_thread_create(&r, reader, &o.iterations);
 	tl_lab_thread_create(&w, writer, &o.iterations);
 	pthread_join(w, NULL);
 	pthread_join(r, NULL);
 	if (bad)
-		return tl_lab_result(TL_EXIT_WRONG,
-				     "%ld of %ld messages read half-written (first: expected #%ld, saw #%ld)",
-				     bad, o.iterations, first_bad_seq, first_bad_got);
+		return tl_lab_result(
+		    TL_EXIT_WRONG,
+		    "%ld of %ld messages read half-written (first: expected #%ld, saw #%ld)", bad,
+		    o.iterations, first_bad_seq, first_bad_got);
 	return tl_lab_result(TL_EXIT_OK, "%ld messages, each read whole", o.iterations);
 }

@@ -86,9 +86,14 @@ static void *reader(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 2, .iterations = 2000, .seed = 1, .watchdog = true,
-				.threads_min = 2, .threads_max = 2};
-	tl_lab_init(argc, argv, "A release store and an acquire load publish the message safely.", &o);
+	struct tl_lab_opts o = {.threads = 2,
+	                        .iterations = 2000,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 2,
+	                        .threads_max = 2};
+	tl_lab_init(argc, argv, "A release store and an acquire load publish the message safely.",
+	            &o);
 	/* The flag itself is only ever touched atomically. */
 	ANNOTATE_BENIGN_RACE_SIZED(&ready, sizeof ready, "C11 atomic");
 	pthread_t w, r;
@@ -97,8 +102,9 @@ int main(int argc, char **argv)
 	pthread_join(w, NULL);
 	pthread_join(r, NULL);
 	if (bad)
-		return tl_lab_result(TL_EXIT_WRONG,
-				     "%ld of %ld messages read half-written (first: expected #%ld, saw #%ld)",
-				     bad, o.iterations, first_bad_seq, first_bad_got);
+		return tl_lab_result(
+		    TL_EXIT_WRONG,
+		    "%ld of %ld messages read half-written (first: expected #%ld, saw #%ld)", bad,
+		    o.iterations, first_bad_seq, first_bad_got);
 	return tl_lab_result(TL_EXIT_OK, "%ld messages, each read whole", o.iterations);
 }

@@ -6,9 +6,11 @@
  * expect tsan:     data-race @read-len memory-error @read-item
  * note: TSan calls the read of the freed block a heap-use-after-free.
  * expect helgrind: data-race @read-len
- * note: Helgrind stops watching a block once it is freed: the stale read itself goes unreported, the unlocked len and items do not.
+ * note: Helgrind stops watching a block once it is freed: the stale read itself goes unreported,
+ *       the unlocked len and items do not.
  * expect drd:      data-race
- * note: DRD names only the later of two conflicting accesses, the reader's load or the appender's store, whichever the run put second.
+ * note: DRD names only the later of two conflicting accesses, the reader's load or the appender's
+ *       store, whichever the run put second.
  * expect memcheck: memory-error @read-item
  * note: Memcheck sees no race, but it sees the read of a freed block ("Invalid read").
  */
@@ -53,7 +55,8 @@ static void append(long value, bool staged)
 		list.items = realloc(list.items, (size_t)list.cap * sizeof *list.items);
 		if (!list.items)
 			abort();
-		tl_log("grew to %ld items: block %s", list.cap, list.items == old ? "extended in place" : "moved");
+		tl_log("grew to %ld items: block %s", list.cap,
+		       list.items == old ? "extended in place" : "moved");
 		if (staged)
 			tl_event_set(&grown);
 	}
@@ -112,9 +115,14 @@ static void *appender(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 3, .iterations = 100, .seed = 1, .watchdog = true,
-				.threads_min = 2, .threads_max = 8};
-	tl_lab_init(argc, argv, "Readers scan an array another thread reallocs; they read freed memory.", &o);
+	struct tl_lab_opts o = {.threads = 3,
+	                        .iterations = 100,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 2,
+	                        .threads_max = 8};
+	tl_lab_init(argc, argv,
+	            "Readers scan an array another thread reallocs; they read freed memory.", &o);
 	readers = o.threads - 1;
 
 	/* A full array of o.iterations items: the appender's first append grows it. */
@@ -143,9 +151,12 @@ int main(int argc, char **argv)
 	for (long i = 0; i < readers; i++)
 		if (rs[i].bad)
 			return tl_lab_result(TL_EXIT_WRONG,
-					     "reader-%ld read items[%ld] = %#lx, expected %ld: it read the block realloc had freed",
-					     i, rs[i].bad_at, rs[i].bad_value, item_value(rs[i].bad_at));
+			                     "reader-%ld read items[%ld] = %#lx, expected %ld: it "
+			                     "read the block realloc had freed",
+			                     i, rs[i].bad_at, rs[i].bad_value,
+			                     item_value(rs[i].bad_at));
 	free(list.items);
-	return tl_lab_result(TL_EXIT_OK, "%ld readers made %ld scans each; every item they saw was right",
-			     readers, o.iterations);
+	return tl_lab_result(TL_EXIT_OK,
+	                     "%ld readers made %ld scans each; every item they saw was right",
+	                     readers, o.iterations);
 }

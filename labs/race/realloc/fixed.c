@@ -50,7 +50,8 @@ static void append(long value, bool staged)
 		list.items = realloc(list.items, (size_t)list.cap * sizeof *list.items);
 		if (!list.items)
 			abort();
-		tl_log("grew to %ld items: block %s", list.cap, list.items == old ? "extended in place" : "moved");
+		tl_log("grew to %ld items: block %s", list.cap,
+		       list.items == old ? "extended in place" : "moved");
 		if (staged)
 			tl_event_set(&grown);
 	}
@@ -112,9 +113,14 @@ static void *appender(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 3, .iterations = 100, .seed = 1, .watchdog = true,
-				.threads_min = 2, .threads_max = 8};
-	tl_lab_init(argc, argv, "A read-write lock keeps the array still while readers scan it.", &o);
+	struct tl_lab_opts o = {.threads = 3,
+	                        .iterations = 100,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 2,
+	                        .threads_max = 8};
+	tl_lab_init(argc, argv, "A read-write lock keeps the array still while readers scan it.",
+	            &o);
 	readers = o.threads - 1;
 
 	/* A full array of o.iterations items: the appender's first append grows it. */
@@ -143,9 +149,12 @@ int main(int argc, char **argv)
 	for (long i = 0; i < readers; i++)
 		if (rs[i].bad)
 			return tl_lab_result(TL_EXIT_WRONG,
-					     "reader-%ld read items[%ld] = %#lx, expected %ld: it read the block realloc had freed",
-					     i, rs[i].bad_at, rs[i].bad_value, item_value(rs[i].bad_at));
+			                     "reader-%ld read items[%ld] = %#lx, expected %ld: it "
+			                     "read the block realloc had freed",
+			                     i, rs[i].bad_at, rs[i].bad_value,
+			                     item_value(rs[i].bad_at));
 	free(list.items);
-	return tl_lab_result(TL_EXIT_OK, "%ld readers made %ld scans each; every item they saw was right",
-			     readers, o.iterations);
+	return tl_lab_result(TL_EXIT_OK,
+	                     "%ld readers made %ld scans each; every item they saw was right",
+	                     readers, o.iterations);
 }

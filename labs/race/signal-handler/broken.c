@@ -5,13 +5,17 @@
  * malloc is not async-signal-safe.
  * expect run:      wrong-result
  * expect tsan:     signal-unsafe @strdup
- * note: TSan also reports "signal handler spoils errno" at the handler: errno differed when it returned.  It reports both only because the signal comes from another thread; a signal a thread sends itself counts as synchronous and goes unreported.
+ * note: TSan also reports "signal handler spoils errno" at the handler: errno differed when it
+ *       returned.  It reports both only because the signal comes from another thread; a signal a
+ *       thread sends itself counts as synchronous and goes unreported.
  * expect helgrind: clean
- * miss: Helgrind checks locks and happens-before between threads; a handler runs on the interrupted thread itself, and async-signal-safety is not in its model.
+ * miss: Helgrind checks locks and happens-before between threads; a handler runs on the interrupted
+ *       thread itself, and async-signal-safety is not in its model.
  * expect drd:      clean
  * miss: as for Helgrind: DRD does not model signal handlers.
  * expect memcheck: memory-leak @strdup
- * note: the worker's line that the handler overwrote is never freed: Memcheck finds the lost line as a leak.
+ * note: the worker's line that the handler overwrote is never freed: Memcheck finds the lost line
+ *       as a leak.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -82,9 +86,14 @@ static void *sender(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 2, .iterations = 200, .seed = 1, .watchdog = true,
-				.threads_min = 2, .threads_max = 2};
-	tl_lab_init(argc, argv, "A signal handler that logs with malloc corrupts the log it interrupts.", &o);
+	struct tl_lab_opts o = {.threads = 2,
+	                        .iterations = 200,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 2,
+	                        .threads_max = 2};
+	tl_lab_init(argc, argv,
+	            "A signal handler that logs with malloc corrupts the log it interrupts.", &o);
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGUSR1, &sa, NULL);
@@ -121,8 +130,11 @@ int main(int argc, char **argv)
 	}
 	free(lines);
 	if (lost >= 0 || empty >= 0 || next != o.iterations)
-		return tl_lab_result(TL_EXIT_WRONG, "log of %ld slots: line %ld lost, slot %ld empty, %ld signal line(s)",
-				     nlines, lost, empty, signal_lines);
-	return tl_lab_result(TL_EXIT_OK, "log of %ld lines: all %ld worker lines in order, %ld signal line(s)",
-			     nlines, next, signal_lines);
+		return tl_lab_result(
+		    TL_EXIT_WRONG,
+		    "log of %ld slots: line %ld lost, slot %ld empty, %ld signal line(s)", nlines,
+		    lost, empty, signal_lines);
+	return tl_lab_result(TL_EXIT_OK,
+	                     "log of %ld lines: all %ld worker lines in order, %ld signal line(s)",
+	                     nlines, next, signal_lines);
 }

@@ -87,9 +87,14 @@ static void *sender(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 2, .iterations = 200, .seed = 1, .watchdog = true,
-				.threads_min = 2, .threads_max = 2};
-	tl_lab_init(argc, argv, "The handler only sets a flag; the worker logs the signal itself.", &o);
+	struct tl_lab_opts o = {.threads = 2,
+	                        .iterations = 200,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 2,
+	                        .threads_max = 2};
+	tl_lab_init(argc, argv, "The handler only sets a flag; the worker logs the signal itself.",
+	            &o);
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGUSR1, &sa, NULL);
@@ -126,8 +131,11 @@ int main(int argc, char **argv)
 	}
 	free(lines);
 	if (lost >= 0 || empty >= 0 || next != o.iterations)
-		return tl_lab_result(TL_EXIT_WRONG, "log of %ld slots: line %ld lost, slot %ld empty, %ld signal line(s)",
-				     nlines, lost, empty, signal_lines);
-	return tl_lab_result(TL_EXIT_OK, "log of %ld lines: all %ld worker lines in order, %ld signal line(s)",
-			     nlines, next, signal_lines);
+		return tl_lab_result(
+		    TL_EXIT_WRONG,
+		    "log of %ld slots: line %ld lost, slot %ld empty, %ld signal line(s)", nlines,
+		    lost, empty, signal_lines);
+	return tl_lab_result(TL_EXIT_OK,
+	                     "log of %ld lines: all %ld worker lines in order, %ld signal line(s)",
+	                     nlines, next, signal_lines);
 }

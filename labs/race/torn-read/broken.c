@@ -6,7 +6,8 @@
  * expect tsan:     data-race @read-pair
  * expect helgrind: data-race @read-pair
  * expect drd:      data-race
- * note: DRD names only the later of two conflicting accesses, a read or a write, whichever the run put second.
+ * note: DRD names only the later of two conflicting accesses, a read or a write, whichever the run
+ *       put second.
  */
 #include <pthread.h>
 
@@ -82,9 +83,14 @@ static void *reader(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 2, .iterations = 200, .seed = 1, .watchdog = true,
-				.threads_min = 2, .threads_max = 2};
-	tl_lab_init(argc, argv, "A two-word value read without a lock comes out half old, half new.", &o);
+	struct tl_lab_opts o = {.threads = 2,
+	                        .iterations = 200,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 2,
+	                        .threads_max = 2};
+	tl_lab_init(argc, argv,
+	            "A two-word value read without a lock comes out half old, half new.", &o);
 	tl_stage_init(&step);
 	long updates = o.iterations;
 	struct reader r = {.reads = o.iterations};
@@ -95,7 +101,9 @@ int main(int argc, char **argv)
 	pthread_join(t[1], NULL);
 
 	if (r.torn)
-		return tl_lab_result(TL_EXIT_WRONG, "%ld of %ld reads torn; first: lo = %ld, hi = %ld (hi must be 2 x lo)",
-				     r.torn, r.reads, r.first_torn.lo, r.first_torn.hi);
+		return tl_lab_result(
+		    TL_EXIT_WRONG,
+		    "%ld of %ld reads torn; first: lo = %ld, hi = %ld (hi must be 2 x lo)", r.torn,
+		    r.reads, r.first_torn.lo, r.first_torn.hi);
 	return tl_lab_result(TL_EXIT_OK, "%ld reads, every one whole (hi = 2 x lo)", r.reads);
 }

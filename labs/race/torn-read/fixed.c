@@ -85,8 +85,12 @@ static void *reader(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 2, .iterations = 200, .seed = 1, .watchdog = true,
-				.threads_min = 2, .threads_max = 2};
+	struct tl_lab_opts o = {.threads = 2,
+	                        .iterations = 200,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 2,
+	                        .threads_max = 2};
 	tl_lab_init(argc, argv, "A mutex makes the two-word update and the copy whole.", &o);
 	tl_stage_init(&step);
 	long updates = o.iterations;
@@ -98,7 +102,9 @@ int main(int argc, char **argv)
 	pthread_join(t[1], NULL);
 
 	if (r.torn)
-		return tl_lab_result(TL_EXIT_WRONG, "%ld of %ld reads torn; first: lo = %ld, hi = %ld (hi must be 2 x lo)",
-				     r.torn, r.reads, r.first_torn.lo, r.first_torn.hi);
+		return tl_lab_result(
+		    TL_EXIT_WRONG,
+		    "%ld of %ld reads torn; first: lo = %ld, hi = %ld (hi must be 2 x lo)", r.torn,
+		    r.reads, r.first_torn.lo, r.first_torn.hi);
 	return tl_lab_result(TL_EXIT_OK, "%ld reads, every one whole (hi = 2 x lo)", r.reads);
 }

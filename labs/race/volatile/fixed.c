@@ -60,8 +60,12 @@ static void *worker(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct tl_lab_opts o = {.threads = 2, .iterations = 10000, .seed = 1, .watchdog = true,
-				.threads_min = 2, .threads_max = 8};
+	struct tl_lab_opts o = {.threads = 2,
+	                        .iterations = 10000,
+	                        .seed = 1,
+	                        .watchdog = true,
+	                        .threads_min = 2,
+	                        .threads_max = 8};
 	tl_lab_init(argc, argv, "A mutex lets one thread in at a time; no update is lost.", &o);
 	adders = o.threads;
 	VALGRIND_HG_DISABLE_CHECKING(&inside, sizeof inside); /* the check, not the lesson */
@@ -83,8 +87,10 @@ int main(int argc, char **argv)
 		crowded += a[i].crowded;
 	if (crowded || counter != want)
 		return tl_lab_result(TL_EXIT_WRONG,
-				     "%ld of %ld entries found another thread inside; counter = %ld, expected %ld (%ld lost)",
-				     crowded, want, counter, want, want - counter);
-	return tl_lab_result(TL_EXIT_OK, "no entry found another thread inside; counter = %ld, as expected",
-			     counter);
+		                     "%ld of %ld entries found another thread inside; counter = "
+		                     "%ld, expected %ld (%ld lost)",
+		                     crowded, want, counter, want, want - counter);
+	return tl_lab_result(TL_EXIT_OK,
+	                     "no entry found another thread inside; counter = %ld, as expected",
+	                     counter);
 }
