@@ -24,7 +24,7 @@ enum {
 	RUNNER_ERROR = 99,
 };
 
-#define LAB_VARIANTS 3 /* broken, fixed, demo */
+#define LAB_VARIANTS 4 /* broken, fixed, demo, probe */
 
 struct lab {
 	char id[96];         /* "race/counter" */

@@ -10,10 +10,10 @@
 #include "runner.h"
 #include "tl_buf.h"
 
-const char *const lab_variant_names[LAB_VARIANTS] = {"broken", "fixed", "demo"};
+const char *const lab_variant_names[LAB_VARIANTS] = {"broken", "fixed", "demo", "probe"};
 
 /* The order a learner meets the categories in; others follow by name. */
-static const char *const category_order[] = {"race", "deadlock", "livelock", "leak", "perf", "demos"};
+static const char *const category_order[] = {"race", "deadlock", "livelock", "leak", "perf", "demos", "probes"};
 
 static int category_rank(const char *c)
 {
