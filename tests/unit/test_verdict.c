@@ -281,7 +281,7 @@ START_TEST(test_tsan_data_race_stacks)
 	ck_assert_uint_eq(d->stacks[0].nframes, 1);
 	ck_assert_str_eq(d->stacks[0].frames[0].func, "worker");
 	ck_assert_str_eq(d->stacks[0].frames[0].file,
-	                 "/work/main/tests/fixtures/probes/data_race.c");
+	                 "/build/threadlab/tests/fixtures/probes/data_race.c");
 	ck_assert_int_eq(d->stacks[0].frames[0].line, 13);
 	/* "#0 pthread_create <null> (module+0x...)": no file, no line */
 	ck_assert_uint_eq(d->stacks[2].nframes, 2);
@@ -553,7 +553,7 @@ START_TEST(test_vg_stacks_and_titles)
 	                 "This conflicts with a previous write of size 4 by thread #2");
 	ck_assert_str_eq(e->stacks[0].frames[0].func, "worker");
 	ck_assert_str_eq(e->stacks[0].frames[0].file,
-	                 "/work/main/tests/fixtures/probes/data_race.c");
+	                 "/build/threadlab/tests/fixtures/probes/data_race.c");
 	ck_assert_int_eq(e->stacks[0].frames[0].line, 13);
 	/* a frame Valgrind could only give an address for */
 	ck_assert_ptr_null(e->stacks[0].frames[1].func);
