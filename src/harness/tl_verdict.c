@@ -155,6 +155,24 @@ tl_verdict_set tl_reports_verdicts(const struct tl_reports *r)
 	return s;
 }
 
+bool tl_reports_unsymbolized(const struct tl_reports *r)
+{
+	bool any_frame = false;
+
+	if (r == NULL)
+		return false;
+	for (size_t i = 0; i < r->n; i++)
+		for (size_t j = 0; j < r->v[i].nstacks; j++)
+			for (size_t k = 0; k < r->v[i].stacks[j].nframes; k++) {
+				const struct tl_frame *f = &r->v[i].stacks[j].frames[k];
+
+				if (f->func != NULL || f->file != NULL)
+					return false;
+				any_frame = true;
+			}
+	return any_frame;
+}
+
 bool tl_report_points_at(const struct tl_report *r, const char *path_suffix, int line)
 {
 	if (r == NULL)

@@ -1,5 +1,6 @@
 /* tl_verdict — the verdict words, and the parsers that turn what a detector
- * printed into them (report_tsan.c, report_valgrind.c).
+ * printed into them (report_tsan.c, report_valgrind.c; which tool uses which
+ * is in tl_tool.h).
  *
  * ThreadSanitizer writes text reports to stderr, one per
  *   ==================
@@ -90,6 +91,11 @@ void tl_reports_free(struct tl_reports *r);
 
 /* The set of verdicts in r (empty set = clean). */
 tl_verdict_set tl_reports_verdicts(const struct tl_reports *r);
+
+/* True when r holds frames but not one names a function or a file: the tool
+ * could not symbolize (TSan without llvm-symbolizer prints "<null> <null>
+ * (module+0xoff)"), so no report can point at a line. */
+bool tl_reports_unsymbolized(const struct tl_reports *r);
 
 /* Where a report points in one source file: for each stack, the first frame
  * whose file path ends with path_suffix (at a '/' boundary or whole).  True if
