@@ -39,6 +39,20 @@ char *report_strndup(const char *s, size_t n)
 	return d;
 }
 
+int report_parse_begin(const char *name, const char *text, size_t len, struct tl_reports *out,
+                       char *err, size_t errlen)
+{
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (out == NULL || (text == NULL && len > 0)) {
+		report_set_err(err, errlen, "%s: invalid argument", name);
+		return -1;
+	}
+	out->v = NULL;
+	out->n = 0;
+	return 0;
+}
+
 /* Arrays in the public structs carry no capacity, so it is implied by the
  * count: at least 4, then the next power of two.  Call before storing
  * element n. */

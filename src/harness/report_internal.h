@@ -24,6 +24,11 @@ void report_set_err(char *err, size_t errlen, const char *fmt, ...)
 /* s[0..n) as a new string; NULL when out of memory. */
 char *report_strndup(const char *s, size_t n);
 
+/* The start of every parser: clears err and *out.  -1 with "<name>: invalid
+ * argument" in err when out is NULL, or text is NULL with a length. */
+int report_parse_begin(const char *name, const char *text, size_t len, struct tl_reports *out,
+                       char *err, size_t errlen);
+
 /* Frees what r owns and zeroes it. */
 void report_free(struct tl_report *r);
 

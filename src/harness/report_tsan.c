@@ -489,14 +489,8 @@ int tl_parse_tsan(const char *text, size_t len, struct tl_reports *out, char *er
 	struct tsan_parser p;
 	size_t pos = 0, lineno = 0;
 
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
-	if (out == NULL || (text == NULL && len > 0)) {
-		report_set_err(err, errlen, "tsan: invalid argument");
+	if (report_parse_begin("tsan", text, len, out, err, errlen) < 0)
 		return -1;
-	}
-	out->v = NULL;
-	out->n = 0;
 	memset(&p, 0, sizeof p);
 	p.out = out;
 	p.err = err;

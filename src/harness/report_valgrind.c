@@ -593,14 +593,8 @@ int tl_parse_valgrind_xml(const char *xml, size_t len, struct tl_reports *out, c
 	enum XML_Status st = XML_STATUS_OK;
 	int rc = 0;
 
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
-	if (out == NULL || (xml == NULL && len > 0)) {
-		report_set_err(err, errlen, "valgrind xml: invalid argument");
+	if (report_parse_begin("valgrind xml", xml, len, out, err, errlen) < 0)
 		return -1;
-	}
-	out->v = NULL;
-	out->n = 0;
 	if (len == 0) {
 		report_set_err(err, errlen, "valgrind xml: empty document");
 		return -1;
