@@ -179,7 +179,8 @@ int cmd_run(int argc, char **argv)
 		outcome_print_reports(stdout, &o, rel, "   ");
 		const struct tl_tool_info *ti = tl_tool((enum tl_tool)tool);
 		if (ti->report_exit_code && o.res.exit_code == ti->report_exit_code)
-			printf("   program: exit %d, %s's code for 'reported something' (it hides the program's own)\n",
+			printf("   program: exit %d, %s's code for 'reported something' (it hides "
+			       "the program's own)\n",
 			       ti->report_exit_code, ti->title);
 		else if (tool != TL_TOOL_RUN)
 			printf("   program: %s (exit %d)\n", tl_verdict_name(o.program), o.res.exit_code);
