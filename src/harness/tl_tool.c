@@ -34,8 +34,9 @@ static const struct tl_report_format valgrind_xml = {
 
 static const struct tl_launcher valgrind = {
 	.path = VALGRIND_PATH,
-	.args = (const char *const[]){"--xml=yes", "--xml-fd=" STR(TL_TOOL_XML_FD),
-				      "--child-silent-after-fork=yes", "--num-callers=30", NULL},
+	.args = (const char *const[]){"--xml=yes", "--child-silent-after-fork=yes",
+				      "--num-callers=30", NULL},
+	.xml_fd_option = "--xml-fd=",
 	.suppressions = "tests/valgrind.supp",
 	.missing = "Valgrind is not installed (configure found none)",
 };
@@ -159,7 +160,8 @@ static bool add_arg(struct tl_tool_command *cmd, size_t *n, const char *s)
 	return true;
 }
 
-/* The launcher, its own arguments, the suppressions, then the tool's. */
+/* The launcher, its own arguments, where its document goes, the
+ * suppressions, then the tool's arguments. */
 static bool add_launcher_args(struct tl_tool_command *cmd, size_t *n, const struct tl_tool_info *ti)
 {
 	const struct tl_launcher *l = ti->launcher;
@@ -167,6 +169,8 @@ static bool add_launcher_args(struct tl_tool_command *cmd, size_t *n, const stru
 
 	for (const char *const *a = l->args; ok && a != NULL && *a != NULL; a++)
 		ok = add_arg(cmd, n, *a);
+	if (ok && cmd->xml_fd_option[0] != '\0')
+		ok = add_arg(cmd, n, cmd->xml_fd_option);
 	if (ok && l->suppressions != NULL)
 		ok = add_arg(cmd, n, cmd->suppressions);
 	for (const char *const *a = ti->args; ok && a != NULL && *a != NULL; a++)
@@ -196,6 +200,10 @@ int tl_tool_command(enum tl_tool t, const char *program, const char *srcdir,
 			return -1;
 		}
 	}
+	cmd->xml_fd = ti->format != NULL && ti->format->on_xml_fd ? TL_TOOL_XML_FD : -1;
+	if (l != NULL && l->xml_fd_option != NULL && cmd->xml_fd >= 0)
+		snprintf(cmd->xml_fd_option, sizeof cmd->xml_fd_option, "%s%d", l->xml_fd_option,
+		         cmd->xml_fd);
 	if ((l != NULL && !add_launcher_args(cmd, &n, ti)) || !add_arg(cmd, &n, cmd->program)) {
 		snprintf(err, errlen, "%s: more than %d arguments", ti->name, TL_TOOL_MAX_ARGV - 1);
 		return -1;
@@ -206,7 +214,6 @@ int tl_tool_command(enum tl_tool t, const char *program, const char *srcdir,
 	if (ti->env != NULL)
 		cmd->env[e++] = (char *)ti->env;
 	cmd->env[e] = NULL;
-	cmd->xml_fd = ti->format != NULL && ti->format->on_xml_fd ? TL_TOOL_XML_FD : -1;
 	return 0;
 }
 

@@ -45,10 +45,11 @@ struct tl_report_format {
 
 /* A program that runs the lab program under it (Valgrind). */
 struct tl_launcher {
-	const char *path;         /* "" when configure found none */
-	const char *const *args;  /* every tool it runs gets these first (NULL-terminated) */
-	const char *suppressions; /* relative to the source tree, passed as --suppressions= */
-	const char *missing;      /* the message when path is not an executable */
+	const char *path;          /* "" when configure found none */
+	const char *const *args;   /* every tool it runs gets these first (NULL-terminated) */
+	const char *xml_fd_option; /* "--xml-fd=": sends its document to a descriptor */
+	const char *suppressions;  /* relative to the source tree, passed as --suppressions= */
+	const char *missing;       /* the message when path is not an executable */
 };
 
 struct tl_tool_info {
@@ -87,6 +88,7 @@ struct tl_tool_command {
 	char *env[3];                 /* NULL-terminated: added to the runner's environment */
 	int xml_fd;                   /* TL_TOOL_XML_FD or -1: for tl_spawn_opts */
 	char program[PATH_MAX + 64];
+	char xml_fd_option[32];
 	char suppressions[PATH_MAX + 32];
 	char slowdown[32];
 };

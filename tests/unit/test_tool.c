@@ -179,9 +179,15 @@ START_TEST(command_of_every_row)
 	} else {
 		ck_assert_uint_eq(n, 1);
 	}
-	if (ti->format && ti->format->on_xml_fd)
+	if (ti->format && ti->format->on_xml_fd) {
 		ck_assert_int_eq(cmd.xml_fd, TL_TOOL_XML_FD);
-	else
+		if (ti->launcher && ti->launcher->xml_fd_option) {
+			char opt[48];
+			snprintf(opt, sizeof opt, "%s%d", ti->launcher->xml_fd_option,
+			         TL_TOOL_XML_FD);
+			ck_assert_msg(has_arg(&cmd, opt), "%s: no %s", ti->name, opt);
+		}
+	} else
 		ck_assert_int_eq(cmd.xml_fd, -1);
 	if (ti->report_exit_code) {
 		char code[32];
