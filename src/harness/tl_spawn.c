@@ -71,6 +71,62 @@ static void drain(int *fd, tl_buf *b, int echo_fd)
 	*fd = -1;
 }
 
+/* Polls the child's pipes (*out_r, *err_r: closed and set to -1 at EOF) and
+ * its pidfd until it ends, or until the deadline, when its whole group is
+ * killed.  0 or a negative errno; the wait status in *status. */
+static int wait_child(const struct tl_spawn_opts *o, struct tl_spawn_result *r, pid_t pid,
+                      int pidfd, int *out_r, int *err_r, double start, int *status)
+{
+	double deadline = o->timeout_ms > 0 ? start + (double)o->timeout_ms : 0;
+
+	for (;;) {
+		struct pollfd p[3] = {{*out_r, POLLIN, 0}, {*err_r, POLLIN, 0}, {pidfd, POLLIN, 0}};
+		int wait_ms = -1;
+		if (deadline > 0) {
+			double left = deadline - now_ms();
+			wait_ms = left > 0 ? (int)left + 1 : 0;
+		}
+		if (pidfd < 0 && *out_r < 0 && *err_r < 0) {
+			/* No pidfd (old kernel) and the pipes are shut: block. */
+			waitpid(pid, status, 0);
+			return 0;
+		}
+		int n = poll(p, 3, wait_ms);
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		if (p[0].revents)
+			drain(out_r, &r->out, o->echo ? STDOUT_FILENO : -1);
+		if (p[1].revents)
+			drain(err_r, &r->err, o->echo ? STDERR_FILENO : -1);
+		if ((pidfd >= 0 && p[2].revents) || (pidfd < 0 && *out_r < 0 && *err_r < 0)) {
+			waitpid(pid, status, 0);
+			return 0;
+		}
+		if (deadline > 0 && now_ms() >= deadline) {
+			kill(-pid, SIGKILL);
+			waitpid(pid, status, 0);
+			r->timed_out = true;
+			return 0;
+		}
+	}
+}
+
+/* Collects what was written before the end, without waiting on descendants
+ * that might still hold the pipes. */
+static void drain_rest(const struct tl_spawn_opts *o, struct tl_spawn_result *r, int *out_r,
+                       int *err_r)
+{
+	for (int *fd = out_r; fd; fd = (fd == out_r ? err_r : NULL)) {
+		while (*fd >= 0) {
+			struct pollfd p = {*fd, POLLIN, 0};
+			if (poll(&p, 1, 0) <= 0)
+				break;
+			drain(fd, fd == out_r ? &r->out : &r->err,
+			      o->echo ? (fd == out_r ? STDOUT_FILENO : STDERR_FILENO) : -1);
+		}
+	}
+}
+
 int tl_spawn(const struct tl_spawn_opts *o, struct tl_spawn_result *r)
 {
 	memset(r, 0, sizeof *r);
@@ -110,53 +166,11 @@ int tl_spawn(const struct tl_spawn_opts *o, struct tl_spawn_result *r)
 	fcntl(err[0], F_SETFL, O_NONBLOCK);
 
 	int status = 0;
-	bool reaped = false;
-	double deadline = o->timeout_ms > 0 ? start + (double)o->timeout_ms : 0;
-	while (!reaped) {
-		struct pollfd p[3] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}, {pidfd, POLLIN, 0}};
-		int wait_ms = -1;
-		if (deadline > 0) {
-			double left = deadline - now_ms();
-			wait_ms = left > 0 ? (int)left + 1 : 0;
-		}
-		if (pidfd < 0 && out[0] < 0 && err[0] < 0) {
-			/* No pidfd (old kernel) and the pipes are shut: block. */
-			waitpid(pid, &status, 0);
-			break;
-		}
-		int n = poll(p, 3, wait_ms);
-		if (n < 0 && errno != EINTR) {
-			rc = -errno;
-			break;
-		}
-		if (p[0].revents)
-			drain(&out[0], &r->out, o->echo ? STDOUT_FILENO : -1);
-		if (p[1].revents)
-			drain(&err[0], &r->err, o->echo ? STDERR_FILENO : -1);
-		if ((pidfd >= 0 && p[2].revents) || (pidfd < 0 && out[0] < 0 && err[0] < 0)) {
-			waitpid(pid, &status, 0);
-			reaped = true;
-		} else if (deadline > 0 && now_ms() >= deadline) {
-			kill(-pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			reaped = true;
-			r->timed_out = true;
-		}
-	}
+	rc = wait_child(o, r, pid, pidfd, &out[0], &err[0], start, &status);
 	r->wall_ms = now_ms() - start;
 	/* Whatever the child left behind in its group goes with it. */
 	kill(-pid, SIGKILL);
-	for (int *fd = out; fd; fd = (fd == out ? err : NULL)) {
-		/* Collect what was written before the end, without waiting on
-		 * descendants that might still hold the pipe. */
-		while (fd[0] >= 0) {
-			struct pollfd p = {fd[0], POLLIN, 0};
-			if (poll(&p, 1, 0) <= 0)
-				break;
-			drain(&fd[0], fd == out ? &r->out : &r->err,
-			      o->echo ? (fd == out ? STDOUT_FILENO : STDERR_FILENO) : -1);
-		}
-	}
+	drain_rest(o, r, &out[0], &err[0]);
 	if (WIFEXITED(status))
 		r->exit_code = WEXITSTATUS(status);
 	else if (WIFSIGNALED(status))

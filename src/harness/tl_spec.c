@@ -8,21 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const tool_names[TL_TOOL_COUNT] = {"run", "tsan", "helgrind", "drd", "memcheck"};
-
-const char *tl_tool_name(enum tl_tool t)
-{
-	return (unsigned)t < TL_TOOL_COUNT ? tool_names[t] : "?";
-}
-
-int tl_tool_from_name(const char *name)
-{
-	for (int i = 0; i < TL_TOOL_COUNT; i++)
-		if (strcmp(name, tool_names[i]) == 0)
-			return i;
-	return -1;
-}
-
 struct cursor {
 	const char *p, *end;
 	int line;
@@ -42,7 +27,7 @@ static bool next_line(struct cursor *c, const char **s, size_t *n)
 }
 
 static int fail(char *err, size_t errlen, int line, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static int fail(char *err, size_t errlen, int line, const char *fmt, ...)
 {
 	int n = snprintf(err, errlen, "%d: ", line);
@@ -81,7 +66,8 @@ static bool is_anchor_char(char ch)
 static int find_anchor(const struct tl_spec *spec, const char *name, size_t n)
 {
 	for (size_t i = 0; i < spec->nanchors; i++)
-		if (strlen(spec->anchors[i].name) == n && memcmp(spec->anchors[i].name, name, n) == 0)
+		if (strlen(spec->anchors[i].name) == n &&
+		    memcmp(spec->anchors[i].name, name, n) == 0)
 			return (int)i;
 	return -1;
 }
@@ -113,9 +99,11 @@ static int scan_anchors(struct cursor c, struct tl_spec *spec, char *err, size_t
 			if (len >= sizeof spec->anchors[0].name)
 				return fail(err, errlen, c.line, "anchor name too long");
 			if (find_anchor(spec, name, len) >= 0)
-				return fail(err, errlen, c.line, "anchor @%.*s defined twice", (int)len, name);
+				return fail(err, errlen, c.line, "anchor @%.*s defined twice",
+				            (int)len, name);
 			if (spec->nanchors == TL_SPEC_MAX_ANCHORS)
-				return fail(err, errlen, c.line, "more than %d anchors", TL_SPEC_MAX_ANCHORS);
+				return fail(err, errlen, c.line, "more than %d anchors",
+				            TL_SPEC_MAX_ANCHORS);
 			struct tl_anchor *a = &spec->anchors[spec->nanchors++];
 			memcpy(a->name, name, len);
 			a->name[len] = '\0';
@@ -133,25 +121,87 @@ struct pending_use {
 	int line;
 };
 
-static int parse_expect(const char *s, size_t n, int line, struct tl_spec *spec,
-			struct pending_use *pend, size_t *npend, enum tl_tool *tool_out, char *err,
-			size_t errlen)
+/* Anchor uses seen in expect lines, resolved once every mark is known. */
+struct pending {
+	struct pending_use v[(size_t)TL_SPEC_MAX_USES * TL_TOOL_COUNT];
+	size_t n;
+};
+
+/* "TOOL" before the colon of an expect line: its index, or -1 after fail(). */
+static int expect_tool(const char *s, const char *colon, int line, char *tool, size_t toolsz,
+                       char *err, size_t errlen)
 {
-	/* s starts after "expect" */
-	const char *colon = memchr(s, ':', n);
-	if (!colon)
-		return fail(err, errlen, line, "expect line needs 'TOOL:'");
 	const char *t = s;
 	size_t tn = (size_t)(colon - s);
 	trim(&t, &tn);
-	char tool[16];
-	if (tn == 0 || tn >= sizeof tool)
+	if (tn == 0 || tn >= toolsz)
 		return fail(err, errlen, line, "expect line has no tool name");
 	memcpy(tool, t, tn);
 	tool[tn] = '\0';
 	int ti = tl_tool_from_name(tool);
+	if (ti < 0) {
+		char tools[128];
+		tl_tool_list(tools, sizeof tools);
+		return fail(err, errlen, line, "unknown tool '%s' (%s)", tool, tools);
+	}
+	return ti;
+}
+
+/* "@name" after verdict `last` on tool ti's expect line. */
+static int add_anchor_use(const char *w, size_t wn, int last, int ti, int line,
+                          struct tl_expectation *e, struct pending *pend, char *err, size_t errlen)
+{
+	if (last < 0)
+		return fail(err, errlen, line, "anchor %.*s before any verdict", (int)wn, w);
+	if (last == TL_V_CLEAN)
+		return fail(err, errlen, line, "'clean' takes no anchor");
+	if (tl_tool(ti)->format == NULL)
+		return fail(err, errlen, line,
+		            "expect %s: takes no anchor (only detectors point at lines)",
+		            tl_tool_name(ti));
+	if (wn - 1 >= sizeof pend->v[0].name || wn == 1)
+		return fail(err, errlen, line, "bad anchor '%.*s'", (int)wn, w);
+	if (pend->n == sizeof pend->v / sizeof pend->v[0] || e->nuses == TL_SPEC_MAX_USES)
+		return fail(err, errlen, line, "too many anchors");
+	struct pending_use *u = &pend->v[pend->n++];
+	u->tool = (enum tl_tool)ti;
+	u->verdict = (enum tl_verdict)last;
+	memcpy(u->name, w + 1, wn - 1);
+	u->name[wn - 1] = '\0';
+	u->line = line;
+	e->nuses++; /* filled in once anchors are known */
+	return 0;
+}
+
+/* A verdict word of an expect line: its value, or -1 after fail(). */
+static int add_verdict(const char *w, size_t wn, int line, struct tl_expectation *e, char *err,
+                       size_t errlen)
+{
+	char word[32];
+	if (wn >= sizeof word)
+		return fail(err, errlen, line, "unknown verdict '%.*s'", (int)wn, w);
+	memcpy(word, w, wn);
+	word[wn] = '\0';
+	int v = tl_verdict_from_name(word);
+	if (v < 0 || v == TL_V_UNCLASSIFIED)
+		return fail(err, errlen, line, "unknown verdict '%s'", word);
+	if (e->verdicts & (1u << v))
+		return fail(err, errlen, line, "verdict '%s' given twice", word);
+	e->verdicts |= 1u << v;
+	return v;
+}
+
+/* s[0..n) follows "expect": "TOOL: VERDICT [@anchor...] ...". */
+static int parse_expect(const char *s, size_t n, int line, struct tl_spec *spec,
+                        struct pending *pend, enum tl_tool *tool_out, char *err, size_t errlen)
+{
+	const char *colon = memchr(s, ':', n);
+	if (!colon)
+		return fail(err, errlen, line, "expect line needs 'TOOL:'");
+	char tool[16];
+	int ti = expect_tool(s, colon, line, tool, sizeof tool, err, errlen);
 	if (ti < 0)
-		return fail(err, errlen, line, "unknown tool '%s' (run, tsan, helgrind, drd, memcheck)", tool);
+		return -1;
 	struct tl_expectation *e = &spec->expect[ti];
 	if (e->present)
 		return fail(err, errlen, line, "second expect line for %s", tool);
@@ -171,37 +221,11 @@ static int parse_expect(const char *s, size_t n, int line, struct tl_spec *spec,
 		if (wn == 0)
 			break;
 		if (w[0] == '@') {
-			if (last < 0)
-				return fail(err, errlen, line, "anchor %.*s before any verdict", (int)wn, w);
-			if (last == TL_V_CLEAN)
-				return fail(err, errlen, line, "'clean' takes no anchor");
-			if (ti == TL_TOOL_RUN)
-				return fail(err, errlen, line, "expect run: takes no anchor (only detectors point at lines)");
-			if (wn - 1 >= sizeof pend->name || wn == 1)
-				return fail(err, errlen, line, "bad anchor '%.*s'", (int)wn, w);
-			if (*npend == (size_t)TL_SPEC_MAX_USES * TL_TOOL_COUNT || e->nuses == TL_SPEC_MAX_USES)
-				return fail(err, errlen, line, "too many anchors");
-			struct pending_use *u = &pend[(*npend)++];
-			u->tool = (enum tl_tool)ti;
-			u->verdict = (enum tl_verdict)last;
-			memcpy(u->name, w + 1, wn - 1);
-			u->name[wn - 1] = '\0';
-			u->line = line;
-			e->nuses++; /* filled in once anchors are known */
-			continue;
+			if (add_anchor_use(w, wn, last, ti, line, e, pend, err, errlen))
+				return -1;
+		} else if ((last = add_verdict(w, wn, line, e, err, errlen)) < 0) {
+			return -1;
 		}
-		char word[32];
-		if (wn >= sizeof word)
-			return fail(err, errlen, line, "unknown verdict '%.*s'", (int)wn, w);
-		memcpy(word, w, wn);
-		word[wn] = '\0';
-		int v = tl_verdict_from_name(word);
-		if (v < 0 || v == TL_V_UNCLASSIFIED)
-			return fail(err, errlen, line, "unknown verdict '%s'", word);
-		if (e->verdicts & (1u << v))
-			return fail(err, errlen, line, "verdict '%s' given twice", word);
-		e->verdicts |= 1u << v;
-		last = v;
 	}
 	if (last < 0)
 		return fail(err, errlen, line, "expect %s: names no verdict", tool);
@@ -240,82 +264,110 @@ static bool is_note_line(const char *s, size_t n)
 	       (n > 12 && memcmp(s, "false alarm:", 12) == 0) || (n > 5 && memcmp(s, "note:", 5) == 0);
 }
 
-int tl_spec_parse(const char *src, size_t len, struct tl_spec *spec, char *err, size_t errlen)
+/* The first line, "/ * category/name — variant": the title. */
+static int parse_title(struct cursor *c, struct tl_spec *spec, char *err, size_t errlen)
 {
-	memset(spec, 0, sizeof *spec);
-	if (errlen)
-		err[0] = '\0';
-	struct cursor c = {src, src + len, 0};
 	const char *s;
 	size_t n;
-	if (!next_line(&c, &s, &n))
+	if (!next_line(c, &s, &n))
 		return fail(err, errlen, 1, "empty file");
 	trim(&s, &n);
 	if (n < 2 || s[0] != '/' || s[1] != '*')
-		return fail(err, errlen, 1, "a lab starts with its header comment '/* category/name — variant'");
+		return fail(err, errlen, 1,
+		            "a lab starts with its header comment '/* category/name — variant'");
 	s += 2, n -= 2;
 	trim(&s, &n);
 	if (n == 0 || n >= sizeof spec->title)
 		return fail(err, errlen, 1, "header comment needs a title line");
 	memcpy(spec->title, s, n);
 	spec->title[n] = '\0';
+	return 0;
+}
 
-	struct pending_use pend[(size_t)TL_SPEC_MAX_USES * TL_TOOL_COUNT];
-	size_t npend = 0;
+/* One line of the header comment, its " * " taken off: an expect line, a
+ * note on the one before, or the lesson's prose.  *last_tool is the tool of
+ * the latest expect line (-1 before the first). */
+static int header_line(const char *s, size_t n, int line, struct tl_spec *spec,
+                       struct pending *pend, int *last_tool, char *err, size_t errlen)
+{
+	if (n > 7 && memcmp(s, "expect", 6) == 0 && isspace((unsigned char)s[6])) {
+		enum tl_tool t = TL_TOOL_RUN;
+		if (parse_expect(s + 6, n - 6, line, spec, pend, &t, err, errlen))
+			return -1;
+		*last_tool = (int)t;
+	} else if (is_note_line(s, n)) {
+		if (*last_tool < 0) {
+			const char *colon = memchr(s, ':', n);
+			return fail(err, errlen, line, "'%.*s' must follow an expect line",
+			            (int)(colon ? colon - s + 1 : 1), s);
+		}
+		struct tl_expectation *e = &spec->expect[*last_tool];
+		append_text(e->note, sizeof e->note, s, n);
+	} else if (n >= 6 && memcmp(s, "expect", 6) == 0) {
+		return fail(err, errlen, line,
+		            "malformed expect line (want 'expect TOOL: VERDICT...')");
+	} else if (*last_tool >= 0 && spec->expect[*last_tool].note[0]) {
+		return fail(err, errlen, line,
+		            "text after a note: indent it under the note to continue it");
+	} else {
+		append_text(spec->lesson, sizeof spec->lesson, s, n);
+	}
+	return 0;
+}
+
+/* Every anchor use of the expect lines, now that every mark is known. */
+static int resolve_uses(struct tl_spec *spec, const struct pending *pend, char *err, size_t errlen)
+{
+	size_t fill[TL_TOOL_COUNT] = {0};
+	for (size_t i = 0; i < pend->n; i++) {
+		const struct pending_use *u = &pend->v[i];
+		int a = find_anchor(spec, u->name, strlen(u->name));
+		if (a < 0)
+			return fail(err, errlen, u->line, "anchor @%s is not marked in the file",
+			            u->name);
+		struct tl_expectation *e = &spec->expect[u->tool];
+		e->uses[fill[u->tool]++] = (struct tl_anchor_use){u->verdict, a};
+	}
+	return 0;
+}
+
+int tl_spec_parse(const char *src, size_t len, struct tl_spec *spec, char *err, size_t errlen)
+{
+	memset(spec, 0, sizeof *spec);
+	if (errlen)
+		err[0] = '\0';
+	struct cursor c = {src, src + len, 0};
+	if (parse_title(&c, spec, err, errlen))
+		return -1;
+	struct pending pend = {.n = 0};
 	int last_tool = -1;
 	int note_col = -1; /* column of the note that an indented line continues; -1: none */
 	bool closed = false;
+	const char *s;
+	size_t n;
 	while (!closed && next_line(&c, &s, &n)) {
 		int col = header_text(&s, &n, &closed);
 		if (n == 0) {
 			note_col = -1; /* a blank line ends a note */
 			continue;
 		}
-		bool is_note = is_note_line(s, n);
-		bool is_keyword = is_note || (n >= 6 && memcmp(s, "expect", 6) == 0);
-		if (note_col >= 0 && col > note_col && !is_keyword) {
+		bool note = is_note_line(s, n);
+		bool keyword = note || (n >= 6 && memcmp(s, "expect", 6) == 0);
+		if (note_col >= 0 && col > note_col && !keyword) {
 			/* A long note wrapped onto lines indented under it. */
 			struct tl_expectation *e = &spec->expect[last_tool];
 			append_text(e->note, sizeof e->note, s, n);
 			continue;
 		}
-		note_col = is_note ? col : -1;
-		if (n > 7 && memcmp(s, "expect", 6) == 0 && isspace((unsigned char)s[6])) {
-			enum tl_tool t = TL_TOOL_RUN;
-			if (parse_expect(s + 6, n - 6, c.line, spec, pend, &npend, &t, err, errlen))
-				return -1;
-			last_tool = (int)t;
-		} else if (is_note) {
-			if (last_tool < 0)
-				return fail(err, errlen, c.line, "'%.*s' must follow an expect line",
-					    (int)(memchr(s, ':', n) ? (const char *)memchr(s, ':', n) - s + 1 : 1), s);
-			struct tl_expectation *e = &spec->expect[last_tool];
-			append_text(e->note, sizeof e->note, s, n);
-		} else if (n >= 6 && memcmp(s, "expect", 6) == 0) {
-			return fail(err, errlen, c.line, "malformed expect line (want 'expect TOOL: VERDICT...')");
-		} else if (last_tool >= 0 && spec->expect[last_tool].note[0]) {
-			return fail(err, errlen, c.line,
-				    "text after a note: indent it under the note to continue it");
-		} else {
-			append_text(spec->lesson, sizeof spec->lesson, s, n);
-		}
+		note_col = note ? col : -1;
+		if (header_line(s, n, c.line, spec, &pend, &last_tool, err, errlen))
+			return -1;
 	}
 	if (!closed)
 		return fail(err, errlen, c.line, "header comment is not closed");
 	if (last_tool < 0)
 		return fail(err, errlen, c.line, "header has no 'expect TOOL: VERDICT' line");
-
 	if (scan_anchors(c, spec, err, errlen))
 		return -1;
-	/* Resolve anchor uses now that every mark is known. */
-	size_t fill[TL_TOOL_COUNT] = {0};
-	for (size_t i = 0; i < npend; i++) {
-		int a = find_anchor(spec, pend[i].name, strlen(pend[i].name));
-		if (a < 0)
-			return fail(err, errlen, pend[i].line, "anchor @%s is not marked in the file",
-				    pend[i].name);
-		struct tl_expectation *e = &spec->expect[pend[i].tool];
-		e->uses[fill[pend[i].tool]++] = (struct tl_anchor_use){pend[i].verdict, a};
-	}
-	return 0;
+	return resolve_uses(spec, &pend, err, errlen);
 }

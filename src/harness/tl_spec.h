@@ -18,15 +18,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "tl_tool.h"
 #include "tl_verdict.h"
 
-enum tl_tool { TL_TOOL_RUN, TL_TOOL_TSAN, TL_TOOL_HELGRIND, TL_TOOL_DRD, TL_TOOL_MEMCHECK, TL_TOOL_COUNT };
-
-const char *tl_tool_name(enum tl_tool t);
-int tl_tool_from_name(const char *name); /* -1 when unknown */
-
 #define TL_SPEC_MAX_ANCHORS 16
-#define TL_SPEC_MAX_USES 16
+#define TL_SPEC_MAX_USES    16
 
 struct tl_anchor {
 	char name[48];
@@ -48,9 +44,9 @@ struct tl_expectation {
 };
 
 struct tl_spec {
-	char title[96];    /* "race/counter — broken" */
-	char lesson[240];  /* the header's prose, joined into one line */
-	struct tl_expectation expect[TL_TOOL_COUNT];
+	char title[96];                              /* "race/counter — broken" */
+	char lesson[240];                            /* the header's prose, joined into one line */
+	struct tl_expectation expect[TL_TOOL_COUNT]; /* by tool (tl_tool.h) */
 	struct tl_anchor anchors[TL_SPEC_MAX_ANCHORS];
 	size_t nanchors;
 };

@@ -1,5 +1,6 @@
 /* tl_verdict — the verdict words, and the parsers that turn what a detector
- * printed into them.
+ * printed into them (report_tsan.c, report_valgrind.c; which tool uses which
+ * is in tl_tool.h).
  *
  * ThreadSanitizer writes text reports to stderr, one per
  *   ==================
@@ -65,8 +66,8 @@ struct tl_stack {
 
 struct tl_report {
 	enum tl_verdict verdict;
-	char *kind;    /* the tool's own name: "data race", "Race", "Leak_PossiblyLost" */
-	char *what;    /* one line of description */
+	char *kind; /* the tool's own name: "data race", "Race", "Leak_PossiblyLost" */
+	char *what; /* one line of description */
 	struct tl_stack *stacks;
 	size_t nstacks;
 };
@@ -84,12 +85,17 @@ int tl_parse_tsan(const char *text, size_t len, struct tl_reports *out, char *er
 /* Parse a Valgrind --xml=yes document (Helgrind, DRD or Memcheck).  0 or -1
  * with a message in err (malformed or truncated XML, wrong protocol). */
 int tl_parse_valgrind_xml(const char *xml, size_t len, struct tl_reports *out, char *err,
-			  size_t errlen);
+                          size_t errlen);
 
 void tl_reports_free(struct tl_reports *r);
 
 /* The set of verdicts in r (empty set = clean). */
 tl_verdict_set tl_reports_verdicts(const struct tl_reports *r);
+
+/* True when r holds frames but not one names a function or a file: the tool
+ * could not symbolize (TSan without llvm-symbolizer prints "<null> <null>
+ * (module+0xoff)"), so no report can point at a line. */
+bool tl_reports_unsymbolized(const struct tl_reports *r);
 
 /* Where a report points in one source file: for each stack, the first frame
  * whose file path ends with path_suffix (at a '/' boundary or whole).  True if

@@ -75,7 +75,6 @@ struct outcome {
 	struct tl_reports reports;
 };
 
-bool tool_available(enum tl_tool t, char *why, size_t len);
 int lab_execute(const struct lab *lab, int variant, enum tl_tool tool, bool echo,
 		struct outcome *o);
 void outcome_free(struct outcome *o);

@@ -104,8 +104,11 @@ int cmd_show(int argc, char **argv)
 static int parse_tool(const char *name)
 {
 	int t = tl_tool_from_name(name);
-	if (t < 0)
-		runner_error("unknown tool '%s' (run, tsan, helgrind, drd, memcheck)", name);
+	if (t < 0) {
+		char tools[128];
+		tl_tool_list(tools, sizeof tools);
+		runner_error("unknown tool '%s' (%s)", name, tools);
+	}
 	return t;
 }
 
@@ -149,7 +152,7 @@ int cmd_run(int argc, char **argv)
 	if (!lab)
 		goto out;
 	char why[256];
-	if (!tool_available((enum tl_tool)tool, why, sizeof why)) {
+	if (!tl_tool_available((enum tl_tool)tool, why, sizeof why)) {
 		runner_error("%s", why);
 		rc = RUNNER_SKIP;
 		goto out;
@@ -174,8 +177,11 @@ int cmd_run(int argc, char **argv)
 		tl_verdict_set_format(o.got, got, sizeof got);
 		printf("== verdict: %s   (%.2f s)\n", got, o.res.wall_ms / 1000);
 		outcome_print_reports(stdout, &o, rel, "   ");
-		if (tool == TL_TOOL_TSAN && o.res.exit_code == 66)
-			printf("   program: exit 66, TSan's code for 'reported something' (it hides the program's own)\n");
+		const struct tl_tool_info *ti = tl_tool((enum tl_tool)tool);
+		if (ti->report_exit_code && o.res.exit_code == ti->report_exit_code)
+			printf("   program: exit %d, %s's code for 'reported something' (it hides "
+			       "the program's own)\n",
+			       ti->report_exit_code, ti->title);
 		else if (tool != TL_TOOL_RUN)
 			printf("   program: %s (exit %d)\n", tl_verdict_name(o.program), o.res.exit_code);
 		if (spec.expect[tool].present) {
@@ -242,7 +248,7 @@ static int check_one(const struct lab *lab, int variant, enum tl_tool tool, bool
 	}
 	char want[256];
 	expectation_format(&spec, tool, want, sizeof want);
-	if (!tool_available(tool, why_na, sizeof why_na)) {
+	if (!tl_tool_available(tool, why_na, sizeof why_na)) {
 		printf("SKIP  %-26s %-6s %-8s %s\n", lab->id, lab_variant_names[variant],
 		       tl_tool_name(tool), why_na);
 		return RUNNER_SKIP;
@@ -270,8 +276,11 @@ static int check_one(const struct lab *lab, int variant, enum tl_tool tool, bool
 		if (spec.expect[tool].note[0])
 			printf("   %s\n", spec.expect[tool].note);
 		print_tail("program stdout", &o.res.out, 10);
-		print_tail(tool == TL_TOOL_TSAN ? "stderr (TSan reports)" : "program stderr", &o.res.err,
-			   verbose ? 60 : 30);
+		const struct tl_tool_info *ti = tl_tool(tool);
+		char label[64] = "program stderr";
+		if (ti->format && !ti->format->on_xml_fd)
+			snprintf(label, sizeof label, "stderr (%s reports)", ti->title);
+		print_tail(label, &o.res.err, verbose ? 60 : 30);
 	}
 	fflush(stdout);
 	tl_buf_free(&why);

@@ -11,34 +11,9 @@
 #include "tl_buf.h"
 #include "tl_exit.h"
 
-/* How much slower each tool makes a program; the lab's watchdog scales its
- * windows by it (THREADLAB_SLOWDOWN), and we scale our own time limit. */
-static const int tool_slowdown[TL_TOOL_COUNT] = {1, 4, 10, 10, 10};
 /* The watchdog's hard limit is 30 s x slowdown: ours sits well past it, so a
  * lab's own verdict always wins and we only kill what truly hangs. */
-#define RUNNER_LIMIT_MS(t) ((30000L + 30000L) * tool_slowdown[t])
-
-static bool is_valgrind(enum tl_tool t)
-{
-	return t == TL_TOOL_HELGRIND || t == TL_TOOL_DRD || t == TL_TOOL_MEMCHECK;
-}
-
-bool tool_available(enum tl_tool t, char *why, size_t len)
-{
-	if (t == TL_TOOL_TSAN) {
-#ifdef HAVE_TSAN
-		return true;
-#else
-		snprintf(why, len, "ThreadSanitizer is not available (configure could not build a TSan program)");
-		return false;
-#endif
-	}
-	if (is_valgrind(t) && (VALGRIND_PATH[0] == '\0' || access(VALGRIND_PATH, X_OK) != 0)) {
-		snprintf(why, len, "Valgrind is not installed (configure found none)");
-		return false;
-	}
-	return true;
-}
+#define RUNNER_LIMIT_MS(t) ((30000L + 30000L) * tl_tool(t)->slowdown)
 
 static enum tl_verdict verdict_of_exit(const struct tl_spawn_result *r)
 {
@@ -62,55 +37,23 @@ int lab_execute(const struct lab *lab, int variant, enum tl_tool tool, bool echo
 	memset(o, 0, sizeof *o);
 	char bin[PATH_MAX + 64];
 	snprintf(bin, sizeof bin, "%s/labs/%s/%s%s", runner_builddir(), lab->id,
-		 lab_variant_names[variant], tool == TL_TOOL_TSAN ? "_tsan" : "");
+		 lab_variant_names[variant], tl_tool(tool)->binary_suffix);
 	if (access(bin, X_OK) != 0) {
 		o->error = true;
 		snprintf(o->msg, sizeof o->msg, "%s: %s (run make, or set THREADLAB_HOME)", bin,
 			 strerror(errno));
 		return -1;
 	}
-	char supp[PATH_MAX + 32], slow[48];
-	snprintf(supp, sizeof supp, "--suppressions=%s/tests/valgrind.supp", runner_srcdir());
-	snprintf(slow, sizeof slow, "THREADLAB_SLOWDOWN=%d", tool_slowdown[tool]);
-	char *argv[16];
-	int n = 0;
-	if (is_valgrind(tool)) {
-		argv[n++] = (char *)VALGRIND_PATH;
-		argv[n++] = tool == TL_TOOL_HELGRIND ? "--tool=helgrind"
-			    : tool == TL_TOOL_DRD    ? "--tool=drd"
-						     : "--tool=memcheck";
-		argv[n++] = "--xml=yes";
-		argv[n++] = "--xml-fd=3";
-		argv[n++] = "--child-silent-after-fork=yes";
-		argv[n++] = "--num-callers=30";
-		argv[n++] = supp;
-		if (tool == TL_TOOL_DRD) /* else a leaf's access is blamed on its caller's line */
-			argv[n++] = "--vex-guest-chase=no";
-		if (tool == TL_TOOL_MEMCHECK) {
-			argv[n++] = "--leak-check=full";
-			argv[n++] = "--show-leak-kinds=definite,possible";
-			argv[n++] = "--errors-for-leak-kinds=definite,possible";
-		}
+	struct tl_tool_command cmd;
+	if (tl_tool_command(tool, bin, runner_srcdir(), &cmd, o->msg, sizeof o->msg)) {
+		o->error = true;
+		return -1;
 	}
-	argv[n++] = bin;
-	argv[n] = NULL;
-	char *env[] = {
-		slow,
-		/* Keep going after a report, report leaks at once, and give both
-		 * stacks of a lock-order inversion (for anchors).  TSan drops a
-		 * race whose earlier access it cannot trace back to a stack any
-		 * more: with the default history (128K accesses per thread),
-		 * race/counter under TSan went unreported in 13 of 270 runs at
-		 * load 7-9; with the largest (4M), 1 of 270. */
-		"TSAN_OPTIONS=halt_on_error=0 atexit_sleep_ms=0 exitcode=66 second_deadlock_stack=1 "
-		"history_size=7",
-		NULL,
-	};
 	struct tl_spawn_opts so = {
-		.argv = argv,
-		.env_add = env,
+		.argv = cmd.argv,
+		.env_add = cmd.env,
 		.timeout_ms = RUNNER_LIMIT_MS(tool),
-		.xml_fd = is_valgrind(tool) ? 3 : -1,
+		.xml_fd = cmd.xml_fd,
 		.echo = echo,
 	};
 	if (tl_spawn(&so, &o->res) != 0) {
@@ -126,22 +69,24 @@ int lab_execute(const struct lab *lab, int variant, enum tl_tool tool, bool echo
 		return -1;
 	}
 
-	if (tool == TL_TOOL_RUN) {
+	if (tl_tool(tool)->format == NULL) { /* the exit status is the verdict */
 		o->got = 1u << o->program;
 		return 0;
 	}
 	char err[256] = "";
-	int rc = 0;
-	if (tool == TL_TOOL_TSAN)
-		rc = tl_parse_tsan(o->res.err.data ? o->res.err.data : "", o->res.err.len, &o->reports,
-				   err, sizeof err);
-	else if (!o->res.timed_out)
-		rc = tl_parse_valgrind_xml(o->res.xml.data ? o->res.xml.data : "", o->res.xml.len,
-					   &o->reports, err, sizeof err);
+	int rc = tl_tool_read_reports(tool, &o->res, &o->reports, err, sizeof err);
 	o->got = tl_reports_verdicts(&o->reports);
 	/* A crash or a hang under a tool is a finding in its own right. */
 	if (o->program == TL_V_CRASH || o->program == TL_V_TIMEOUT)
 		o->got |= 1u << o->program;
+	/* Without function names and file:line no anchor can be checked, and
+	 * "not as expected" would send the reader after the lab, not the setup. */
+	const char *unsymbolized = tl_tool_unsymbolized(tool, &o->reports);
+	if (unsymbolized) {
+		o->error = true;
+		snprintf(o->msg, sizeof o->msg, "%s", unsymbolized);
+		return -1;
+	}
 	if (rc && !o->res.timed_out && !o->res.term_signal) {
 		o->error = true;
 		snprintf(o->msg, sizeof o->msg, "cannot read the %s report: %s", tl_tool_name(tool), err);

@@ -53,7 +53,7 @@ static bool step(const struct labs *labs, const char *id, int variant, enum tl_t
 		printf("   (lab %s is missing)\n", id);
 		return false;
 	}
-	if (!tool_available(tool, why, sizeof why)) {
+	if (!tl_tool_available(tool, why, sizeof why)) {
 		printf("   skipped: %s\n", why);
 		return true;
 	}

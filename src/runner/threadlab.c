@@ -20,8 +20,16 @@ static const char usage[] =
 	"  stress LAB [broken|fixed] [--runs N] run N times natively: outcome histogram\n"
 	"  tour                                 a guided run of the flagship labs\n"
 	"\n"
-	"Tools: run (native), tsan, helgrind, drd, memcheck.\n"
 	"LAB is category/name (race/counter) or a unique name (counter).\n";
+
+/* The usage, then the tools (from the table in tl_tool.c). */
+static void print_usage(FILE *f)
+{
+	char tools[128];
+	tl_tool_list(tools, sizeof tools);
+	fputs(usage, f);
+	fprintf(f, "Tools: %s (run: natively, no detector).\n", tools);
+}
 
 bool runner_color(void)
 {
@@ -52,11 +60,11 @@ int main(int argc, char **argv)
 	 * pipe: flush ours at every line so they come out in order. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2) {
-		fputs(usage, stderr);
+		print_usage(stderr);
 		return RUNNER_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-		fputs(usage, stdout);
+		print_usage(stdout);
 		return RUNNER_OK;
 	}
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)

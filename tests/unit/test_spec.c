@@ -187,6 +187,15 @@ START_TEST(tool_names_round_trip)
 }
 END_TEST
 
+START_TEST(unknown_tool_lists_the_table)
+{
+	ck_assert_int_eq(parse("/* t\n * expect valgrind: clean\n */\n"), -1);
+	for (int t = 0; t < TL_TOOL_COUNT; t++)
+		ck_assert_msg(strstr(err, tl_tool_name((enum tl_tool)t)) != NULL, "'%s' lacks %s", err,
+			      tl_tool_name((enum tl_tool)t));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("spec");
@@ -200,6 +209,7 @@ int main(void)
 	tcase_add_loop_test(tc, bad_headers_give_a_located_message, 0, (int)(sizeof bad / sizeof bad[0]));
 	tcase_add_test(tc, truncated_input_never_reads_past_the_end);
 	tcase_add_test(tc, tool_names_round_trip);
+	tcase_add_test(tc, unknown_tool_lists_the_table);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

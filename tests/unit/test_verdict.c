@@ -123,6 +123,9 @@ static const struct fixture_case cases[] = {
 		{TL_V_BAD_UNLOCK, "unlock of an unlocked mutex (or by a wrong thread)", "probes/unlock_foreign.c", 27}}},
 	{"tsan/unlock-unlocked.txt", 0, 1, NULL, {
 		{TL_V_BAD_UNLOCK, "unlock of an unlocked mutex (or by a wrong thread)", "probes/unlock_unlocked.c", 10}}},
+	/* No symbolizer: every frame "<null> <null> (module+0xoff)". */
+	{"tsan/unsymbolized-race-counter.txt", 0, 1, NULL, {
+		{TL_V_DATA_RACE, "data race", NULL, 0}}},
 	{"tsan/use-after-free.txt", 0, 1, NULL, {
 		{TL_V_MEMORY_ERROR, "heap-use-after-free", "probes/use_after_free.c", 15}}},
 	{"valgrind/drd-clean.xml", 0, 0, NULL, {{0}}},
@@ -262,6 +265,39 @@ START_TEST(test_fixture)
 }
 END_TEST
 
+/* Only the report made without a symbolizer has no named frame at all. */
+START_TEST(test_fixture_symbolized)
+{
+	const struct fixture_case *c = &cases[_i];
+	struct tl_reports r;
+	char err[256];
+
+	(void)parse_fixture(c->path, &r, err, sizeof err);
+	ck_assert_msg(tl_reports_unsymbolized(&r) == (strstr(c->path, "unsymbolized") != NULL),
+	              "%s", c->path);
+	tl_reports_free(&r);
+}
+END_TEST
+
+START_TEST(test_unsymbolized_frames)
+{
+	struct tl_frame addr_only[] = {{NULL, NULL, 0}, {NULL, NULL, 0}};
+	struct tl_frame named[] = {{NULL, NULL, 0}, {"pthread_create", NULL, 0}};
+	struct tl_stack st = {NULL, addr_only, 2};
+	struct tl_report rep = {TL_V_DATA_RACE, NULL, NULL, &st, 1};
+	struct tl_reports r = {&rep, 1};
+
+	ck_assert(tl_reports_unsymbolized(&r));
+	st.frames = named; /* a function name alone is a symbolized frame */
+	ck_assert(!tl_reports_unsymbolized(&r));
+	st.nframes = 0; /* no frames: nothing to symbolize */
+	ck_assert(!tl_reports_unsymbolized(&r));
+	r.n = 0;
+	ck_assert(!tl_reports_unsymbolized(&r));
+	ck_assert(!tl_reports_unsymbolized(NULL));
+}
+END_TEST
+
 /* ------------------------------------------------------------------ TSan details */
 
 START_TEST(test_tsan_data_race_stacks)
@@ -281,7 +317,7 @@ START_TEST(test_tsan_data_race_stacks)
 	ck_assert_uint_eq(d->stacks[0].nframes, 1);
 	ck_assert_str_eq(d->stacks[0].frames[0].func, "worker");
 	ck_assert_str_eq(d->stacks[0].frames[0].file,
-	                 "/work/main/tests/fixtures/probes/data_race.c");
+	                 "/build/threadlab/tests/fixtures/probes/data_race.c");
 	ck_assert_int_eq(d->stacks[0].frames[0].line, 13);
 	/* "#0 pthread_create <null> (module+0x...)": no file, no line */
 	ck_assert_uint_eq(d->stacks[2].nframes, 2);
@@ -553,7 +589,7 @@ START_TEST(test_vg_stacks_and_titles)
 	                 "This conflicts with a previous write of size 4 by thread #2");
 	ck_assert_str_eq(e->stacks[0].frames[0].func, "worker");
 	ck_assert_str_eq(e->stacks[0].frames[0].file,
-	                 "/work/main/tests/fixtures/probes/data_race.c");
+	                 "/build/threadlab/tests/fixtures/probes/data_race.c");
 	ck_assert_int_eq(e->stacks[0].frames[0].line, 13);
 	/* a frame Valgrind could only give an address for */
 	ck_assert_ptr_null(e->stacks[0].frames[1].func);
@@ -843,6 +879,8 @@ static Suite *verdict_suite(void)
 	TCase *tc = tcase_create("fixtures");
 
 	tcase_add_loop_test(tc, test_fixture, 0, (int)NCASES);
+	tcase_add_loop_test(tc, test_fixture_symbolized, 0, (int)NCASES);
+	tcase_add_test(tc, test_unsymbolized_frames);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("tsan");
