@@ -47,15 +47,20 @@ static void trim(const char **s, size_t *n)
 		(*n)--;
 }
 
-static void append_text(char *dst, size_t cap, const char *s, size_t n)
+/* Appends one header line to a lesson or note, joined by a space; false
+ * (and dst unchanged) when it would not fit: a cut lesson reads as a
+ * finished one, so the parser refuses it instead. */
+static bool append_text(char *dst, size_t cap, const char *s, size_t n)
 {
 	size_t len = strlen(dst);
-	if (len && len + 1 < cap)
-		dst[len++] = ' ', dst[len] = '\0';
-	if (len + n >= cap)
-		n = cap - len - 1;
+	size_t sep = len ? 1 : 0;
+	if (len + sep + n >= cap)
+		return false;
+	if (sep)
+		dst[len++] = ' ';
 	memcpy(dst + len, s, n);
 	dst[len + n] = '\0';
+	return true;
 }
 
 static bool is_anchor_char(char ch)
@@ -302,7 +307,9 @@ static int header_line(const char *s, size_t n, int line, struct tl_spec *spec,
 			            (int)(colon ? colon - s + 1 : 1), s);
 		}
 		struct tl_expectation *e = &spec->expect[*last_tool];
-		append_text(e->note, sizeof e->note, s, n);
+		if (!append_text(e->note, sizeof e->note, s, n))
+			return fail(err, errlen, line, "note too long (over %zu characters)",
+			            sizeof e->note - 1);
 	} else if (n >= 6 && memcmp(s, "expect", 6) == 0) {
 		return fail(err, errlen, line,
 		            "malformed expect line (want 'expect TOOL: VERDICT...')");
@@ -310,7 +317,9 @@ static int header_line(const char *s, size_t n, int line, struct tl_spec *spec,
 		return fail(err, errlen, line,
 		            "text after a note: indent it under the note to continue it");
 	} else {
-		append_text(spec->lesson, sizeof spec->lesson, s, n);
+		if (!append_text(spec->lesson, sizeof spec->lesson, s, n))
+			return fail(err, errlen, line, "lesson too long (over %zu characters)",
+			            sizeof spec->lesson - 1);
 	}
 	return 0;
 }
@@ -356,7 +365,9 @@ int tl_spec_parse(const char *src, size_t len, struct tl_spec *spec, char *err, 
 		if (note_col >= 0 && col > note_col && !keyword) {
 			/* A long note wrapped onto lines indented under it. */
 			struct tl_expectation *e = &spec->expect[last_tool];
-			append_text(e->note, sizeof e->note, s, n);
+			if (!append_text(e->note, sizeof e->note, s, n))
+				return fail(err, errlen, c.line, "note too long (over %zu characters)",
+				            sizeof e->note - 1);
 			continue;
 		}
 		note_col = note ? col : -1;

@@ -39,13 +39,13 @@ struct tl_expectation {
 	tl_verdict_set verdicts;
 	struct tl_anchor_use uses[TL_SPEC_MAX_USES];
 	size_t nuses;
-	char note[240]; /* the "miss:"/"false alarm:"/"note:" line after it, if any */
+	char note[1024]; /* the "miss:"/"false alarm:"/"note:" lines after it, joined */
 	int line;       /* header line of the expect */
 };
 
 struct tl_spec {
 	char title[96];                              /* "race/counter — broken" */
-	char lesson[240];                            /* the header's prose, joined into one line */
+	char lesson[1024];                           /* the header's prose, joined into one line */
 	struct tl_expectation expect[TL_TOOL_COUNT]; /* by tool (tl_tool.h) */
 	struct tl_anchor anchors[TL_SPEC_MAX_ANCHORS];
 	size_t nanchors;

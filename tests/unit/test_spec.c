@@ -1,7 +1,8 @@
-/* Unit tests of the lab header parser (src/tl_spec.c). */
+/* Unit tests of the lab header parser (src/harness/tl_spec.c). */
 #include "config.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -161,6 +162,32 @@ START_TEST(bad_headers_give_a_located_message)
 }
 END_TEST
 
+/* A lesson or note longer than its field is refused, never cut short: a cut
+ * sentence would read as a finished one. */
+START_TEST(a_lesson_or_note_too_long_is_refused_not_cut)
+{
+	size_t room = sizeof spec.lesson - 1;
+	char *src = malloc(2 * room + 256), *p = src;
+	ck_assert_ptr_nonnull(src);
+	p += sprintf(p, "/* t — b\n * ");
+	memset(p, 'x', room), p += room;
+	sprintf(p, "\n * expect run: clean\n */\n");
+	ck_assert_int_eq(parse(src), 0);
+	ck_assert_uint_eq(strlen(spec.lesson), room);
+	p = src + sprintf(src, "/* t — b\n * ");
+	memset(p, 'x', room), p += room;
+	sprintf(p, " y\n * expect run: clean\n */\n");
+	ck_assert_int_eq(parse(src), -1);
+	ck_assert_msg(strstr(err, "lesson too long") != NULL, "%s", err);
+	p = src + sprintf(src, "/* t — b\n * L.\n * expect run: clean\n * note: ");
+	memset(p, 'n', room), p += room;
+	sprintf(p, "\n */\n");
+	ck_assert_int_eq(parse(src), -1);
+	ck_assert_msg(strstr(err, "note too long") != NULL, "%s", err);
+	free(src);
+}
+END_TEST
+
 START_TEST(truncated_input_never_reads_past_the_end)
 {
 	/* Every prefix of a good header parses or fails cleanly (ASan checks
@@ -207,6 +234,7 @@ int main(void)
 	tcase_add_test(tc, indented_lines_continue_a_note);
 	tcase_add_test(tc, an_indented_line_after_an_expect_without_note_is_no_note);
 	tcase_add_loop_test(tc, bad_headers_give_a_located_message, 0, (int)(sizeof bad / sizeof bad[0]));
+	tcase_add_test(tc, a_lesson_or_note_too_long_is_refused_not_cut);
 	tcase_add_test(tc, truncated_input_never_reads_past_the_end);
 	tcase_add_test(tc, tool_names_round_trip);
 	tcase_add_test(tc, unknown_tool_lists_the_table);
