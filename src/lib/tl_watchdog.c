@@ -60,6 +60,7 @@
 #define _GNU_SOURCE
 #endif
 
+#include "tl_clock.h"
 #include "tl_exit.h"
 #include "tl_watchdog.h"
 #include "tl_procfs.h"
@@ -92,8 +93,6 @@
 
 /* One write(2) of at most PIPE_BUF bytes cannot interleave with others. */
 #define WD_LINE_MAX 4096
-
-#define NS_PER_MS 1000000ULL
 
 _Atomic uint64_t tl_progress_counter;
 
