@@ -491,7 +491,7 @@ int main(int argc, char **argv)
 		if (!(r.out.cols & ~(1u << TS_COL_COUNT)))
 			die_usage("%s", "no columns");
 	} else {
-		r.out.cols = r.watch || dashdash ? TS_COLS_CHEAP : TS_COLS_ALL;
+		r.out.cols = r.watch || dashdash ? ts_cols_cheap() : TS_COLS_ALL;
 	}
 	if (r.interval_ms < 0)
 		r.interval_ms = dashdash ? 100 : r.watch ? 1000 : 200;
