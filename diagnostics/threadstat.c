@@ -14,6 +14,7 @@
 #include "ts_plot.h"
 #include "ts_sample.h"
 #include "ts_track.h"
+#include "tl_clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -46,21 +47,25 @@ static void usage(FILE *f)
 	    "usage: threadstat [OPTIONS] PID            a table of the threads of PID\n"
 	    "       threadstat --watch [OPTIONS] PID    sample PID every --interval ms\n"
 	    "       threadstat [OPTIONS] -- CMD [ARG..] run CMD, sample it until it exits\n"
-	    "       threadstat doctor [--window MS] PID  deadlock, livelock, idle, busy or "
+	    "       threadstat doctor [--window MS] [--proc-root DIR] PID\n"
+	    "                                           deadlock, livelock, idle, busy or "
 	    "thread-leak\n"
+	    "       threadstat doctor --help            the doctor's verdicts and exit codes\n"
+	    "       threadstat --help | --version\n"
 	    "options:\n"
 	    "  -w, --watch            sample repeatedly (until PID ends, --count, or Ctrl-C)\n"
-	    "  -i, --interval MS      time between samples; a table's CP%% window\n"
+	    "  -i, --interval MS      time between samples; a table's CPU%% window\n"
 	    "                         (default 200 for a table, 1000 with --watch, 100 with --)\n"
 	    "  -n, --count N          stop after N samples\n"
 	    "  -f, --format FMT       table, csv or json (one JSON object per sample)\n"
 	    "  -o, --columns LIST     %s\n"
-	    "                         (default all for a table, cheap with --watch: stat only)\n"
+	    "                         (default: all for a table, cheap with --watch or --)\n"
 	    "  -p, --plot FILE.png    draw CPU per thread, threads and RSS over time (gnuplot)\n"
 	    "  -O, --output FILE      write the samples to FILE instead of standard output\n"
 	    "      --window MS        doctor: how long to watch for progress (default 500)\n"
 	    "      --proc-root DIR    read DIR instead of /proc (for recorded trees)\n"
-	    "  -h, --help             this text\n",
+	    "  -h, --help             this text\n"
+	    "      --version          threadstat's version\n",
 	    ts_cols_names());
 }
 
@@ -101,16 +106,6 @@ static pid_t parse_pid(const char *s)
 	return (pid_t)parse_num(s, 1, INT_MAX, "PID");
 }
 
-static void deadline_add(struct timespec *deadline, long ms)
-{
-	deadline->tv_sec += ms / 1000;
-	deadline->tv_nsec += (ms % 1000) * 1000000L;
-	if (deadline->tv_nsec >= 1000000000L) {
-		deadline->tv_sec++;
-		deadline->tv_nsec -= 1000000000L;
-	}
-}
-
 /* Sleeps until *deadline (monotonic), then moves it on by ms.  Returns
  * false when a stop signal came. */
 static bool wait_until(struct timespec *deadline, long ms)
@@ -118,7 +113,7 @@ static bool wait_until(struct timespec *deadline, long ms)
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, deadline, NULL) == EINTR)
 		if (stop_signal)
 			return false;
-	deadline_add(deadline, ms);
+	tl_timespec_add_ms(deadline, ms);
 	return !stop_signal;
 }
 
@@ -158,8 +153,7 @@ static int snapshot(struct run *r, pid_t pid)
 		return ts_unreadable(pid, rc);
 	rc = ts_sampler_take(sm, &s);
 	if (rc == 0 && r->interval_ms > 0) {
-		clock_gettime(CLOCK_MONOTONIC, &deadline);
-		deadline_add(&deadline, r->interval_ms);
+		deadline = tl_deadline_after(r->interval_ms);
 		if (!wait_until(&deadline, 0)) {
 			ts_sampler_close(sm);
 			return 130;
@@ -198,8 +192,7 @@ static int sample_loop(struct run *r, pid_t pid, int pidfd)
 	rc = ts_sampler_open(&sm, r->proc_root, pid, ts_cols_fields(r->out.cols));
 	if (rc != 0)
 		return pidfd >= 0 && (rc == -ENOENT || rc == -ESRCH) ? 0 : ts_unreadable(pid, rc);
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline_add(&deadline, r->interval_ms);
+	deadline = tl_deadline_after(r->interval_ms);
 	for (;;) {
 		rc = ts_sampler_take(sm, &s);
 		if (rc == -ESRCH)
@@ -231,7 +224,7 @@ static int sample_loop(struct run *r, pid_t pid, int pidfd)
 			     (deadline.tv_nsec - now.tv_nsec) / 1000000;
 			if (poll(&p, 1, (int)(ms > 0 ? ms : 0)) > 0)
 				break;
-			deadline_add(&deadline, r->interval_ms);
+			tl_timespec_add_ms(&deadline, r->interval_ms);
 		} else if (!wait_until(&deadline, r->interval_ms)) {
 			break;
 		}
@@ -410,114 +403,158 @@ static int doctor_main(int argc, char **argv)
 
 /* ------------------------------------------------------------------ main */
 
-int main(int argc, char **argv)
+/* The command line, parsed and checked: everything but the PID, which is
+ * read when it is used. */
+struct opts {
+	const char *proc_root;
+	long interval_ms;
+	long count; /* 0: no limit */
+	bool watch;
+	bool dashdash; /* -- CMD [ARG..] */
+	enum ts_format format;
+	unsigned cols;
+	const char *plot;
+	const char *output; /* NULL: standard output */
+	char **args;        /* PID, or CMD [ARG..] */
+};
+
+static enum ts_format parse_format(const char *s)
+{
+	if (strcmp(s, "table") == 0)
+		return TS_FORMAT_TABLE;
+	if (strcmp(s, "csv") == 0)
+		return TS_FORMAT_CSV;
+	if (strcmp(s, "json") == 0)
+		return TS_FORMAT_JSON;
+	die_usage("--format must be table, csv or json, not '%.40s'", s);
+}
+
+static unsigned parse_columns(const char *list)
+{
+	unsigned cols;
+	char bad[48];
+
+	if (ts_cols_parse(list, &cols, bad, sizeof(bad)) != 0)
+		die_usage("unknown column '%s'", bad);
+	if (cols == 0)
+		die_usage("%s", "no columns");
+	return cols;
+}
+
+/* The options up to the PID or the command.  Exits on --help, --version
+ * and any usage error. */
+static void parse_options(int argc, char **argv, struct opts *o, const char **columns)
 {
 	static const struct option longopts[] = {
-	    {"watch", no_argument, NULL, 'w'},         {"interval", required_argument, NULL, 'i'},
-	    {"count", required_argument, NULL, 'n'},   {"format", required_argument, NULL, 'f'},
-	    {"columns", required_argument, NULL, 'o'}, {"plot", required_argument, NULL, 'p'},
-	    {"output", required_argument, NULL, 'O'},  {"proc-root", required_argument, NULL, 'R'},
-	    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+	    {"watch", no_argument, NULL, 'w'},
+	    {"interval", required_argument, NULL, 'i'},
+	    {"count", required_argument, NULL, 'n'},
+	    {"format", required_argument, NULL, 'f'},
+	    {"columns", required_argument, NULL, 'o'},
+	    {"plot", required_argument, NULL, 'p'},
+	    {"output", required_argument, NULL, 'O'},
+	    {"proc-root", required_argument, NULL, 'R'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
-	struct run r = {.interval_ms = -1};
-	struct sigaction sa;
-	const char *columns = NULL, *output = NULL;
-	bool dashdash = false;
-	int c, rc;
+	int c;
 
-	if (argc > 1 && strcmp(argv[1], "doctor") == 0)
-		return doctor_main(argc - 1, argv + 1);
-
-	r.out.format = TS_FORMAT_TABLE;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:wi:n:f:o:p:O:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'w':
-			r.watch = true;
+			o->watch = true;
 			break;
 		case 'i':
-			r.interval_ms = parse_num(optarg, 0, 3600000, "--interval");
+			o->interval_ms = parse_num(optarg, 0, 3600000, "--interval");
 			break;
 		case 'n':
-			r.count = parse_num(optarg, 1, 100000000, "--count");
+			o->count = parse_num(optarg, 1, 100000000, "--count");
 			break;
 		case 'f':
-			if (strcmp(optarg, "table") == 0)
-				r.out.format = TS_FORMAT_TABLE;
-			else if (strcmp(optarg, "csv") == 0)
-				r.out.format = TS_FORMAT_CSV;
-			else if (strcmp(optarg, "json") == 0)
-				r.out.format = TS_FORMAT_JSON;
-			else
-				die_usage("--format must be table, csv or json, not '%.40s'",
-				          optarg);
+			o->format = parse_format(optarg);
 			break;
 		case 'o':
-			columns = optarg;
+			*columns = optarg;
 			break;
 		case 'p':
-			r.plot = optarg;
+			o->plot = optarg;
 			break;
 		case 'O':
-			output = optarg;
+			o->output = optarg;
 			break;
 		case 'R':
-			r.proc_root = optarg;
+			o->proc_root = optarg;
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			exit(0);
+		case 'V':
+			printf("threadstat %s\n", PACKAGE_VERSION);
+			exit(0);
 		case ':':
 			die_usage("%s needs a value", argv[optind - 1]);
-			break;
 		default:
 			die_usage("unknown option '%.40s'", argv[optind - 1]);
 		}
 	}
-	if (optind > 1 && strcmp(argv[optind - 1], "--") == 0)
-		dashdash = true;
-	if (dashdash) {
+}
+
+/* Fills o from the command line (not the doctor's).  Exits on --help,
+ * --version and any usage error. */
+static void parse_args(int argc, char **argv, struct opts *o)
+{
+	const char *columns = NULL;
+
+	memset(o, 0, sizeof(*o));
+	o->interval_ms = -1;
+	o->format = TS_FORMAT_TABLE;
+	parse_options(argc, argv, o, &columns);
+	o->dashdash = optind > 1 && strcmp(argv[optind - 1], "--") == 0;
+	if (o->dashdash) {
 		if (optind >= argc)
 			die_usage("%s", "-- needs a command to run");
 	} else if (optind != argc - 1) {
 		die_usage("%s", optind >= argc ? "a PID is needed" : "only one PID, please");
 	}
+	o->args = argv + optind;
 
-	if (columns != NULL) {
-		char bad[48];
-
-		if (ts_cols_parse(columns, &r.out.cols, bad, sizeof(bad)) != 0)
-			die_usage("unknown column '%s'", bad);
-		if (!(r.out.cols & ~(1u << TS_COL_COUNT)))
-			die_usage("%s", "no columns");
-	} else {
-		r.out.cols = r.watch || dashdash ? TS_COLS_CHEAP : TS_COLS_ALL;
-	}
-	if (r.interval_ms < 0)
-		r.interval_ms = dashdash ? 100 : r.watch ? 1000 : 200;
-	if (r.count > 0 && !r.watch && !dashdash)
+	if (columns != NULL)
+		o->cols = parse_columns(columns);
+	else
+		o->cols = o->watch || o->dashdash ? ts_cols_cheap() : TS_COLS_ALL;
+	if (o->interval_ms < 0)
+		o->interval_ms = o->dashdash ? 100 : o->watch ? 1000 : 200;
+	if (o->count > 0 && !o->watch && !o->dashdash)
 		die_usage("%s", "--count needs --watch");
-	if (r.plot != NULL && !r.watch && !dashdash)
+	if (o->plot != NULL && !o->watch && !o->dashdash)
 		die_usage("%s", "--plot needs --watch or -- CMD (a chart is drawn over time)");
-	r.out.watch = r.watch || dashdash;
-	r.out.interval_ms = r.interval_ms;
-	r.out.f = stdout;
-	if (output != NULL) {
-		r.out.f = fopen(output, "w");
-		if (r.out.f == NULL) {
-			fprintf(stderr, "threadstat: cannot write %s: %s\n", output,
+}
+
+/* Where the samples go: --output, standard output, or nowhere for -- CMD
+ * without --watch (the command's own output is on stdout).  NULL when it
+ * cannot be opened (said on stderr). */
+static FILE *open_output(const struct opts *o)
+{
+	FILE *f;
+
+	if (o->output == NULL && !(o->dashdash && !o->watch))
+		return stdout;
+	f = fopen(o->output ? o->output : "/dev/null", "w");
+	if (f == NULL) {
+		if (o->output != NULL)
+			fprintf(stderr, "threadstat: cannot write %s: %s\n", o->output,
 			        strerror(errno));
-			return 1;
-		}
-	} else if (dashdash && !r.watch) {
-		/* -- CMD writes samples only when asked to (--watch or
-		 * --output): the command's own output is on stdout. */
-		r.out.f = fopen("/dev/null", "w");
-		if (r.out.f == NULL) {
+		else
 			fprintf(stderr, "threadstat: /dev/null: %s\n", strerror(errno));
-			return 1;
-		}
 	}
+	return f;
+}
+
+static void catch_stop_signals(void)
+{
+	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;
@@ -525,13 +562,39 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
 
-	if (dashdash)
-		rc = run_command(&r, argv + optind);
-	else if (r.watch)
-		rc = watch(&r, parse_pid(argv[optind]));
+int main(int argc, char **argv)
+{
+	struct opts o;
+	struct run r;
+	int rc;
+
+	if (argc > 1 && strcmp(argv[1], "doctor") == 0)
+		return doctor_main(argc - 1, argv + 1);
+	parse_args(argc, argv, &o);
+
+	memset(&r, 0, sizeof(r));
+	r.proc_root = o.proc_root;
+	r.interval_ms = o.interval_ms;
+	r.count = o.count;
+	r.watch = o.watch;
+	r.plot = o.plot;
+	r.out.format = o.format;
+	r.out.cols = o.cols;
+	r.out.watch = o.watch || o.dashdash;
+	r.out.interval_ms = o.interval_ms;
+	r.out.f = open_output(&o);
+	if (r.out.f == NULL)
+		return 1;
+	catch_stop_signals();
+
+	if (o.dashdash)
+		rc = run_command(&r, o.args);
+	else if (o.watch)
+		rc = watch(&r, parse_pid(o.args[0]));
 	else
-		rc = snapshot(&r, parse_pid(argv[optind]));
+		rc = snapshot(&r, parse_pid(o.args[0]));
 	ts_track_free(&r.track);
 	if (fflush(r.out.f) != 0 || (r.out.f != stdout && fclose(r.out.f) != 0)) {
 		if (errno != EPIPE) {

@@ -31,6 +31,7 @@
 #include "ts_doctor.h"
 #include "ts_mem.h"
 #include "ts_sample.h"
+#include "tl_clock.h"
 #include "tl_procfs.h"
 #include "tl_exit.h"
 #include "tl_watchdog.h"
@@ -61,7 +62,6 @@
 /* glibc keeps the stacks of ended threads for reuse up to this much. */
 #define GLIBC_STACK_CACHE ((size_t)40 << 20)
 
-#define NS_PER_MS   UINT64_C(1000000)
 #define DOCTOR_ROWS 32 /* threads listed; a crowd is summed up */
 
 enum wait_kind {
@@ -110,15 +110,21 @@ struct doc {
 	bool counter_ok[2];
 	uint64_t counter[2];
 	uint64_t at_ns[2];
+	size_t alive;      /* threads there at the second look */
+	size_t stack_size; /* a thread stack's, as glibc makes them by default */
+	int stacks;        /* thread stacks mapped, or a negative errno */
 };
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
+/* What the doctor makes of the two looks. */
+struct verdict {
+	const char *word; /* "deadlock", "livelock", "thread-leak", "busy", "idle" */
+	int code;         /* the exit code */
+	int cycles;
+	uint64_t window_ns; /* between the two looks */
+	uint64_t max_busy;  /* the busiest thread's busy_delta */
+	bool cpu_moving;    /* the watchdog's rule: busy for a fifth of the window */
+	bool counter_known; /* tl_progress_counter read at both looks */
+};
 
 static bool is_denied(int rc)
 {
@@ -219,7 +225,7 @@ static void look(struct doc *d, int k)
 {
 	size_t i;
 
-	d->at_ns[k] = mono_ns();
+	d->at_ns[k] = tl_mono_ns();
 	if (d->counter_sym != NULL && d->mem_fd >= 0)
 		d->counter_ok[k] = ts_mem_read(d->mem_fd, d->counter_sym->addr, &d->counter[k],
 		                               sizeof(d->counter[k])) == 0;
@@ -438,169 +444,239 @@ static void print_cycle(const struct doc *d, FILE *out, int c)
 	} while (k != start);
 }
 
-int ts_doctor(pid_t pid, const struct ts_doctor_opts *o, FILE *out)
+/* ------------------------------------------------------------------ gather */
+
+/* Lists the threads, opens the process's memory and symbols, looks twice
+ * window_ms apart and counts the stacks.  0, a negative errno when the
+ * process cannot be read at all, or 1 when it ended meanwhile (said on
+ * stderr). */
+static int gather(struct doc *d, long window_ms)
 {
-	struct doc d;
 	struct tl_task_stat ps;
-	long window_ms = o && o->window_ms > 0 ? o->window_ms : TS_DOCTOR_WINDOW_MS;
-	uint64_t window_ns, max_busy = 0;
-	size_t i, alive = 0, blocked = 0, stack_size, shown;
-	int rc, cycles, stacks, code;
-	bool cpu_moving, counter_known;
-	const char *verdict;
-	struct timespec ts;
+	struct timespec until;
+	int rc;
 
-	memset(&d, 0, sizeof(d));
-	d.root = o && o->proc_root ? o->proc_root : "/proc";
-	d.pid = pid;
-	d.mem_fd = -1;
-	if (pid <= 0)
-		return ts_unreadable(pid, -ESRCH);
-	rc = tl_procfs_read_proc_stat(d.root, pid, &ps);
+	rc = tl_procfs_read_proc_stat(d->root, d->pid, &ps);
 	if (rc == 0)
-		rc = list_threads(&d);
-	if (rc < 0) {
-		free(d.t);
-		return ts_unreadable(pid, rc);
-	}
-	memcpy(d.comm, ps.comm, sizeof(d.comm));
+		rc = list_threads(d);
+	if (rc < 0)
+		return rc;
+	memcpy(d->comm, ps.comm, sizeof(d->comm));
 
-	d.mem_fd = ts_mem_open(d.root, pid);
-	if (is_denied(d.mem_fd))
-		d.denied = true;
-	d.syms_rc = ts_syms_load(d.root, pid, &d.syms);
-	if (is_denied(d.syms_rc))
-		d.denied = true;
-	if (d.syms_rc == 0)
-		d.counter_sym = ts_syms_find(&d.syms, "tl_progress_counter");
+	d->mem_fd = ts_mem_open(d->root, d->pid);
+	if (is_denied(d->mem_fd))
+		d->denied = true;
+	d->syms_rc = ts_syms_load(d->root, d->pid, &d->syms);
+	if (is_denied(d->syms_rc))
+		d->denied = true;
+	if (d->syms_rc == 0)
+		d->counter_sym = ts_syms_find(&d->syms, "tl_progress_counter");
 
-	look(&d, 0);
-	ts.tv_sec = window_ms / 1000;
-	ts.tv_nsec = (window_ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+	look(d, 0);
+	until = tl_deadline_after(window_ms);
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR)
 		;
-	look(&d, 1);
-	window_ns = d.at_ns[1] - d.at_ns[0];
+	look(d, 1);
 
-	for (i = 0; i < d.n; i++)
-		if (d.t[i].l[1].ok)
-			alive++;
-	if (alive == 0 || tl_procfs_read_proc_stat(d.root, pid, &ps) != 0) {
-		fprintf(stderr, "threadstat: process %d ended while being examined\n", (int)pid);
-		code = 1;
-		goto done;
+	for (size_t i = 0; i < d->n; i++)
+		if (d->t[i].l[1].ok)
+			d->alive++;
+	if (d->alive == 0 || tl_procfs_read_proc_stat(d->root, d->pid, &ps) != 0) {
+		fprintf(stderr, "threadstat: process %d ended while being examined\n", (int)d->pid);
+		return 1;
 	}
+	d->stack_size = tl_procfs_default_stack_size(); /* ours standing in for the target's */
+	d->stacks = tl_procfs_count_stacks(d->root, d->pid, d->stack_size);
+	return 0;
+}
 
-	cycles = find_cycles(&d);
-	for (i = 0; i < d.n; i++)
-		if (busy_delta(&d.t[i]) > max_busy)
-			max_busy = busy_delta(&d.t[i]);
+/* ------------------------------------------------------------------ judge */
+
+static bool leaked(const struct doc *d)
+{
+	size_t unjoined;
+
+	if (d->stacks < 0 || (size_t)d->stacks + 1 <= d->alive)
+		return false;
+	unjoined = (size_t)d->stacks + 1 - d->alive;
+	return unjoined > GLIBC_STACK_CACHE / d->stack_size;
+}
+
+static void judge(struct doc *d, struct verdict *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->window_ns = d->at_ns[1] - d->at_ns[0];
+	v->cycles = find_cycles(d);
+	for (size_t i = 0; i < d->n; i++)
+		if (busy_delta(&d->t[i]) > v->max_busy)
+			v->max_busy = busy_delta(&d->t[i]);
 	/* The watchdog's rule: busy for a fifth of the window is "on CPU". */
-	cpu_moving = tl_watchdog_classify(0, max_busy, window_ns) == TL_STALL_LIVELOCK;
-	counter_known = d.counter_ok[0] && d.counter_ok[1];
-	stack_size = tl_procfs_default_stack_size(); /* ours standing in for the target's */
-	stacks = tl_procfs_count_stacks(d.root, pid, stack_size);
+	v->cpu_moving = tl_watchdog_classify(0, v->max_busy, v->window_ns) == TL_STALL_LIVELOCK;
+	v->counter_known = d->counter_ok[0] && d->counter_ok[1];
 
-	if (cycles > 0) {
-		verdict = "deadlock";
-		code = TL_EXIT_DEADLOCK;
-	} else if (cpu_moving && counter_known && d.counter[1] == d.counter[0]) {
-		verdict = "livelock";
-		code = TL_EXIT_LIVELOCK;
-	} else if (stacks >= 0 && (size_t)stacks + 1 > alive &&
-	           (size_t)stacks + 1 - alive > GLIBC_STACK_CACHE / stack_size) {
-		verdict = "thread-leak";
-		code = TL_EXIT_LEAK;
+	if (v->cycles > 0) {
+		v->word = "deadlock";
+		v->code = TL_EXIT_DEADLOCK;
+	} else if (v->cpu_moving && v->counter_known && d->counter[1] == d->counter[0]) {
+		v->word = "livelock";
+		v->code = TL_EXIT_LIVELOCK;
+	} else if (leaked(d)) {
+		v->word = "thread-leak";
+		v->code = TL_EXIT_LEAK;
 	} else {
-		verdict = cpu_moving ? "busy" : "idle";
-		code = 0;
+		v->word = v->cpu_moving ? "busy" : "idle";
+		v->code = 0;
 	}
+}
 
-	fprintf(out, "verdict: %s\n", verdict);
-	fprintf(out, "pid %d (%s): %zu thread%s, looked twice %" PRIu64 " ms apart\n", (int)pid,
-	        d.comm, alive, alive == 1 ? "" : "s", window_ns / NS_PER_MS);
-	if (d.denied) {
-		fprintf(out,
-		        "cannot read memory of pid %d (ptrace rules): no lock owners; verdict "
-		        "from /proc only\n",
-		        (int)pid);
-		if (!cpu_moving)
-			fprintf(out, "idle: no thread ran; without lock owners a deadlock would "
-			             "look the same\n");
-	}
+/* ------------------------------------------------------------------ print */
 
-	for (rc = 0; rc < cycles; rc++)
-		print_cycle(&d, out, rc);
-	for (i = 0; i < d.n; i++) {
-		const struct thr *t = &d.t[i];
+static void print_head(const struct doc *d, const struct verdict *v, FILE *out)
+{
+	fprintf(out, "verdict: %s\n", v->word);
+	fprintf(out, "pid %d (%s): %zu thread%s, looked twice %" PRIu64 " ms apart\n", (int)d->pid,
+	        d->comm, d->alive, d->alive == 1 ? "" : "s", v->window_ns / NS_PER_MS);
+	if (!d->denied)
+		return;
+	fprintf(out,
+	        "cannot read memory of pid %d (ptrace rules): no lock owners; verdict "
+	        "from /proc only\n",
+	        (int)d->pid);
+	if (!v->cpu_moving)
+		fprintf(out, "idle: no thread ran; without lock owners a deadlock would "
+		             "look the same\n");
+}
+
+/* The cycles, then the other threads that wait for something. */
+static void print_waits(const struct doc *d, const struct verdict *v, FILE *out)
+{
+	size_t blocked = 0;
+
+	for (int c = 0; c < v->cycles; c++)
+		print_cycle(d, out, c);
+	for (size_t i = 0; i < d->n; i++) {
+		const struct thr *t = &d->t[i];
 
 		if (!t->l[1].ok || t->cycle >= 0 || t->l[1].kind == WAIT_NONE)
 			continue;
 		if (blocked++ == 0)
-			fprintf(out, "%s\n", cycles > 0 ? "blocked, not in a cycle:" : "blocked:");
+			fprintf(out, "%s\n",
+			        v->cycles > 0 ? "blocked, not in a cycle:" : "blocked:");
 		fprintf(out, "  %s (tid %d) ", t->l[1].comm, (int)t->tid);
-		print_wait(&d, out, t);
+		print_wait(d, out, t);
 		fputc('\n', out);
 	}
+}
 
+static void print_cpu(const struct verdict *v, FILE *out)
+{
 	fprintf(out,
 	        "cpu: the busiest thread ran or waited for a CPU %" PRIu64 " ms of %" PRIu64
 	        " ms (%s)\n",
-	        max_busy / NS_PER_MS, window_ns / NS_PER_MS,
-	        cpu_moving ? "on CPU: a fifth or more" : "off CPU: under a fifth");
-	if (counter_known)
+	        v->max_busy / NS_PER_MS, v->window_ns / NS_PER_MS,
+	        v->cpu_moving ? "on CPU: a fifth or more" : "off CPU: under a fifth");
+}
+
+/* The progress counter, or why livelock and busy cannot be told apart. */
+static void print_progress(const struct doc *d, const struct verdict *v, FILE *out)
+{
+	if (v->counter_known)
 		fprintf(out, "progress: tl_progress_counter %" PRIu64 " -> %" PRIu64 " (%s)\n",
-		        d.counter[0], d.counter[1],
-		        d.counter[1] == d.counter[0] ? "standing still" : "moving");
-	else if (d.counter_sym != NULL)
+		        d->counter[0], d->counter[1],
+		        d->counter[1] == d->counter[0] ? "standing still" : "moving");
+	else if (d->counter_sym != NULL)
 		fprintf(out, "progress: tl_progress_counter exported but unreadable: cannot tell "
 		             "livelock from busy\n");
-	else if (d.syms_rc == -ENOENT)
+	else if (d->syms_rc == -ENOENT)
 		fprintf(out, "progress: no executable (a kernel thread?): cannot tell livelock "
 		             "from busy\n");
-	else if (d.syms_rc < 0 && !is_denied(d.syms_rc))
+	else if (d->syms_rc < 0 && !is_denied(d->syms_rc))
 		fprintf(out,
 		        "progress: cannot read the executable's symbols (%s): cannot tell "
 		        "livelock from busy\n",
-		        strerror(-d.syms_rc));
-	else if (d.syms_rc == 0)
+		        strerror(-d->syms_rc));
+	else if (d->syms_rc == 0)
 		fprintf(out, "progress: no progress counter exported: cannot tell livelock from "
 		             "busy\n");
 	else
 		fprintf(out, "progress: executable unreadable: cannot tell livelock from busy\n");
-	if (stacks >= 0)
-		fprintf(out,
-		        "stacks: %d thread stacks of %zu KiB mapped, %zu threads besides main: "
-		        "%zu without a thread, glibc caches up to %zu: %s\n",
-		        stacks, stack_size / 1024, alive - 1,
-		        (size_t)stacks + 1 > alive ? (size_t)stacks + 1 - alive : 0,
-		        GLIBC_STACK_CACHE / stack_size, code == 6 ? "thread leak" : "no leak");
-	else
-		fprintf(out, "stacks: cannot read %s/%d/maps (%s)\n", d.root, (int)pid,
-		        strerror(-stacks));
+}
+
+static void print_stacks(const struct doc *d, const struct verdict *v, FILE *out)
+{
+	if (d->stacks < 0) {
+		fprintf(out, "stacks: cannot read %s/%d/maps (%s)\n", d->root, (int)d->pid,
+		        strerror(-d->stacks));
+		return;
+	}
+	fprintf(out,
+	        "stacks: %d thread stacks of %zu KiB mapped, %zu threads besides main: "
+	        "%zu without a thread, glibc caches up to %zu: %s\n",
+	        d->stacks, d->stack_size / 1024, d->alive - 1,
+	        (size_t)d->stacks + 1 > d->alive ? (size_t)d->stacks + 1 - d->alive : 0,
+	        GLIBC_STACK_CACHE / d->stack_size,
+	        v->code == TL_EXIT_LEAK ? "thread leak" : "no leak");
+}
+
+/* Every live thread (the first DOCTOR_ROWS) and what it waits in. */
+static void print_threads(const struct doc *d, FILE *out)
+{
+	size_t shown = 0;
 
 	fprintf(out, "threads:\n  %7s  %-15s  %s  %7s  %s\n", "TID", "NAME", "S", "BUSY_MS",
 	        "WAITING IN");
-	for (i = 0, shown = 0; i < d.n; i++) {
-		const struct thr *t = &d.t[i];
+	for (size_t i = 0; i < d->n; i++) {
+		const struct thr *t = &d->t[i];
 
 		if (!t->l[1].ok)
 			continue; /* ended while we looked */
 		if (++shown > DOCTOR_ROWS) {
 			fprintf(out, "  ... and %zu more (threadstat %d lists them all)\n",
-			        alive - DOCTOR_ROWS, (int)pid);
+			        d->alive - DOCTOR_ROWS, (int)d->pid);
 			break;
 		}
 		fprintf(out, "  %7d  %-15s  %c  %7" PRIu64 "  ", (int)t->tid, t->l[1].comm,
 		        t->l[1].state, busy_delta(t) / NS_PER_MS);
-		print_wait(&d, out, t);
+		print_wait(d, out, t);
 		fputc('\n', out);
 	}
+}
+
+static void report(const struct doc *d, const struct verdict *v, FILE *out)
+{
+	print_head(d, v, out);
+	print_waits(d, v, out);
+	print_cpu(v, out);
+	print_progress(d, v, out);
+	print_stacks(d, v, out);
+	print_threads(d, out);
 	fflush(out);
-done:
+}
+
+int ts_doctor(pid_t pid, const struct ts_doctor_opts *o, FILE *out)
+{
+	struct doc d;
+	struct verdict v;
+	long window_ms = o && o->window_ms > 0 ? o->window_ms : TS_DOCTOR_WINDOW_MS;
+	int rc;
+
+	if (pid <= 0)
+		return ts_unreadable(pid, -ESRCH);
+	memset(&d, 0, sizeof(d));
+	d.root = o && o->proc_root ? o->proc_root : "/proc";
+	d.pid = pid;
+	d.mem_fd = -1;
+	rc = gather(&d, window_ms);
+	if (rc < 0) {
+		rc = ts_unreadable(pid, rc);
+	} else if (rc == 0) {
+		judge(&d, &v);
+		report(&d, &v, out);
+		rc = v.code;
+	}
 	if (d.mem_fd >= 0)
 		close(d.mem_fd);
 	ts_syms_free(&d.syms);
 	free(d.t);
-	return code;
+	return rc;
 }

@@ -8,7 +8,10 @@
 
 enum ts_format { TS_FORMAT_TABLE, TS_FORMAT_CSV, TS_FORMAT_JSON };
 
-/* The per-thread columns, in output order (CSV names). */
+/* The per-thread columns, in CSV and JSON order.  Everything else about a
+ * column (its -o name, heading, width, the file it needs, its value) is its
+ * row in the column table of ts_output.c: adding a column is a name here
+ * and a row there. */
 enum ts_col {
 	TS_COL_TID,
 	TS_COL_NAME,
@@ -25,18 +28,17 @@ enum ts_col {
 	TS_COL_COUNT
 };
 #define TS_COLS_ALL ((1u << TS_COL_COUNT) - 1)
-/* What --watch shows unless told: everything stat alone gives. */
-#define TS_COLS_CHEAP                                                                              \
-	((1u << TS_COL_TID) | (1u << TS_COL_NAME) | (1u << TS_COL_STATE) |                         \
-	 (1u << TS_COL_CPU_PCT) | (1u << TS_COL_USER) | (1u << TS_COL_SYS) | (1u << TS_COL_CPU) |  \
-	 (1u << TS_COL_START))
 
-/* Parses "-o tid,name,..." ("all" and "cheap" too) into a column mask.
- * 0 on success, else -1 with the bad word copied to bad[]. */
+/* Parses "-o tid,name,..." into a column mask: "all" too, and "cheap", the
+ * columns stat and schedstat give (what --watch shows unless told).  0 on
+ * success, else -1 with the bad word copied to bad[]. */
 int ts_cols_parse(const char *list, unsigned *cols, char *bad, size_t badlen);
 
 /* The TS_READ_* files the columns need. */
 unsigned ts_cols_fields(unsigned cols);
+
+/* The "cheap" columns (see ts_cols_parse). */
+unsigned ts_cols_cheap(void);
 
 /* The list of column names, for --help and error messages. */
 const char *ts_cols_names(void);

@@ -202,8 +202,6 @@ static void rec_close(struct ts_sampler *sm, struct rec *r)
 	}
 }
 
-/* Reads a thread's files into t.  0, -ESRCH when it ended, or another
- * negative errno when its stat cannot be read: either way, skip it. */
 /* Did this thread stay off CPU since its last sample, asleep?  Then its
  * stat fields are as they were (see ts_sample.h). */
 static bool unchanged(const struct ts_sampler *sm, const struct rec *r,
@@ -221,21 +219,107 @@ static bool unchanged(const struct ts_sampler *sm, const struct rec *r,
 	       l->state == 't';
 }
 
+/* stat, which every sample needs.  0, -ESRCH when the thread ended (or no
+ * descriptor was to be had), or another negative errno. */
+static int read_stat(struct ts_sampler *sm, struct rec *r, struct ts_thread *t, char *buf,
+                     size_t cap)
+{
+	struct tl_task_stat st;
+	ssize_t n = read_leaf(sm, r, F_STAT, buf, cap);
+	unsigned long long hz = (unsigned long long)sm->hz;
+
+	if (n == -EMFILE || n == -ENFILE)
+		return -ESRCH; /* no descriptor even for a moment: skip it */
+	if (n < 0)
+		return gone_errno((int)-n) ? -ESRCH : (int)n;
+	if (tl_procfs_parse_stat(buf, (size_t)n, &st) != 0)
+		return -ESRCH; /* torn-down task, half-written line */
+	t->starttime = st.starttime;
+	memcpy(t->name, st.comm, sizeof(t->name));
+	t->state = st.state;
+	t->utime_ms = st.utime * 1000 / hz;
+	t->stime_ms = st.stime * 1000 / hz;
+	t->processor = st.processor;
+	t->kernel = (st.flags & 0x00200000UL) != 0; /* PF_KTHREAD */
+	t->have = TS_READ_STAT;
+	return 0;
+}
+
+/* The optional files: a failure leaves the field out of this sample (a
+ * thread that ends between two reads, a file we may not read). */
+
+static void read_status(struct ts_sampler *sm, struct rec *r, struct ts_thread *t, char *buf,
+                        size_t cap)
+{
+	struct tl_task_status ss;
+	ssize_t n = read_leaf(sm, r, F_STATUS, buf, cap);
+
+	if (n > 0 && tl_procfs_parse_status(buf, (size_t)n, &ss) == 0) {
+		t->vcsw = ss.vcsw;
+		t->nvcsw = ss.nvcsw;
+		t->have |= TS_READ_STATUS;
+	}
+}
+
+static void read_wchan(struct ts_sampler *sm, struct rec *r, struct ts_thread *t, char *buf,
+                       size_t cap)
+{
+	ssize_t n = read_leaf(sm, r, F_WCHAN, buf, cap);
+	size_t len;
+
+	if (n == -EACCES || n == -EPERM)
+		sm->denied |= TS_READ_WCHAN;
+	if (n <= 0)
+		return;
+	len = (size_t)n;
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+		len--;
+	buf[len] = '\0';
+	if (len == 0 || strcmp(buf, "0") == 0)
+		strcpy(t->wchan, "-");
+	else
+		ts_name_clean(t->wchan, sizeof(t->wchan), buf);
+	t->have |= TS_READ_WCHAN;
+}
+
+static void read_syscall(struct ts_sampler *sm, struct rec *r, struct ts_thread *t, char *buf,
+                         size_t cap)
+{
+	struct tl_task_syscall sys;
+	ssize_t n = read_leaf(sm, r, F_SYSCALL, buf, cap);
+
+	if (n == -EACCES || n == -EPERM) {
+		sm->denied |= TS_READ_SYSCALL; /* for every thread: stop trying */
+		return;
+	}
+	if (n <= 0 || tl_procfs_parse_syscall(buf, (size_t)n, &sys) != 0)
+		return;
+	t->syscall = sys.state == TL_SYSCALL_RUNNING ? TS_SYSCALL_RUNNING
+	             : sys.state == TL_SYSCALL_NONE  ? TS_SYSCALL_NONE
+	                                             : sys.nr;
+	/* A kernel thread never made a system call: the kernel shows its
+	 * zeroed registers as "0" (read). */
+	if (t->kernel && t->syscall >= 0)
+		t->syscall = TS_SYSCALL_NONE;
+	t->have |= TS_READ_SYSCALL;
+}
+
+/* Reads a thread's files into t.  0, -ESRCH when it ended, or another
+ * negative errno when its stat cannot be read: either way, skip it. */
 static int read_thread(struct ts_sampler *sm, struct rec *r, struct ts_thread *t)
 {
 	char buf[4096];
-	struct tl_task_stat st;
 	struct tl_task_sched sc;
 	bool have_sc = false;
-	long hz = sm->hz;
-	ssize_t n;
+	int rc;
 
 	memset(t, 0, sizeof(*t));
 	t->tid = r->tid;
 	t->syscall = TS_SYSCALL_UNKNOWN;
 	t->cpu_pct = -1;
 	if (sm->fields & TS_READ_SCHED) {
-		n = read_leaf(sm, r, F_SCHED, buf, sizeof(buf));
+		ssize_t n = read_leaf(sm, r, F_SCHED, buf, sizeof(buf));
+
 		if (n < 0 && gone_errno((int)-n))
 			return -ESRCH;
 		have_sc = n > 0 && tl_procfs_parse_schedstat(buf, (size_t)n, &sc) == 0;
@@ -246,74 +330,21 @@ static int read_thread(struct ts_sampler *sm, struct rec *r, struct ts_thread *t
 			return 0;
 		}
 	}
-	n = read_leaf(sm, r, F_STAT, buf, sizeof(buf));
-	if (n == -EMFILE || n == -ENFILE)
-		return -ESRCH; /* no descriptor even for a moment: skip it */
-	if (n < 0)
-		return gone_errno((int)-n) ? -ESRCH : (int)n;
-	if (tl_procfs_parse_stat(buf, (size_t)n, &st) != 0)
-		return -ESRCH; /* torn-down task, half-written line */
-	t->starttime = st.starttime;
-	memcpy(t->name, st.comm, sizeof(t->name));
-	t->state = st.state;
-	t->utime_ms = st.utime * 1000 / (unsigned long long)hz;
-	t->stime_ms = st.stime * 1000 / (unsigned long long)hz;
-	t->processor = st.processor;
-	t->kernel = (st.flags & 0x00200000UL) != 0; /* PF_KTHREAD */
-	t->have = TS_READ_STAT;
-
-	/* The optional files: a failure leaves the field out of this sample
-	 * (a thread that ends between two reads, a file we may not read). */
+	rc = read_stat(sm, r, t, buf, sizeof(buf));
+	if (rc != 0)
+		return rc;
 	if (have_sc) {
 		t->cpu_ns = sc.cpu_ns;
 		t->wait_ns = sc.wait_ns;
 		t->slices = sc.slices;
 		t->have |= TS_READ_SCHED;
 	}
-	if (sm->fields & TS_READ_STATUS) {
-		struct tl_task_status ss;
-
-		n = read_leaf(sm, r, F_STATUS, buf, sizeof(buf));
-		if (n > 0 && tl_procfs_parse_status(buf, (size_t)n, &ss) == 0) {
-			t->vcsw = ss.vcsw;
-			t->nvcsw = ss.nvcsw;
-			t->have |= TS_READ_STATUS;
-		}
-	}
-	if (sm->fields & TS_READ_WCHAN) {
-		n = read_leaf(sm, r, F_WCHAN, buf, sizeof(buf));
-		if (n > 0) {
-			size_t len = (size_t)n;
-
-			while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
-				len--;
-			buf[len] = '\0';
-			if (len == 0 || strcmp(buf, "0") == 0)
-				strcpy(t->wchan, "-");
-			else
-				ts_name_clean(t->wchan, sizeof(t->wchan), buf);
-			t->have |= TS_READ_WCHAN;
-		} else if (n == -EACCES || n == -EPERM) {
-			sm->denied |= TS_READ_WCHAN;
-		}
-	}
-	if ((sm->fields & TS_READ_SYSCALL) && !(sm->denied & TS_READ_SYSCALL)) {
-		struct tl_task_syscall sys;
-
-		n = read_leaf(sm, r, F_SYSCALL, buf, sizeof(buf));
-		if (n > 0 && tl_procfs_parse_syscall(buf, (size_t)n, &sys) == 0) {
-			t->syscall = sys.state == TL_SYSCALL_RUNNING ? TS_SYSCALL_RUNNING
-			             : sys.state == TL_SYSCALL_NONE  ? TS_SYSCALL_NONE
-			                                             : sys.nr;
-			/* A kernel thread never made a system call: the
-			 * kernel shows its zeroed registers as "0" (read). */
-			if (t->kernel && t->syscall >= 0)
-				t->syscall = TS_SYSCALL_NONE;
-			t->have |= TS_READ_SYSCALL;
-		} else if (n == -EACCES || n == -EPERM) {
-			sm->denied |= TS_READ_SYSCALL; /* for every thread: stop trying */
-		}
-	}
+	if (sm->fields & TS_READ_STATUS)
+		read_status(sm, r, t, buf, sizeof(buf));
+	if (sm->fields & TS_READ_WCHAN)
+		read_wchan(sm, r, t, buf, sizeof(buf));
+	if ((sm->fields & TS_READ_SYSCALL) && !(sm->denied & TS_READ_SYSCALL))
+		read_syscall(sm, r, t, buf, sizeof(buf));
 	return 0;
 }
 
@@ -360,15 +391,8 @@ static long list_tids(struct ts_sampler *sm)
 			tid = strtol(d->d_name, &end, 10);
 			if (*end != '\0' || tid <= 0 || tid > INT_MAX)
 				continue;
-			if (n == sm->cap_tids) {
-				size_t cap = sm->cap_tids ? sm->cap_tids * 2 : 256;
-				pid_t *p = realloc(sm->tids, cap * sizeof(*p));
-
-				if (p == NULL)
-					return -ENOMEM;
-				sm->tids = p;
-				sm->cap_tids = cap;
-			}
+			if (ts_grow((void **)&sm->tids, &sm->cap_tids, n + 1, sizeof(*sm->tids)))
+				return -ENOMEM;
 			sm->tids[n++] = (pid_t)tid;
 		}
 	}
@@ -452,115 +476,158 @@ unsigned ts_sampler_denied(const struct ts_sampler *sm)
 	return sm->denied;
 }
 
-int ts_sampler_take(struct ts_sampler *sm, const struct ts_sample **s)
+/* The process's own stat.  0, or -ESRCH when it has ended (a zombie
+ * included: only its parent's wait is left), or another negative errno. */
+static int read_process(struct ts_sampler *sm, struct tl_task_stat *ps)
 {
 	char buf[4096];
-	struct tl_task_stat ps;
-	struct ts_sample *out = &sm->sample;
-	size_t i = 0, j = 0, n_next = 0, n_thr = 0, n_gone = 0;
-	uint64_t now;
-	ssize_t r;
-	long n;
+	ssize_t r = pread_text(sm->stat_fd, buf, sizeof(buf));
 
-	*s = NULL;
-	r = pread_text(sm->stat_fd, buf, sizeof(buf));
 	if (r < 0)
 		return gone_errno((int)-r) ? -ESRCH : (int)r;
-	if (tl_procfs_parse_stat(buf, (size_t)r, &ps) != 0)
+	if (tl_procfs_parse_stat(buf, (size_t)r, ps) != 0)
 		return -ESRCH;
-	if (ps.state == 'Z' || ps.state == 'X')
-		return -ESRCH; /* ended; only its parent's wait is left */
+	if (ps->state == 'Z' || ps->state == 'X')
+		return -ESRCH;
+	return 0;
+}
+
+/* A thread of the previous sample that is not in this one: ended, or its
+ * tid taken by a newer thread. */
+static void retire(struct ts_sampler *sm, const struct ts_thread *last, size_t *n_gone)
+{
+	sm->gone[(*n_gone)++] = *last;
+}
+
+/* CPU% since the thread's previous sample, from schedstat's nanoseconds
+ * when both samples have them, else from stat's ticks. */
+static double cpu_pct(const struct rec *old, const struct ts_thread *t, uint64_t now)
+{
+	double dt = (double)(now - old->last_t_ns);
+	double used;
+
+	if ((t->have & TS_READ_SCHED) && (old->last.have & TS_READ_SCHED))
+		used = (double)(t->cpu_ns - old->last.cpu_ns);
+	else
+		used = (double)((t->utime_ms + t->stime_ms) -
+		                (old->last.utime_ms + old->last.stime_ms)) *
+		       1e6;
+	return used < 0 ? 0 : 100.0 * used / dt;
+}
+
+/* Samples thread tid (old: its record from the previous sample, or NULL)
+ * into thr[n], with its record in next[n].  True when it was sampled;
+ * false when it is left out of this sample. */
+static bool take_thread(struct ts_sampler *sm, pid_t tid, const struct rec *old, uint64_t now,
+                        size_t n, size_t *n_gone)
+{
+	struct rec *r = &sm->next[n];
+	struct ts_thread *t = &sm->thr[n];
+	int rc;
+
+	if (old != NULL) {
+		*r = *old;
+	} else {
+		memset(r, 0, sizeof(*r));
+		r->tid = tid;
+		for (int k = 0; k < F_COUNT; k++)
+			r->fd[k] = -1;
+	}
+	rc = read_thread(sm, r, t);
+	if (rc == -ESRCH && old != NULL) {
+		/* The descriptors may belong to a thread that ended while a
+		 * new one took its tid: try once afresh. */
+		rec_close(sm, r);
+		rc = read_thread(sm, r, t);
+	}
+	if (rc != 0) {
+		/* Ended mid-read (ESRCH), or its stat may not be read
+		 * (hidepid, a thread of another credential): left out of this
+		 * sample, never the end of the sampling. */
+		if (old != NULL)
+			retire(sm, &old->last, n_gone);
+		rec_close(sm, r);
+		return false;
+	}
+	if (old != NULL && old->starttime != t->starttime) {
+		retire(sm, &old->last, n_gone); /* a new thread, same tid */
+		old = NULL;
+	}
+	t->is_new = old == NULL;
+	if (old != NULL && now > old->last_t_ns)
+		t->cpu_pct = cpu_pct(old, t, now);
+	r->starttime = t->starttime;
+	r->last = *t;
+	r->have_last = true;
+	r->last_t_ns = now;
+	return true;
+}
+
+/* Merges the sorted listing (n_tids in tids[]) with the sorted records of
+ * the previous sample into thr[] and next[].  Returns how many threads
+ * were sampled; *n_gone counts the ones that went. */
+static size_t take_threads(struct ts_sampler *sm, size_t n_tids, uint64_t now, size_t *n_gone)
+{
+	size_t i = 0, n = 0;
+
+	for (size_t j = 0; j < n_tids; j++) {
+		pid_t tid = sm->tids[j];
+		const struct rec *old = NULL;
+
+		for (; i < sm->n_recs && sm->recs[i].tid < tid; i++) {
+			retire(sm, &sm->recs[i].last, n_gone);
+			rec_close(sm, &sm->recs[i]);
+		}
+		if (i < sm->n_recs && sm->recs[i].tid == tid)
+			old = &sm->recs[i++];
+		if (take_thread(sm, tid, old, now, n, n_gone))
+			n++;
+	}
+	for (; i < sm->n_recs; i++) {
+		retire(sm, &sm->recs[i].last, n_gone);
+		rec_close(sm, &sm->recs[i]);
+	}
+	return n;
+}
+
+/* The records of this sample become the previous ones. */
+static void swap_records(struct ts_sampler *sm, size_t n)
+{
+	struct rec *tmp = sm->recs;
+	size_t cap = sm->cap_recs;
+
+	sm->recs = sm->next;
+	sm->cap_recs = sm->cap_next;
+	sm->next = tmp;
+	sm->cap_next = cap;
+	sm->n_recs = n;
+}
+
+int ts_sampler_take(struct ts_sampler *sm, const struct ts_sample **s)
+{
+	struct tl_task_stat ps;
+	struct ts_sample *out = &sm->sample;
+	size_t n_thr, n_gone = 0;
+	uint64_t now;
+	long n;
+	int rc;
+
+	*s = NULL;
+	rc = read_process(sm, &ps);
+	if (rc != 0)
+		return rc;
 	n = list_tids(sm);
 	if (n < 0)
 		return gone_errno((int)-n) ? -ESRCH : (int)n;
 	now = tl_mono_ns() - sm->t0;
-
 	if (ts_grow((void **)&sm->next, &sm->cap_next, (size_t)n, sizeof(*sm->next)) ||
 	    ts_grow((void **)&sm->thr, &sm->cap_thr, (size_t)n, sizeof(*sm->thr)) ||
 	    ts_grow((void **)&sm->gone, &sm->cap_gone, sm->n_recs, sizeof(*sm->gone)))
 		return -ENOMEM;
-
-	/* Merge the sorted listing with the sorted records of last time. */
-	while (j < (size_t)n) {
-		pid_t tid = sm->tids[j];
-		struct rec *old = NULL, *r2 = &sm->next[n_next];
-		struct ts_thread *t = &sm->thr[n_thr];
-		int rc;
-
-		while (i < sm->n_recs && sm->recs[i].tid < tid) {
-			sm->gone[n_gone++] = sm->recs[i].last;
-			rec_close(sm, &sm->recs[i++]);
-		}
-		if (i < sm->n_recs && sm->recs[i].tid == tid)
-			old = &sm->recs[i++];
-		j++;
-
-		if (old != NULL) {
-			*r2 = *old;
-		} else {
-			memset(r2, 0, sizeof(*r2));
-			r2->tid = tid;
-			for (int k = 0; k < F_COUNT; k++)
-				r2->fd[k] = -1;
-		}
-		rc = read_thread(sm, r2, t);
-		if (rc == -ESRCH && old != NULL) {
-			/* The descriptors may belong to a thread that ended
-			 * while a new one took its tid: try once afresh. */
-			rec_close(sm, r2);
-			rc = read_thread(sm, r2, t);
-		}
-		if (rc != 0) {
-			/* Ended mid-read (ESRCH), or its stat may not be read
-			 * (hidepid, a thread of another credential): left out
-			 * of this sample, never the end of the sampling. */
-			if (old != NULL)
-				sm->gone[n_gone++] = old->last;
-			rec_close(sm, r2);
-			continue;
-		}
-		if (old != NULL && old->starttime != t->starttime) {
-			sm->gone[n_gone++] = old->last; /* a new thread, same tid */
-			old = NULL;
-		}
-		t->is_new = old == NULL;
-		if (old != NULL && now > old->last_t_ns) {
-			double dt = (double)(now - old->last_t_ns);
-			double used;
-
-			if ((t->have & TS_READ_SCHED) && (old->last.have & TS_READ_SCHED))
-				used = (double)(t->cpu_ns - old->last.cpu_ns);
-			else
-				used = (double)((t->utime_ms + t->stime_ms) -
-				                (old->last.utime_ms + old->last.stime_ms)) *
-				       1e6;
-			t->cpu_pct = used < 0 ? 0 : 100.0 * used / dt;
-		}
-		r2->starttime = t->starttime;
-		r2->last = *t;
-		r2->have_last = true;
-		r2->last_t_ns = now;
-		n_next++;
-		n_thr++;
-	}
-	while (i < sm->n_recs) {
-		sm->gone[n_gone++] = sm->recs[i].last;
-		rec_close(sm, &sm->recs[i++]);
-	}
-
-	/* The new records become the old ones. */
-	{
-		struct rec *tmp = sm->recs;
-		size_t cap = sm->cap_recs;
-
-		sm->recs = sm->next;
-		sm->cap_recs = sm->cap_next;
-		sm->next = tmp;
-		sm->cap_next = cap;
-		sm->n_recs = n_next;
-	}
-
+	n_thr = take_threads(sm, (size_t)n, now, &n_gone);
+	swap_records(sm, n_thr);
 	sm->samples++;
+
 	memset(out, 0, sizeof(*out));
 	out->t_ns = now;
 	out->pid = sm->pid;

@@ -48,6 +48,25 @@ expect 1 1 "doctor: no such process" -- doctor $((pid_max))
 expect 127 1 "command not found" -- -- /nonexistent/command
 expect 1 1 "unwritable output" -- -o tid --output /nonexistent/dir/f $$
 
+# --version: configure's version; --help: every command form and option
+# (the man page is checked against this text).
+expect 0 0 "--version" -- --version
+ver=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"$/\1/p' "${THREADLAB_BUILDDIR:-.}/config.h")
+[ -n "$ver" ] && [ "$(cat "$tmp/out")" = "threadstat $ver" ] ||
+	{ echo "FAIL: --version printed '$(cat "$tmp/out")', configure says '$ver'"; fail=1; }
+expect 0 0 "--help" -- --help
+for form in 'threadstat [OPTIONS] PID' 'threadstat --watch [OPTIONS] PID' \
+	'threadstat [OPTIONS] -- CMD [ARG..]' 'threadstat doctor [--window MS] [--proc-root DIR] PID' \
+	'threadstat doctor --help' 'threadstat --help | --version' \
+	'-w, --watch' '-i, --interval MS' '-n, --count N' '-f, --format FMT' '-o, --columns LIST' \
+	'-p, --plot FILE.png' '-O, --output FILE' '--window MS' '--proc-root DIR' '-h, --help' \
+	'--version' 'tid,name,state,cpu_pct,user_ms,sys_ms,vcsw,nvcsw,wchan,syscall,cpu,start_s'; do
+	grep -qF -- "$form" "$tmp/out" || { echo "FAIL: --help does not list '$form'"; fail=1; }
+done
+expect 0 0 "doctor --help" -- doctor --help
+grep -qF -- 'threadstat doctor [--window MS] [--proc-root DIR] PID' "$tmp/out" ||
+	{ echo "FAIL: doctor --help"; cat "$tmp/out"; fail=1; }
+
 # A kernel thread and ourselves: tables with a header and one row per thread.
 expect 0 0 "kernel thread 2" -- -i 10 2
 grep -q '^ *2 kthreadd ' "$tmp/out" || { echo "FAIL: no kthreadd row"; cat "$tmp/out"; fail=1; }

@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#define NS_PER_MS UINT64_C(1000000)
+
 /* Nanoseconds on the monotonic clock. */
 static inline uint64_t tl_mono_ns(void)
 {
@@ -27,17 +29,23 @@ static inline double tl_mono_ms(void)
 	return (double)tl_mono_ns() / 1e6;
 }
 
+/* Moves *t on by ms (>= 0), keeping tv_nsec under a second. */
+static inline void tl_timespec_add_ms(struct timespec *t, long ms)
+{
+	t->tv_sec += ms / 1000;
+	t->tv_nsec += (ms % 1000) * 1000000L;
+	if (t->tv_nsec >= 1000000000L) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000L;
+	}
+}
+
 /* The monotonic time timeout_ms (>= 0) from now, for pthread_cond_timedwait. */
 static inline struct timespec tl_deadline_after(long timeout_ms)
 {
 	struct timespec d;
 	clock_gettime(CLOCK_MONOTONIC, &d);
-	d.tv_sec += timeout_ms / 1000;
-	d.tv_nsec += (timeout_ms % 1000) * 1000000L;
-	if (d.tv_nsec >= 1000000000L) {
-		d.tv_sec++;
-		d.tv_nsec -= 1000000000L;
-	}
+	tl_timespec_add_ms(&d, timeout_ms);
 	return d;
 }
 

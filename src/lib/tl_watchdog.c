@@ -60,6 +60,7 @@
 #define _GNU_SOURCE
 #endif
 
+#include "tl_clock.h"
 #include "tl_exit.h"
 #include "tl_watchdog.h"
 #include "tl_procfs.h"
@@ -89,8 +90,6 @@
 
 /* One write(2) of at most PIPE_BUF bytes cannot interleave with others. */
 #define WD_LINE_MAX 4096
-
-#define NS_PER_MS 1000000ULL
 
 _Atomic uint64_t tl_progress_counter;
 
@@ -190,11 +189,6 @@ static uint64_t clock_ns(clockid_t clk, bool *ok)
 	if (ok)
 		*ok = true;
 	return ts_ns(&ts);
-}
-
-static uint64_t mono_ns(void)
-{
-	return clock_ns(CLOCK_MONOTONIC, NULL);
 }
 
 static struct timespec ns_ts(uint64_t ns)
@@ -330,7 +324,7 @@ static void hold_signal(int sig)
 static bool sleep_or_stop(uint64_t deadline)
 {
 	struct pollfd pfd = {.fd = wake_fd, .events = POLLIN};
-	uint64_t now = mono_ns();
+	uint64_t now = tl_mono_ns();
 	bool stop;
 
 	if (now < deadline) {
@@ -353,7 +347,7 @@ static _Noreturn void hold_and_exit(int code)
 {
 	struct sigaction sa;
 	struct line l;
-	uint64_t end = mono_ns() + cfg.hold_ns;
+	uint64_t end = tl_mono_ns() + cfg.hold_ns;
 	int pid = (int)getpid();
 
 	hold_code = code;
@@ -374,7 +368,7 @@ static _Noreturn void hold_and_exit(int code)
 	line_emit(&l);
 
 	/* tl_watchdog_stop() ends the hold too: it is waiting to join. */
-	while (mono_ns() < end)
+	while (tl_mono_ns() < end)
 		if (sleep_or_stop(end))
 			break;
 	_exit(code);
@@ -653,7 +647,7 @@ static void *wd_main(void *arg)
 	pthread_setname_np(pthread_self(), "watchdog");
 	memset(&s, 0, sizeof(s));
 	s.self_tid = (pid_t)syscall(SYS_gettid);
-	s.start_ns = mono_ns();
+	s.start_ns = tl_mono_ns();
 	s.last_tick_ns = s.start_ns;
 	s.last_count = tl_progress_count();
 	s.stall_since_ns = s.start_ns;
@@ -666,7 +660,7 @@ static void *wd_main(void *arg)
 
 		if (sleep_or_stop(deadline))
 			break;
-		now = mono_ns();
+		now = tl_mono_ns();
 		if (now < deadline)
 			continue; /* EINTR or an early return: sleep the rest */
 		tick(&s, now);

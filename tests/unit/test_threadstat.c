@@ -315,6 +315,28 @@ START_TEST(columns_parse)
 }
 END_TEST
 
+START_TEST(columns_table)
+{
+	/* The names --help lists are every column, each known to -o. */
+	const char *names = ts_cols_names();
+	const char *end = strstr(names, " (or all, cheap)");
+	char list[256], bad[48];
+	unsigned cols;
+
+	ck_assert_ptr_nonnull(end);
+	ck_assert_int_eq(end[strlen(" (or all, cheap)")], '\0');
+	snprintf(list, sizeof(list), "%.*s", (int)(end - names), names);
+	ck_assert_int_eq(ts_cols_parse(list, &cols, bad, sizeof(bad)), 0);
+	ck_assert_uint_eq(cols, TS_COLS_ALL);
+	/* cheap: what stat and schedstat give. */
+	ck_assert_int_eq(ts_cols_parse("cheap", &cols, bad, sizeof(bad)), 0);
+	ck_assert_uint_eq(cols, ts_cols_cheap());
+	ck_assert_uint_eq(cols, (1u << TS_COL_TID) | (1u << TS_COL_NAME) | (1u << TS_COL_STATE) |
+	                            (1u << TS_COL_CPU_PCT) | (1u << TS_COL_USER) |
+	                            (1u << TS_COL_SYS) | (1u << TS_COL_CPU) | (1u << TS_COL_START));
+}
+END_TEST
+
 /* Takes one sample of the fixture and writes it in `format`. */
 static char *render(enum ts_format format, unsigned cols)
 {
@@ -380,6 +402,10 @@ START_TEST(output_table)
 	char *text = render(TS_FORMAT_TABLE, TS_COLS_ALL);
 
 	ck_assert_ptr_nonnull(strstr(text, "pid 7394 (probe.bin): 5 threads, RSS 1.6 MiB"));
+	/* Wait (syscall and wchan) last, in one column. */
+	ck_assert_ptr_nonnull(strstr(text,
+	                             "\n     TID NAME             S   CPU%      USER       SYS"
+	                             "     VCSW    NVCSW CPU    START WAIT\n"));
 	ck_assert_ptr_nonnull(strstr(text, "    7397 x) (y) z)        S "));
 	ck_assert_ptr_nonnull(strstr(text, "futex in futex_do_wait\n"));
 	free(text);
@@ -425,6 +451,7 @@ static Suite *threadstat_suite(void)
 	tc = tcase_create("output");
 	tcase_add_test(tc, name_clean);
 	tcase_add_test(tc, columns_parse);
+	tcase_add_test(tc, columns_table);
 	tcase_add_test(tc, output_csv);
 	tcase_add_test(tc, output_json);
 	tcase_add_test(tc, output_table);
