@@ -5,7 +5,7 @@ set -u
 : "${THREADLAB:?run me from make check}" "${THREADLAB_BUILDDIR:?run me from make check}"
 fails=0
 out=$(mktemp) err=$(mktemp)
-trap 'rm -f "$out" "$err"' EXIT
+trap 'rm -f "$out" "$err" "$out.help" "$out.pager"' EXIT
 
 # expect STATUS DESCRIPTION -- COMMAND...: status and, for 2, exactly one stderr line
 expect() {
@@ -31,7 +31,40 @@ contains() {
 if [ $? -eq 2 ] && head -n 1 "$err" | grep -q '^usage: threadlab'; then echo "ok:   no command: usage, exit 2"
 else echo "FAIL: no command"; fails=$((fails + 1)); fi
 expect 2 "unknown command" -- "$THREADLAB" frobnicate
+expect 2 "unknown option" -- "$THREADLAB" --frobnicate
 expect 0 "help" -- "$THREADLAB" --help
+contains "usage: threadlab COMMAND"
+expect 0 "help: -h" -- "$THREADLAB" -h
+expect 0 "help: help" -- "$THREADLAB" help
+contains "usage: threadlab COMMAND"
+expect 2 "help: unknown command" -- "$THREADLAB" help nosuch
+expect 2 "help: two commands" -- "$THREADLAB" help run check
+expect 2 "--help: extra argument" -- "$THREADLAB" --help extra
+expect 0 "--version" -- "$THREADLAB" --version
+version=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"$/\1/p' "$THREADLAB_BUILDDIR/config.h")
+if [ -n "$version" ] && [ "$(cat "$out")" = "threadlab $version" ]; then echo "ok:   --version prints 'threadlab $version'"
+else echo "FAIL: --version printed '$(cat "$out")', config.h says '$version'"; fails=$((fails + 1)); fi
+expect 2 "--version: extra argument" -- "$THREADLAB" --version extra
+
+# Every command: help COMMAND, COMMAND --help and COMMAND -h print its usage
+# (the same text) and exit 0; its options come from the same table.
+commands=$("$THREADLAB" list --commands)
+[ "$(echo "$commands" | wc -l)" -ge 7 ] && echo "ok:   list --commands:" $commands ||
+  { echo "FAIL: list --commands: $commands"; fails=$((fails + 1)); }
+for c in $commands; do
+  expect 0 "help $c" -- "$THREADLAB" help "$c"
+  contains "usage: threadlab $c"
+  cp "$out" "$out.help"
+  expect 0 "$c --help" -- "$THREADLAB" "$c" --help
+  if cmp -s "$out" "$out.help"; then echo "ok:   $c --help is help $c"
+  else echo "FAIL: $c --help differs from help $c"; fails=$((fails + 1)); fi
+  expect 0 "$c -h" -- "$THREADLAB" "$c" -h
+  contains "-h, --help"
+  expect 2 "$c: bad flag" -- "$THREADLAB" "$c" --frobnicate
+  expect 2 "$c: bad short flag" -- "$THREADLAB" "$c" -Z
+  expect 2 "$c: value to a flag" -- "$THREADLAB" "$c" --help=yes
+done
+rm -f "$out.help"
 expect 2 "list: unknown category" -- "$THREADLAB" list nosuch
 expect 2 "list: bad flag" -- "$THREADLAB" list --all
 expect 2 "show: unknown lab" -- "$THREADLAB" show nosuch/lab
@@ -39,6 +72,24 @@ expect 2 "show: no lab" -- "$THREADLAB" show
 expect 2 "run: unknown variant" -- "$THREADLAB" run race/counter sideways
 expect 2 "run: unknown tool" -- "$THREADLAB" run race/counter broken --tool valgrind
 expect 2 "run: --tool without value" -- "$THREADLAB" run race/counter broken --tool
+expect 2 "run: --tool= empty" -- "$THREADLAB" run race/counter broken --tool=
+expect 2 "run: no lab" -- "$THREADLAB" run
+expect 2 "run: no lab, only a tool" -- "$THREADLAB" run --tool tsan
+expect 2 "run: extra argument" -- "$THREADLAB" run race/counter broken extra
+expect 2 "run: unknown lab" -- "$THREADLAB" run nosuch
+expect 2 "show: extra argument" -- "$THREADLAB" show race/counter extra
+expect 2 "list: extra argument" -- "$THREADLAB" list race deadlock
+expect 2 "list: two kinds at once" -- "$THREADLAB" list --names --tools
+expect 2 "list: --tools with a category" -- "$THREADLAB" list --tools race
+expect 2 "list: --variants without value" -- "$THREADLAB" list --variants
+expect 2 "list: --variants of no lab" -- "$THREADLAB" list --variants nosuch
+expect 2 "check: ambiguous abbreviation" -- "$THREADLAB" check --t race
+expect 2 "check: --verbose with a value" -- "$THREADLAB" check --verbose=yes
+expect 2 "check: --test without value" -- "$THREADLAB" check --test
+expect 2 "check: --test with a lab" -- "$THREADLAB" check --test labs/race/counter/broken.run.lab race
+expect 2 "stress: --runs without value" -- "$THREADLAB" stress race/counter --runs
+expect 2 "stress: no lab" -- "$THREADLAB" stress --runs 3
+expect 2 "stress: extra argument" -- "$THREADLAB" stress race/counter fixed extra
 expect 2 "check: bad flag" -- "$THREADLAB" check --frob
 expect 2 "check: unknown lab" -- "$THREADLAB" check nosuch
 expect 2 "check --test: not a lab path" -- "$THREADLAB" check --test /etc/passwd
@@ -60,6 +111,27 @@ contains "usage:"
 
 expect 0 "list" -- "$THREADLAB" list
 contains "race/counter"
+# The plumbing for scripts and completion: one word a line.
+expect 0 "list --names" -- "$THREADLAB" list --names
+if grep -qx "race/counter" "$out" && grep -qx "deadlock/lock-order" "$out" && ! grep -q " " "$out"
+then echo "ok:   list --names: ids, one a line"; else echo "FAIL: list --names:"; sed 's/^/    /' "$out"; fails=$((fails + 1)); fi
+[ "$(wc -l < "$out")" -eq "$("$THREADLAB" list | grep -c '^  ')" ] && echo "ok:   list --names has every lab of list" ||
+  { echo "FAIL: list --names and list differ in count"; fails=$((fails + 1)); }
+expect 0 "list --names CATEGORY" -- "$THREADLAB" list --names leak
+if grep -q "^leak/" "$out" && ! grep -vq "^leak/" "$out"; then echo "ok:   list --names leak: leak's only"
+else echo "FAIL: list --names leak:"; sed 's/^/    /' "$out"; fails=$((fails + 1)); fi
+expect 0 "list --tools" -- "$THREADLAB" list --tools
+[ "$(tr '\n' ' ' < "$out")" = "run tsan helgrind drd memcheck " ] && echo "ok:   list --tools: $(tr '\n' ' ' < "$out")" ||
+  { echo "FAIL: list --tools:"; sed 's/^/    /' "$out"; fails=$((fails + 1)); }
+for t in $(cat "$out"); do
+  "$THREADLAB" run race/counter --tool "$t" --help > /dev/null 2>&1 || { echo "FAIL: tool $t not taken"; fails=$((fails + 1)); }
+done
+expect 0 "list --variants" -- "$THREADLAB" list --variants counter
+[ "$(tr '\n' ' ' < "$out")" = "broken fixed " ] && echo "ok:   list --variants counter: broken fixed" ||
+  { echo "FAIL: list --variants counter:"; sed 's/^/    /' "$out"; fails=$((fails + 1)); }
+expect 0 "list --variants of a demo" -- "$THREADLAB" list --variants=demos/lock
+[ "$(cat "$out")" = demo ] && echo "ok:   list --variants demos/lock: demo" ||
+  { echo "FAIL: list --variants demos/lock:"; sed 's/^/    /' "$out"; fails=$((fails + 1)); }
 expect 0 "show" -- "$THREADLAB" show race/counter
 contains "+	pthread_mutex_lock(&counter_lock);"
 expect 0 "stress: fixed" -- "$THREADLAB" stress race/counter fixed --runs 3
@@ -67,6 +139,48 @@ contains "clean               3  acceptable"
 contains "lost: min 0, median 0, max 0 (over 3 runs)"
 expect 0 "stress: broken" -- "$THREADLAB" stress counter --runs 3
 contains "wrong-result        3  forbidden"
+
+# Options and arguments in any order, "--" ending the options.
+expect 0 "options before arguments" -- "$THREADLAB" stress --runs=2 race/counter -- fixed
+contains "race/counter fixed: 2 runs"
+expect 2 "a variant then a lab is no lab" -- "$THREADLAB" stress --runs 2 fixed race/counter
+
+# show pages through $PAGER only on a terminal (script(1) gives it one), and
+# colours the diff there unless NO_COLOR is set.
+pager_out="$out.pager"
+rm -f "$pager_out"
+PAGER="cat > '$pager_out'" "$THREADLAB" show race/counter > "$out" 2> "$err"
+if [ ! -e "$pager_out" ] && grep -qF "pthread_mutex_lock(&counter_lock);" "$out"; then echo "ok:   show into a pipe: no pager"
+else echo "FAIL: show into a pipe went through the pager"; fails=$((fails + 1)); fi
+if command -v script > /dev/null 2>&1; then
+  # on_tty COMMAND...: run it on a terminal; its output is in $out
+  on_tty() { script -qec "$*" /dev/null < /dev/null > "$out" 2>&1; }
+  on_tty env PAGER="\"cat > '$pager_out'\"" NO_COLOR= "$THREADLAB" show race/counter
+  if grep -qF "+	pthread_mutex_lock(&counter_lock);" "$pager_out" 2>/dev/null &&
+     ! grep -qF "pthread_mutex_lock" "$out" && grep -q "$(printf '\033')\[" "$pager_out"; then
+    echo "ok:   show on a terminal: through \$PAGER, in colour"
+  else echo "FAIL: show on a terminal did not page in colour"; fails=$((fails + 1)); fi
+  rm -f "$pager_out"
+  on_tty env PAGER="\"cat > '$pager_out'\"" NO_COLOR=1 "$THREADLAB" show race/counter
+  if grep -qF "pthread_mutex_lock(&counter_lock);" "$pager_out" 2>/dev/null &&
+     ! grep -q "$(printf '\033')" "$pager_out"; then echo "ok:   show with NO_COLOR=1: no colour"
+  else echo "FAIL: show with NO_COLOR=1 has colour"; fails=$((fails + 1)); fi
+  rm -f "$pager_out"
+  for p in "" cat; do
+    on_tty env PAGER="$p" NO_COLOR=1 "$THREADLAB" show race/counter
+    if grep -qF "pthread_mutex_lock(&counter_lock);" "$out"; then echo "ok:   show with PAGER='$p': printed directly"
+    else echo "FAIL: show with PAGER='$p':"; sed 's/^/    /' "$out" | head -5; fails=$((fails + 1)); fi
+  done
+  # No PAGER and no less on PATH: printed directly (diff is all it needs).
+  bin=$(mktemp -d)
+  ln -s "$(command -v diff)" "$bin/diff"
+  on_tty env -u PAGER PATH="$bin" NO_COLOR=1 "$THREADLAB" show race/counter
+  if grep -qF "pthread_mutex_lock(&counter_lock);" "$out"; then echo "ok:   show without PAGER or less: printed directly"
+  else echo "FAIL: show without PAGER or less:"; sed 's/^/    /' "$out" | head -5; fails=$((fails + 1)); fi
+  rm -rf "$bin"
+else
+  echo "(script(1) is not installed: show on a terminal not tested)"
+fi
 
 [ "$fails" -eq 0 ] && echo "cli: all passed" || echo "cli: $fails failed"
 [ "$fails" -eq 0 ]
