@@ -20,6 +20,12 @@ expect() {
     echo "ok:   $what${want:+ (exit $want)}"
   fi
 }
+# judge WHAT: ok or FAIL for WHAT by the status of the command just run; on
+# FAIL, the head of the last command's stdout
+judge() {
+  if [ $? -eq 0 ]; then echo "ok:   $1"
+  else echo "FAIL: $1:"; sed 's/^/    /' "$out" | head -n 8; fails=$((fails + 1)); fi
+}
 # contains TEXT: the last command's stdout has TEXT
 contains() {
   if grep -qF -- "$1" "$out"; then echo "ok:   output has '$1'"
@@ -42,22 +48,22 @@ expect 2 "help: two commands" -- "$THREADLAB" help run check
 expect 2 "--help: extra argument" -- "$THREADLAB" --help extra
 expect 0 "--version" -- "$THREADLAB" --version
 version=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"$/\1/p' "$THREADLAB_BUILDDIR/config.h")
-if [ -n "$version" ] && [ "$(cat "$out")" = "threadlab $version" ]; then echo "ok:   --version prints 'threadlab $version'"
-else echo "FAIL: --version printed '$(cat "$out")', config.h says '$version'"; fails=$((fails + 1)); fi
+[ -n "$version" ] && [ "$(cat "$out")" = "threadlab $version" ]
+judge "--version prints 'threadlab $version' (config.h's PACKAGE_VERSION)"
 expect 2 "--version: extra argument" -- "$THREADLAB" --version extra
 
 # Every command: help COMMAND, COMMAND --help and COMMAND -h print its usage
 # (the same text) and exit 0; its options come from the same table.
 commands=$("$THREADLAB" list --commands)
-[ "$(echo "$commands" | wc -l)" -ge 7 ] && echo "ok:   list --commands:" $commands ||
-  { echo "FAIL: list --commands: $commands"; fails=$((fails + 1)); }
+[ "$(echo "$commands" | wc -l)" -ge 7 ]
+judge "list --commands: $(echo $commands)"
 for c in $commands; do
   expect 0 "help $c" -- "$THREADLAB" help "$c"
   contains "usage: threadlab $c"
   cp "$out" "$out.help"
   expect 0 "$c --help" -- "$THREADLAB" "$c" --help
-  if cmp -s "$out" "$out.help"; then echo "ok:   $c --help is help $c"
-  else echo "FAIL: $c --help differs from help $c"; fails=$((fails + 1)); fi
+  cmp -s "$out" "$out.help"
+  judge "$c --help is help $c"
   expect 0 "$c -h" -- "$THREADLAB" "$c" -h
   contains "-h, --help"
   expect 2 "$c: bad flag" -- "$THREADLAB" "$c" --frobnicate
@@ -113,25 +119,26 @@ expect 0 "list" -- "$THREADLAB" list
 contains "race/counter"
 # The plumbing for scripts and completion: one word a line.
 expect 0 "list --names" -- "$THREADLAB" list --names
-if grep -qx "race/counter" "$out" && grep -qx "deadlock/lock-order" "$out" && ! grep -q " " "$out"
-then echo "ok:   list --names: ids, one a line"; else echo "FAIL: list --names:"; sed 's/^/    /' "$out"; fails=$((fails + 1)); fi
-[ "$(wc -l < "$out")" -eq "$("$THREADLAB" list | grep -c '^  ')" ] && echo "ok:   list --names has every lab of list" ||
-  { echo "FAIL: list --names and list differ in count"; fails=$((fails + 1)); }
+grep -qx "race/counter" "$out" && grep -qx "deadlock/lock-order" "$out" && ! grep -q " " "$out"
+judge "list --names: ids, one a line"
+[ "$(wc -l < "$out")" -eq "$("$THREADLAB" list | grep -c '^  ')" ]
+judge "list --names has every lab of list"
 expect 0 "list --names CATEGORY" -- "$THREADLAB" list --names leak
-if grep -q "^leak/" "$out" && ! grep -vq "^leak/" "$out"; then echo "ok:   list --names leak: leak's only"
-else echo "FAIL: list --names leak:"; sed 's/^/    /' "$out"; fails=$((fails + 1)); fi
+grep -q "^leak/" "$out" && ! grep -vq "^leak/" "$out"
+judge "list --names leak: leak's only"
 expect 0 "list --tools" -- "$THREADLAB" list --tools
-[ "$(tr '\n' ' ' < "$out")" = "run tsan helgrind drd memcheck " ] && echo "ok:   list --tools: $(tr '\n' ' ' < "$out")" ||
-  { echo "FAIL: list --tools:"; sed 's/^/    /' "$out"; fails=$((fails + 1)); }
+[ "$(tr '\n' ' ' < "$out")" = "run tsan helgrind drd memcheck " ]
+judge "list --tools: run tsan helgrind drd memcheck"
 for t in $(cat "$out"); do
-  "$THREADLAB" run race/counter --tool "$t" --help > /dev/null 2>&1 || { echo "FAIL: tool $t not taken"; fails=$((fails + 1)); }
+  "$THREADLAB" run race/counter --tool "$t" --help > /dev/null 2>&1
+  judge "run --tool $t is taken"
 done
 expect 0 "list --variants" -- "$THREADLAB" list --variants counter
-[ "$(tr '\n' ' ' < "$out")" = "broken fixed " ] && echo "ok:   list --variants counter: broken fixed" ||
-  { echo "FAIL: list --variants counter:"; sed 's/^/    /' "$out"; fails=$((fails + 1)); }
+[ "$(tr '\n' ' ' < "$out")" = "broken fixed " ]
+judge "list --variants counter: broken fixed"
 expect 0 "list --variants of a demo" -- "$THREADLAB" list --variants=demos/lock
-[ "$(cat "$out")" = demo ] && echo "ok:   list --variants demos/lock: demo" ||
-  { echo "FAIL: list --variants demos/lock:"; sed 's/^/    /' "$out"; fails=$((fails + 1)); }
+[ "$(cat "$out")" = demo ]
+judge "list --variants demos/lock: demo"
 expect 0 "show" -- "$THREADLAB" show race/counter
 contains "+	pthread_mutex_lock(&counter_lock);"
 expect 0 "stress: fixed" -- "$THREADLAB" stress race/counter fixed --runs 3
@@ -150,33 +157,32 @@ expect 2 "a variant then a lab is no lab" -- "$THREADLAB" stress --runs 2 fixed 
 pager_out="$out.pager"
 rm -f "$pager_out"
 PAGER="cat > '$pager_out'" "$THREADLAB" show race/counter > "$out" 2> "$err"
-if [ ! -e "$pager_out" ] && grep -qF "pthread_mutex_lock(&counter_lock);" "$out"; then echo "ok:   show into a pipe: no pager"
-else echo "FAIL: show into a pipe went through the pager"; fails=$((fails + 1)); fi
+[ ! -e "$pager_out" ] && grep -qF "pthread_mutex_lock(&counter_lock);" "$out"
+judge "show into a pipe: no pager"
 if command -v script > /dev/null 2>&1; then
   # on_tty COMMAND...: run it on a terminal; its output is in $out
   on_tty() { script -qec "$*" /dev/null < /dev/null > "$out" 2>&1; }
+  esc=$(printf '\033')
   on_tty env PAGER="\"cat > '$pager_out'\"" NO_COLOR= "$THREADLAB" show race/counter
-  if grep -qF "+	pthread_mutex_lock(&counter_lock);" "$pager_out" 2>/dev/null &&
-     ! grep -qF "pthread_mutex_lock" "$out" && grep -q "$(printf '\033')\[" "$pager_out"; then
-    echo "ok:   show on a terminal: through \$PAGER, in colour"
-  else echo "FAIL: show on a terminal did not page in colour"; fails=$((fails + 1)); fi
+  grep -qF "pthread_mutex_lock(&counter_lock);" "$pager_out" 2>/dev/null &&
+    ! grep -qF "pthread_mutex_lock" "$out" && grep -q "$esc\[" "$pager_out"
+  judge "show on a terminal: through \$PAGER, in colour"
   rm -f "$pager_out"
   on_tty env PAGER="\"cat > '$pager_out'\"" NO_COLOR=1 "$THREADLAB" show race/counter
-  if grep -qF "pthread_mutex_lock(&counter_lock);" "$pager_out" 2>/dev/null &&
-     ! grep -q "$(printf '\033')" "$pager_out"; then echo "ok:   show with NO_COLOR=1: no colour"
-  else echo "FAIL: show with NO_COLOR=1 has colour"; fails=$((fails + 1)); fi
+  grep -qF "pthread_mutex_lock(&counter_lock);" "$pager_out" 2>/dev/null && ! grep -q "$esc" "$pager_out"
+  judge "show with NO_COLOR=1: no colour"
   rm -f "$pager_out"
   for p in "" cat; do
     on_tty env PAGER="$p" NO_COLOR=1 "$THREADLAB" show race/counter
-    if grep -qF "pthread_mutex_lock(&counter_lock);" "$out"; then echo "ok:   show with PAGER='$p': printed directly"
-    else echo "FAIL: show with PAGER='$p':"; sed 's/^/    /' "$out" | head -5; fails=$((fails + 1)); fi
+    grep -qF "pthread_mutex_lock(&counter_lock);" "$out"
+    judge "show with PAGER='$p': printed directly"
   done
   # No PAGER and no less on PATH: printed directly (diff is all it needs).
   bin=$(mktemp -d)
   ln -s "$(command -v diff)" "$bin/diff"
   on_tty env -u PAGER PATH="$bin" NO_COLOR=1 "$THREADLAB" show race/counter
-  if grep -qF "pthread_mutex_lock(&counter_lock);" "$out"; then echo "ok:   show without PAGER or less: printed directly"
-  else echo "FAIL: show without PAGER or less:"; sed 's/^/    /' "$out" | head -5; fails=$((fails + 1)); fi
+  grep -qF "pthread_mutex_lock(&counter_lock);" "$out"
+  judge "show without PAGER or less: printed directly"
   rm -rf "$bin"
 else
   echo "(script(1) is not installed: show on a terminal not tested)"
