@@ -5,7 +5,7 @@ set -u
 : "${THREADLAB:?run me from make check}" "${THREADLAB_BUILDDIR:?run me from make check}"
 fails=0
 out=$(mktemp) err=$(mktemp)
-trap 'rm -f "$out" "$err"' EXIT
+trap 'rm -f "$out" "$err" "$out.help" "$out.pager"' EXIT
 
 # expect STATUS DESCRIPTION -- COMMAND...: status and, for 2, exactly one stderr line
 expect() {
@@ -20,6 +20,12 @@ expect() {
     echo "ok:   $what${want:+ (exit $want)}"
   fi
 }
+# judge WHAT: ok or FAIL for WHAT by the status of the command just run; on
+# FAIL, the head of the last command's stdout
+judge() {
+  if [ $? -eq 0 ]; then echo "ok:   $1"
+  else echo "FAIL: $1:"; sed 's/^/    /' "$out" | head -n 8; fails=$((fails + 1)); fi
+}
 # contains TEXT: the last command's stdout has TEXT
 contains() {
   if grep -qF -- "$1" "$out"; then echo "ok:   output has '$1'"
@@ -31,7 +37,40 @@ contains() {
 if [ $? -eq 2 ] && head -n 1 "$err" | grep -q '^usage: threadlab'; then echo "ok:   no command: usage, exit 2"
 else echo "FAIL: no command"; fails=$((fails + 1)); fi
 expect 2 "unknown command" -- "$THREADLAB" frobnicate
+expect 2 "unknown option" -- "$THREADLAB" --frobnicate
 expect 0 "help" -- "$THREADLAB" --help
+contains "usage: threadlab COMMAND"
+expect 0 "help: -h" -- "$THREADLAB" -h
+expect 0 "help: help" -- "$THREADLAB" help
+contains "usage: threadlab COMMAND"
+expect 2 "help: unknown command" -- "$THREADLAB" help nosuch
+expect 2 "help: two commands" -- "$THREADLAB" help run check
+expect 2 "--help: extra argument" -- "$THREADLAB" --help extra
+expect 0 "--version" -- "$THREADLAB" --version
+version=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"$/\1/p' "$THREADLAB_BUILDDIR/config.h")
+[ -n "$version" ] && [ "$(cat "$out")" = "threadlab $version" ]
+judge "--version prints 'threadlab $version' (config.h's PACKAGE_VERSION)"
+expect 2 "--version: extra argument" -- "$THREADLAB" --version extra
+
+# Every command: help COMMAND, COMMAND --help and COMMAND -h print its usage
+# (the same text) and exit 0; its options come from the same table.
+commands=$("$THREADLAB" list --commands)
+[ "$(echo "$commands" | wc -l)" -ge 7 ]
+judge "list --commands: $(echo $commands)"
+for c in $commands; do
+  expect 0 "help $c" -- "$THREADLAB" help "$c"
+  contains "usage: threadlab $c"
+  cp "$out" "$out.help"
+  expect 0 "$c --help" -- "$THREADLAB" "$c" --help
+  cmp -s "$out" "$out.help"
+  judge "$c --help is help $c"
+  expect 0 "$c -h" -- "$THREADLAB" "$c" -h
+  contains "-h, --help"
+  expect 2 "$c: bad flag" -- "$THREADLAB" "$c" --frobnicate
+  expect 2 "$c: bad short flag" -- "$THREADLAB" "$c" -Z
+  expect 2 "$c: value to a flag" -- "$THREADLAB" "$c" --help=yes
+done
+rm -f "$out.help"
 expect 2 "list: unknown category" -- "$THREADLAB" list nosuch
 expect 2 "list: bad flag" -- "$THREADLAB" list --all
 expect 2 "show: unknown lab" -- "$THREADLAB" show nosuch/lab
@@ -39,6 +78,24 @@ expect 2 "show: no lab" -- "$THREADLAB" show
 expect 2 "run: unknown variant" -- "$THREADLAB" run race/counter sideways
 expect 2 "run: unknown tool" -- "$THREADLAB" run race/counter broken --tool valgrind
 expect 2 "run: --tool without value" -- "$THREADLAB" run race/counter broken --tool
+expect 2 "run: --tool= empty" -- "$THREADLAB" run race/counter broken --tool=
+expect 2 "run: no lab" -- "$THREADLAB" run
+expect 2 "run: no lab, only a tool" -- "$THREADLAB" run --tool tsan
+expect 2 "run: extra argument" -- "$THREADLAB" run race/counter broken extra
+expect 2 "run: unknown lab" -- "$THREADLAB" run nosuch
+expect 2 "show: extra argument" -- "$THREADLAB" show race/counter extra
+expect 2 "list: extra argument" -- "$THREADLAB" list race deadlock
+expect 2 "list: two kinds at once" -- "$THREADLAB" list --names --tools
+expect 2 "list: --tools with a category" -- "$THREADLAB" list --tools race
+expect 2 "list: --variants without value" -- "$THREADLAB" list --variants
+expect 2 "list: --variants of no lab" -- "$THREADLAB" list --variants nosuch
+expect 2 "check: ambiguous abbreviation" -- "$THREADLAB" check --t race
+expect 2 "check: --verbose with a value" -- "$THREADLAB" check --verbose=yes
+expect 2 "check: --test without value" -- "$THREADLAB" check --test
+expect 2 "check: --test with a lab" -- "$THREADLAB" check --test labs/race/counter/broken.run.lab race
+expect 2 "stress: --runs without value" -- "$THREADLAB" stress race/counter --runs
+expect 2 "stress: no lab" -- "$THREADLAB" stress --runs 3
+expect 2 "stress: extra argument" -- "$THREADLAB" stress race/counter fixed extra
 expect 2 "check: bad flag" -- "$THREADLAB" check --frob
 expect 2 "check: unknown lab" -- "$THREADLAB" check nosuch
 expect 2 "check --test: not a lab path" -- "$THREADLAB" check --test /etc/passwd
@@ -60,6 +117,28 @@ contains "usage:"
 
 expect 0 "list" -- "$THREADLAB" list
 contains "race/counter"
+# The plumbing for scripts and completion: one word a line.
+expect 0 "list --names" -- "$THREADLAB" list --names
+grep -qx "race/counter" "$out" && grep -qx "deadlock/lock-order" "$out" && ! grep -q " " "$out"
+judge "list --names: ids, one a line"
+[ "$(wc -l < "$out")" -eq "$("$THREADLAB" list | grep -c '^  ')" ]
+judge "list --names has every lab of list"
+expect 0 "list --names CATEGORY" -- "$THREADLAB" list --names leak
+grep -q "^leak/" "$out" && ! grep -vq "^leak/" "$out"
+judge "list --names leak: leak's only"
+expect 0 "list --tools" -- "$THREADLAB" list --tools
+[ "$(tr '\n' ' ' < "$out")" = "run tsan helgrind drd memcheck " ]
+judge "list --tools: run tsan helgrind drd memcheck"
+for t in $(cat "$out"); do
+  "$THREADLAB" run race/counter --tool "$t" --help > /dev/null 2>&1
+  judge "run --tool $t is taken"
+done
+expect 0 "list --variants" -- "$THREADLAB" list --variants counter
+[ "$(tr '\n' ' ' < "$out")" = "broken fixed " ]
+judge "list --variants counter: broken fixed"
+expect 0 "list --variants of a demo" -- "$THREADLAB" list --variants=demos/lock
+[ "$(cat "$out")" = demo ]
+judge "list --variants demos/lock: demo"
 expect 0 "show" -- "$THREADLAB" show race/counter
 contains "+	pthread_mutex_lock(&counter_lock);"
 expect 0 "stress: fixed" -- "$THREADLAB" stress race/counter fixed --runs 3
@@ -67,6 +146,47 @@ contains "clean               3  acceptable"
 contains "lost: min 0, median 0, max 0 (over 3 runs)"
 expect 0 "stress: broken" -- "$THREADLAB" stress counter --runs 3
 contains "wrong-result        3  forbidden"
+
+# Options and arguments in any order, "--" ending the options.
+expect 0 "options before arguments" -- "$THREADLAB" stress --runs=2 race/counter -- fixed
+contains "race/counter fixed: 2 runs"
+expect 2 "a variant then a lab is no lab" -- "$THREADLAB" stress --runs 2 fixed race/counter
+
+# show pages through $PAGER only on a terminal (script(1) gives it one), and
+# colours the diff there unless NO_COLOR is set.
+pager_out="$out.pager"
+rm -f "$pager_out"
+PAGER="cat > '$pager_out'" "$THREADLAB" show race/counter > "$out" 2> "$err"
+[ ! -e "$pager_out" ] && grep -qF "pthread_mutex_lock(&counter_lock);" "$out"
+judge "show into a pipe: no pager"
+if command -v script > /dev/null 2>&1; then
+  # on_tty COMMAND...: run it on a terminal; its output is in $out
+  on_tty() { script -qec "$*" /dev/null < /dev/null > "$out" 2>&1; }
+  esc=$(printf '\033')
+  on_tty env PAGER="\"cat > '$pager_out'\"" NO_COLOR= "$THREADLAB" show race/counter
+  grep -qF "pthread_mutex_lock(&counter_lock);" "$pager_out" 2>/dev/null &&
+    ! grep -qF "pthread_mutex_lock" "$out" && grep -q "$esc\[" "$pager_out"
+  judge "show on a terminal: through \$PAGER, in colour"
+  rm -f "$pager_out"
+  on_tty env PAGER="\"cat > '$pager_out'\"" NO_COLOR=1 "$THREADLAB" show race/counter
+  grep -qF "pthread_mutex_lock(&counter_lock);" "$pager_out" 2>/dev/null && ! grep -q "$esc" "$pager_out"
+  judge "show with NO_COLOR=1: no colour"
+  rm -f "$pager_out"
+  for p in "" cat; do
+    on_tty env PAGER="$p" NO_COLOR=1 "$THREADLAB" show race/counter
+    grep -qF "pthread_mutex_lock(&counter_lock);" "$out"
+    judge "show with PAGER='$p': printed directly"
+  done
+  # No PAGER and no less on PATH: printed directly (diff is all it needs).
+  bin=$(mktemp -d)
+  ln -s "$(command -v diff)" "$bin/diff"
+  on_tty env -u PAGER PATH="$bin" NO_COLOR=1 "$THREADLAB" show race/counter
+  grep -qF "pthread_mutex_lock(&counter_lock);" "$out"
+  judge "show without PAGER or less: printed directly"
+  rm -rf "$bin"
+else
+  echo "(script(1) is not installed: show on a terminal not tested)"
+fi
 
 [ "$fails" -eq 0 ] && echo "cli: all passed" || echo "cli: $fails failed"
 [ "$fails" -eq 0 ]

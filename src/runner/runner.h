@@ -2,11 +2,14 @@
  *   runner_labs.c   finding labs and reading their specs
  *   runner_exec.c   running one (program, tool) and judging the result
  *   runner_cmds.c   list, show, run, check
+ *   runner_stress.c stress
  *   runner_tour.c   the guided tour
+ *   runner_opts.c   the subcommands' command line parser and help texts
  */
 #ifndef RUNNER_H
 #define RUNNER_H
 
+#include <getopt.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -27,9 +30,9 @@ enum {
 #define LAB_VARIANTS 4 /* broken, fixed, demo, probe */
 
 struct lab {
-	char id[96];         /* "race/counter" */
-	char category[48];   /* "race" */
-	char dir[PATH_MAX];  /* SRCDIR/labs/race/counter */
+	char id[96];        /* "race/counter" */
+	char category[48];  /* "race" */
+	char dir[PATH_MAX]; /* SRCDIR/labs/race/counter */
 	bool has[LAB_VARIANTS];
 };
 
@@ -53,7 +56,7 @@ int labs_load(struct labs *out);
 void labs_free(struct labs *l);
 const struct lab *labs_find(const struct labs *l, const char *id);
 bool labs_has_category(const struct labs *l, const char *category);
-int lab_variant_index(const char *name); /* -1 if not a variant */
+int lab_variant_index(const char *name);      /* -1 if not a variant */
 int lab_first_variant(const struct lab *lab); /* broken, else demo */
 /* Source path relative to the source tree: "labs/race/counter/broken.c". */
 void lab_source_rel(const struct lab *lab, int variant, char *buf, size_t len);
@@ -63,35 +66,87 @@ const struct lab *labs_resolve(const struct labs *l, const char *arg);
 /* LAB and an optional VARIANT (NULL: the lab's first, broken or demo) as a
  * user gave them; one line on stderr and NULL when either is not there. */
 const struct lab *labs_resolve_variant(const struct labs *l, const char *lab_arg,
-				       const char *variant_arg, int *variant);
+                                       const char *variant_arg, int *variant);
 
 /* What one (program, tool) run gave. */
 struct outcome {
-	bool error;               /* the harness could not judge: msg says why */
+	bool error; /* the harness could not judge: msg says why */
 	char msg[512];
-	tl_verdict_set got;       /* detector findings (tools) or the program's outcome (run) */
-	enum tl_verdict program;  /* the program's own outcome, from its exit status */
+	tl_verdict_set got;      /* detector findings (tools) or the program's outcome (run) */
+	enum tl_verdict program; /* the program's own outcome, from its exit status */
 	struct tl_spawn_result res;
 	struct tl_reports reports;
 };
 
 int lab_execute(const struct lab *lab, int variant, enum tl_tool tool, bool echo,
-		struct outcome *o);
+                struct outcome *o);
 void outcome_free(struct outcome *o);
 /* Compares o with the spec's expectation for tool; appends the reasons for a
  * mismatch to why.  True when they agree. */
 bool outcome_matches(const struct tl_spec *spec, enum tl_tool tool, const char *src_rel,
-		     const struct outcome *o, tl_buf *why);
+                     const struct outcome *o, tl_buf *why);
 /* "data-race @counter-write thread-leak" — an expectation as written. */
 void expectation_format(const struct tl_spec *spec, enum tl_tool tool, char *buf, size_t len);
 /* One line per report: "data-race  labs/x/broken.c:23  in f". */
-void outcome_print_reports(FILE *f, const struct outcome *o, const char *src_rel, const char *indent);
+void outcome_print_reports(FILE *f, const struct outcome *o, const char *src_rel,
+                           const char *indent);
 
-int cmd_list(int argc, char **argv);
-int cmd_show(int argc, char **argv);
-int cmd_run(int argc, char **argv);
-int cmd_check(int argc, char **argv);
-int cmd_stress(int argc, char **argv);
-int cmd_tour(int argc, char **argv);
+/* One option of a subcommand. */
+struct runner_option {
+	const char *name;  /* the long name, without "--" */
+	int key;           /* a letter (then also -letter), or RUNNER_OPT_LONG + n */
+	const char *value; /* the value's name in the help ("T"); NULL: a flag */
+	const char *help;  /* one line */
+};
+
+enum { RUNNER_OPT_LONG = 256, RUNNER_MAX_OPTIONS = 12 };
+
+/* A subcommand: its command line and its help come from here. */
+struct runner_command {
+	const char *name;                    /* "run" */
+	const char *synopsis;                /* "LAB [broken|fixed|demo] [--tool T]" */
+	const char *summary;                 /* one line */
+	int min_args, max_args;              /* positional arguments; max -1: no limit */
+	const struct runner_option *options; /* ends with {0}; -h, --help come with every command */
+	int (*run)(int argc, char **argv);   /* argv[0] is the command's name */
+};
+
+/* Every subcommand, in the order of threadlab --help; NULL at the end. */
+extern const struct runner_command *const runner_commands[];
+extern const struct runner_command runner_cmd_list, runner_cmd_show, runner_cmd_run,
+    runner_cmd_check, runner_cmd_stress, runner_cmd_tour, runner_cmd_help;
+
+const struct runner_command *runner_command_find(const char *name);
+void runner_overview(FILE *f);                                       /* threadlab --help */
+void runner_command_help(const struct runner_command *cmd, FILE *f); /* threadlab CMD --help */
+
+/* A command's arguments being read:
+ *	struct runner_args a;
+ *	runner_args_start(&a, &runner_cmd_run, argc, argv);
+ *	while ((key = runner_next_option(&a)) > 0)
+ *		... key, a.value ...
+ *	if (key < 0)
+ *		return a.status;
+ *	... a.pos[0 .. a.npos) ...
+ */
+struct runner_args {
+	const struct runner_command *cmd;
+	int argc;
+	char **argv;
+	const char *value; /* the value of the option just returned */
+	char **pos;        /* the positional arguments, in order */
+	int npos;
+	int status; /* the command's exit code once runner_next_option returned -1 */
+	struct option longopts[RUNNER_MAX_OPTIONS + 2];
+	char shortopts[2 * RUNNER_MAX_OPTIONS + 8];
+};
+
+void runner_args_start(struct runner_args *a, const struct runner_command *cmd, int argc,
+                       char **argv);
+/* The next option's key (its value in a->value); 0 when all are read and the
+ * number of positional arguments fits; -1 when the command ends here with
+ * a->status: its help was printed (0), or one line on stderr said what is
+ * wrong (RUNNER_USAGE). */
+int runner_next_option(struct runner_args *a);
 
 #endif

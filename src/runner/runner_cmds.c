@@ -1,8 +1,12 @@
 /* runner_cmds — list, show, run and check. */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "runner.h"
@@ -10,28 +14,30 @@
 
 /* ------------------------------------------------------------------ list */
 
-int cmd_list(int argc, char **argv)
+enum { LIST_NAMES = RUNNER_OPT_LONG, LIST_TOOLS, LIST_COMMANDS, LIST_VARIANTS };
+
+static const struct runner_option list_options[] = {
+    {"names", LIST_NAMES, NULL, "the labs' ids only, one a line (of CATEGORY, if given)"},
+    {"tools", LIST_TOOLS, NULL, "the tools --tool takes, one a line"},
+    {"commands", LIST_COMMANDS, NULL, "threadlab's commands, one a line"},
+    {"variants", LIST_VARIANTS, "LAB", "LAB's programs (broken, fixed, demo), one a line"},
+    {0},
+};
+
+/* Every lab (of cat, unless NULL) with the first sentence of its lesson, by
+ * category; or (names_only) just the ids. */
+static int list_labs(const struct labs *labs, const char *cat, bool names_only)
 {
-	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
-		runner_error(argc > 2 ? "usage: threadlab list [CATEGORY]" : "list: unknown option '%s'",
-			     argv[1]);
-		return RUNNER_USAGE;
-	}
-	struct labs labs;
-	if (labs_load(&labs))
-		return RUNNER_ERROR;
-	const char *cat = argc == 2 ? argv[1] : NULL;
-	if (cat && !labs_has_category(&labs, cat)) {
-		runner_error("unknown category '%s'", cat);
-		labs_free(&labs);
-		return RUNNER_USAGE;
-	}
 	int rc = RUNNER_OK;
 	const char *prev = "";
-	for (size_t i = 0; i < labs.n; i++) {
-		const struct lab *lab = &labs.v[i];
+	for (size_t i = 0; i < labs->n; i++) {
+		const struct lab *lab = &labs->v[i];
 		if (cat && strcmp(lab->category, cat))
 			continue;
+		if (names_only) {
+			puts(lab->id);
+			continue;
+		}
 		if (strcmp(prev, lab->category))
 			printf("%s%s\n", *prev ? "\n" : "", lab->category);
 		prev = lab->category;
@@ -47,26 +53,153 @@ int cmd_list(int argc, char **argv)
 		int len = stop ? (int)(stop - spec.lesson) + 1 : (int)strlen(spec.lesson);
 		printf("  %-26s %.*s\n", lab->id, len, spec.lesson);
 	}
-	labs_free(&labs);
 	return rc;
 }
 
-/* ------------------------------------------------------------------ show */
-
-int cmd_show(int argc, char **argv)
+static int cmd_list(int argc, char **argv)
 {
-	if (argc != 2 || argv[1][0] == '-') {
-		runner_error("usage: threadlab show LAB");
+	struct runner_args a;
+	int key, what = 0;
+	const char *variants_of = NULL;
+	runner_args_start(&a, &runner_cmd_list, argc, argv);
+	while ((key = runner_next_option(&a)) > 0) {
+		if (what && what != key) {
+			runner_error(
+			    "list: one of --names, --tools, --commands, --variants at a time");
+			return RUNNER_USAGE;
+		}
+		what = key;
+		if (key == LIST_VARIANTS)
+			variants_of = a.value;
+	}
+	if (key < 0)
+		return a.status;
+	const char *cat = a.npos ? a.pos[0] : NULL;
+	if (cat && what && what != LIST_NAMES) {
+		runner_error("list: CATEGORY goes with the lab list or --names only");
 		return RUNNER_USAGE;
+	}
+	if (what == LIST_TOOLS) {
+		for (int t = 0; t < TL_TOOL_COUNT; t++)
+			puts(tl_tool_name((enum tl_tool)t));
+		return RUNNER_OK;
+	}
+	if (what == LIST_COMMANDS) {
+		for (const struct runner_command *const *c = runner_commands; *c; c++)
+			puts((*c)->name);
+		return RUNNER_OK;
 	}
 	struct labs labs;
 	if (labs_load(&labs))
 		return RUNNER_ERROR;
-	const struct lab *lab = labs_resolve(&labs, argv[1]);
+	int rc = RUNNER_USAGE;
+	if (what == LIST_VARIANTS) {
+		const struct lab *lab = labs_resolve(&labs, variants_of);
+		for (int v = 0; lab && v < LAB_VARIANTS; v++)
+			if (lab->has[v])
+				puts(lab_variant_names[v]);
+		if (lab)
+			rc = RUNNER_OK;
+	} else if (cat && !labs_has_category(&labs, cat)) {
+		runner_error("unknown category '%s'", cat);
+	} else {
+		rc = list_labs(&labs, cat, what == LIST_NAMES);
+	}
+	labs_free(&labs);
+	return rc;
+}
+
+const struct runner_command runner_cmd_list = {
+    "list", "[CATEGORY]", "labs with their one-line lessons", 0, 1, list_options, cmd_list,
+};
+
+/* ------------------------------------------------------------------ show */
+
+/* Whether a program is on PATH. */
+static bool on_path(const char *prog)
+{
+	const char *path = getenv("PATH");
+	for (const char *p = path && *path ? path : "/usr/bin:/bin"; *p;) {
+		size_t n = strcspn(p, ":");
+		char file[PATH_MAX];
+		snprintf(file, sizeof file, "%.*s/%s", (int)n, n ? p : ".", prog);
+		if (access(file, X_OK) == 0)
+			return true;
+		p += n + (p[n] == ':');
+	}
+	return false;
+}
+
+/* What show pages through: $PAGER, or less -R when PAGER is unset and less is
+ * installed; NULL for none (stdout not a terminal, PAGER empty or cat). */
+static const char *pager_command(void)
+{
+	if (!isatty(STDOUT_FILENO))
+		return NULL;
+	const char *p = getenv("PAGER");
+	if (p) {
+		p += strspn(p, " \t");
+		return *p && strcmp(p, "cat") ? p : NULL;
+	}
+	return on_path("less") ? "less -R" : NULL;
+}
+
+/* Sends our stdout through the pager; its pid, or 0 when there is none. */
+static pid_t pager_start(const char *command)
+{
+	int fd[2];
+	if (!command || pipe2(fd, O_CLOEXEC))
+		return 0;
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(fd[0], STDIN_FILENO);
+		/* As git does: quit at once when it fits on one screen, and
+		 * leave the text on the terminal. */
+		setenv("LESS", "FRX", 0);
+		execl("/bin/sh", "sh", "-c", command, (char *)NULL);
+		_exit(127);
+	}
+	if (pid > 0)
+		dup2(fd[1], STDOUT_FILENO);
+	close(fd[0]);
+	close(fd[1]);
+	if (pid < 0)
+		return 0;
+	/* A reader who quits early drops the rest, which is no error; ^C
+	 * is the pager's to handle, and we wait for it. */
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	return pid;
+}
+
+static void pager_end(pid_t pid)
+{
+	if (!pid)
+		return;
+	fflush(stdout);
+	close(STDOUT_FILENO); /* the pager sees the end */
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		continue;
+}
+
+static int cmd_show(int argc, char **argv)
+{
+	struct runner_args args;
+	runner_args_start(&args, &runner_cmd_show, argc, argv);
+	if (runner_next_option(&args))
+		return args.status;
+	struct labs labs;
+	if (labs_load(&labs))
+		return RUNNER_ERROR;
+	const struct lab *lab = labs_resolve(&labs, args.pos[0]);
 	if (!lab) {
 		labs_free(&labs);
 		return RUNNER_USAGE;
 	}
+	/* The terminal decides, not the pager's pipe: less -R shows colour. */
+	bool color = runner_color();
+	pid_t pager = pager_start(pager_command());
 	char path[PATH_MAX + 16];
 	snprintf(path, sizeof path, "%s/README.md", lab->dir);
 	tl_buf readme = {0};
@@ -84,9 +217,12 @@ int cmd_show(int argc, char **argv)
 		lab_source_rel(lab, 1, lb, sizeof lb);
 		printf("\n## The diff: broken -> fixed\n\n");
 		fflush(stdout);
-		char *dargv[] = {"diff", "-u", runner_color() ? "--color=always" : "--color=never",
-				 "--label", la, "--label", lb, a, b, NULL};
-		struct tl_spawn_opts so = {.argv = dargv, .timeout_ms = 10000, .xml_fd = -1, .echo = true};
+		char *dargv[] = {"diff",    "-u", color ? "--color=always" : "--color=never",
+		                 "--label", la,   "--label",
+		                 lb,        a,    b,
+		                 NULL};
+		struct tl_spawn_opts so = {
+		    .argv = dargv, .timeout_ms = 10000, .xml_fd = -1, .echo = true};
 		struct tl_spawn_result res;
 		/* diff exits 1 when the files differ: that is the point here. */
 		if (tl_spawn(&so, &res) != 0 || res.exit_code > 1) {
@@ -95,9 +231,14 @@ int cmd_show(int argc, char **argv)
 		}
 		tl_spawn_result_free(&res);
 	}
+	pager_end(pager);
 	labs_free(&labs);
 	return rc;
 }
+
+const struct runner_command runner_cmd_show = {
+    "show", "LAB", "the lesson, then the broken -> fixed diff", 1, 1, NULL, cmd_show,
+};
 
 /* ------------------------------------------------------------------ run */
 
@@ -112,37 +253,24 @@ static int parse_tool(const char *name)
 	return t;
 }
 
-int cmd_run(int argc, char **argv)
+enum { OPT_TOOL = RUNNER_OPT_LONG, OPT_TEST, OPT_LIST_TESTS };
+
+static const struct runner_option run_options[] = {
+    {"tool", OPT_TOOL, "T", "run natively (the default) or under a detector (list --tools)"},
+    {0},
+};
+
+static int cmd_run(int argc, char **argv)
 {
-	const char *lab_arg = NULL, *variant_arg = NULL;
-	int tool = TL_TOOL_RUN;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--tool")) {
-			if (++i == argc) {
-				runner_error("--tool needs a value");
-				return RUNNER_USAGE;
-			}
-			if ((tool = parse_tool(argv[i])) < 0)
-				return RUNNER_USAGE;
-		} else if (!strncmp(argv[i], "--tool=", 7)) {
-			if ((tool = parse_tool(argv[i] + 7)) < 0)
-				return RUNNER_USAGE;
-		} else if (argv[i][0] == '-') {
-			runner_error("run: unknown option '%s'", argv[i]);
+	struct runner_args a;
+	int key, tool = TL_TOOL_RUN;
+	runner_args_start(&a, &runner_cmd_run, argc, argv);
+	while ((key = runner_next_option(&a)) > 0)
+		if ((tool = parse_tool(a.value)) < 0)
 			return RUNNER_USAGE;
-		} else if (!lab_arg) {
-			lab_arg = argv[i];
-		} else if (!variant_arg) {
-			variant_arg = argv[i];
-		} else {
-			runner_error("usage: threadlab run LAB [broken|fixed|demo] [--tool T]");
-			return RUNNER_USAGE;
-		}
-	}
-	if (!lab_arg) {
-		runner_error("usage: threadlab run LAB [broken|fixed|demo] [--tool T]");
-		return RUNNER_USAGE;
-	}
+	if (key < 0)
+		return a.status;
+	const char *lab_arg = a.pos[0], *variant_arg = a.npos > 1 ? a.pos[1] : NULL;
 	struct labs labs;
 	if (labs_load(&labs))
 		return RUNNER_ERROR;
@@ -183,13 +311,15 @@ int cmd_run(int argc, char **argv)
 			       "the program's own)\n",
 			       ti->report_exit_code, ti->title);
 		else if (tool != TL_TOOL_RUN)
-			printf("   program: %s (exit %d)\n", tl_verdict_name(o.program), o.res.exit_code);
+			printf("   program: %s (exit %d)\n", tl_verdict_name(o.program),
+			       o.res.exit_code);
 		if (spec.expect[tool].present) {
 			tl_buf mismatch = {0};
 			char want[256];
 			expectation_format(&spec, (enum tl_tool)tool, want, sizeof want);
 			bool ok = outcome_matches(&spec, (enum tl_tool)tool, rel, &o, &mismatch);
-			printf("== expected: %s — %s\n", want, ok ? "as expected" : "NOT as expected");
+			printf("== expected: %s — %s\n", want,
+			       ok ? "as expected" : "NOT as expected");
 			if (!ok)
 				fputs(mismatch.data, stdout);
 			if (spec.expect[tool].note[0])
@@ -205,6 +335,16 @@ out:
 	labs_free(&labs);
 	return rc;
 }
+
+const struct runner_command runner_cmd_run = {
+    "run",
+    "LAB [broken|fixed|demo] [--tool T]",
+    "run one program, print its verdict",
+    1,
+    2,
+    run_options,
+    cmd_run,
+};
 
 /* ------------------------------------------------------------------ check */
 
@@ -233,7 +373,7 @@ static void print_tail(const char *label, const tl_buf *b, int lines)
 
 /* One (program, tool) pair: returns RUNNER_OK, RUNNER_FAIL, RUNNER_SKIP or RUNNER_ERROR. */
 static int check_one(const struct lab *lab, int variant, enum tl_tool tool, bool verbose,
-		     const char *progress)
+                     const char *progress)
 {
 	char rel[PATH_MAX], err[320], why_na[256];
 	lab_source_rel(lab, variant, rel, sizeof rel);
@@ -254,8 +394,8 @@ static int check_one(const struct lab *lab, int variant, enum tl_tool tool, bool
 		return RUNNER_SKIP;
 	}
 	if (progress && isatty(STDERR_FILENO)) {
-		fprintf(stderr, "\r\033[K%s %s %s %s ...", progress, lab->id, lab_variant_names[variant],
-			tl_tool_name(tool));
+		fprintf(stderr, "\r\033[K%s %s %s %s ...", progress, lab->id,
+		        lab_variant_names[variant], tl_tool_name(tool));
 		fflush(stderr);
 	}
 	struct outcome o;
@@ -264,8 +404,11 @@ static int check_one(const struct lab *lab, int variant, enum tl_tool tool, bool
 		fputs("\r\033[K", stderr);
 	tl_buf why = {0};
 	bool ok = outcome_matches(&spec, tool, rel, &o, &why);
-	printf("%s  %-26s %-6s %-8s %-40s %6.2f s\n", ok ? "PASS" : o.error ? "ERROR" : "FAIL", lab->id,
-	       lab_variant_names[variant], tl_tool_name(tool), want, o.res.wall_ms / 1000);
+	printf("%s  %-26s %-6s %-8s %-40s %6.2f s\n",
+	       ok        ? "PASS"
+	       : o.error ? "ERROR"
+	                 : "FAIL",
+	       lab->id, lab_variant_names[variant], tl_tool_name(tool), want, o.res.wall_ms / 1000);
 	if (!ok)
 		printf("%s", why.data);
 	if (!ok || verbose) {
@@ -352,8 +495,8 @@ static int list_tests(const struct labs *labs)
 			}
 			for (int t = 0; t < TL_TOOL_COUNT; t++)
 				if (spec.expect[t].present)
-					printf("labs/%s/%s.%s.lab\n", labs->v[i].id, lab_variant_names[v],
-					       tl_tool_name(t));
+					printf("labs/%s/%s.%s.lab\n", labs->v[i].id,
+					       lab_variant_names[v], tl_tool_name(t));
 		}
 	return RUNNER_OK;
 }
@@ -370,7 +513,7 @@ static void tally_add(struct tally *t, int rc)
 
 /* Counts (count_only) or checks every (variant, tool) pair of one lab. */
 static void check_lab(const struct lab *lab, const struct selection *sel, bool verbose,
-		      bool count_only, struct tally *t)
+                      bool count_only, struct tally *t)
 {
 	for (int v = 0; v < LAB_VARIANTS; v++) {
 		struct tl_spec spec;
@@ -400,56 +543,55 @@ static void check_lab(const struct lab *lab, const struct selection *sel, bool v
 	}
 }
 
-int cmd_check(int argc, char **argv)
+static const struct runner_option check_options[] = {
+    {"tool", OPT_TOOL, "T", "only this tool's expectations (again for more; default: all)"},
+    {"verbose", 'v', NULL, "also print the reports and output of passing programs"},
+    {"list-tests", OPT_LIST_TESTS, NULL, "print the test names make check runs, one a line"},
+    {"test", OPT_TEST, "FILE", "one test, labs/CATEGORY/NAME/VARIANT.TOOL[.lab] (make check)"},
+    {0},
+};
+
+static int cmd_check(int argc, char **argv)
 {
 	struct selection sel = {0};
-	const char **names = calloc((size_t)argc, sizeof *names);
-	size_t nnames = 0;
+	struct runner_args a;
 	bool verbose = false, list = false;
-	int rc = RUNNER_USAGE;
-	for (int i = 1; i < argc; i++) {
-		const char *tool_name = NULL;
-		if (!strcmp(argv[i], "--test")) {
-			if (i + 2 != argc) {
-				runner_error("usage: threadlab check --test labs/CATEGORY/NAME/VARIANT.TOOL[.lab]");
-				goto out;
-			}
-			rc = check_test_file(argv[i + 1]);
-			goto out;
-		} else if (!strcmp(argv[i], "--tool")) {
-			if (++i == argc) {
-				runner_error("--tool needs a value");
-				goto out;
-			}
-			tool_name = argv[i];
-		} else if (!strncmp(argv[i], "--tool=", 7)) {
-			tool_name = argv[i] + 7;
-		} else if (!strcmp(argv[i], "--verbose") || !strcmp(argv[i], "-v")) {
-			verbose = true;
-		} else if (!strcmp(argv[i], "--list-tests")) {
-			list = true;
-		} else if (argv[i][0] == '-') {
-			runner_error("check: unknown option '%s'", argv[i]);
-			goto out;
-		} else {
-			names[nnames++] = argv[i];
-		}
-		if (tool_name) {
-			int t = parse_tool(tool_name);
+	const char *test = NULL;
+	int key;
+	runner_args_start(&a, &runner_cmd_check, argc, argv);
+	while ((key = runner_next_option(&a)) > 0) {
+		if (key == OPT_TOOL) {
+			int t = parse_tool(a.value);
 			if (t < 0)
-				goto out;
+				return RUNNER_USAGE;
 			sel.tools[t] = sel.any_tool = true;
+		} else if (key == 'v') {
+			verbose = true;
+		} else if (key == OPT_LIST_TESTS) {
+			list = true;
+		} else if (key == OPT_TEST) {
+			test = a.value;
 		}
 	}
-	struct labs labs;
-	if (labs_load(&labs)) {
-		rc = RUNNER_ERROR;
-		goto out;
+	if (key < 0)
+		return a.status;
+	if (test && (a.npos || sel.any_tool || list)) {
+		runner_error(
+		    "check: --test FILE goes alone (the file names the lab, program and tool)");
+		return RUNNER_USAGE;
 	}
+	if (test)
+		return check_test_file(test);
+	char **names = a.pos;
+	size_t nnames = (size_t)a.npos;
+	struct labs labs;
+	if (labs_load(&labs))
+		return RUNNER_ERROR;
+	int rc;
 	if (list) {
 		rc = list_tests(&labs);
 		labs_free(&labs);
-		goto out;
+		return rc;
 	}
 	/* Which labs: named ones, whole categories, or all. */
 	bool *chosen = calloc(labs.n ? labs.n : 1, sizeof *chosen);
@@ -463,7 +605,7 @@ int cmd_check(int argc, char **argv)
 			if (!lab) {
 				free(chosen);
 				labs_free(&labs);
-				goto out;
+				return RUNNER_USAGE;
 			}
 			chosen[lab - labs.v] = true;
 		}
@@ -475,12 +617,20 @@ int cmd_check(int argc, char **argv)
 				check_lab(&labs.v[i], &sel, verbose, pass == 0, &t);
 	printf("\n%zu passed, %zu failed, %zu skipped, %zu errors (of %zu)\n", t.counts[0],
 	       t.counts[1], t.counts[2], t.counts[3], t.total);
-	rc = t.counts[1] || t.counts[3] ? RUNNER_FAIL
+	rc = t.counts[1] || t.counts[3]          ? RUNNER_FAIL
 	     : t.counts[2] == t.total && t.total ? RUNNER_SKIP
-						 : RUNNER_OK;
+	                                         : RUNNER_OK;
 	free(chosen);
 	labs_free(&labs);
-out:
-	free(names);
 	return rc;
 }
+
+const struct runner_command runner_cmd_check = {
+    "check",
+    "[LAB|CATEGORY...] [--tool T] [--verbose]",
+    "run programs and compare with their expectations",
+    0,
+    -1,
+    check_options,
+    cmd_check,
+};

@@ -75,45 +75,31 @@ static void print_decades(const long *v, size_t n)
 	}
 }
 
-int cmd_stress(int argc, char **argv)
+enum { OPT_RUNS = RUNNER_OPT_LONG };
+
+static const struct runner_option stress_options[] = {
+    {"runs", OPT_RUNS, "N", "how many runs, 1 to 100000 (default 100)"},
+    {0},
+};
+
+static int cmd_stress(int argc, char **argv)
 {
-	const char *lab_arg = NULL, *variant_arg = NULL;
+	struct runner_args a;
+	int key;
 	long runs = 100;
-	for (int i = 1; i < argc; i++) {
-		const char *val = NULL;
-		if (!strcmp(argv[i], "--runs")) {
-			if (++i == argc) {
-				runner_error("--runs needs a value");
-				return RUNNER_USAGE;
-			}
-			val = argv[i];
-		} else if (!strncmp(argv[i], "--runs=", 7)) {
-			val = argv[i] + 7;
-		} else if (argv[i][0] == '-') {
-			runner_error("stress: unknown option '%s'", argv[i]);
-			return RUNNER_USAGE;
-		} else if (!lab_arg) {
-			lab_arg = argv[i];
-		} else if (!variant_arg) {
-			variant_arg = argv[i];
-		} else {
-			runner_error("usage: threadlab stress LAB [broken|fixed|demo] [--runs N]");
+	runner_args_start(&a, &runner_cmd_stress, argc, argv);
+	while ((key = runner_next_option(&a)) > 0) {
+		char *end;
+		errno = 0;
+		runs = strtol(a.value, &end, 10);
+		if (errno || end == a.value || *end || runs < 1 || runs > 100000) {
+			runner_error("--runs: '%s' is not a number from 1 to 100000", a.value);
 			return RUNNER_USAGE;
 		}
-		if (val) {
-			char *end;
-			errno = 0;
-			runs = strtol(val, &end, 10);
-			if (errno || end == val || *end || runs < 1 || runs > 100000) {
-				runner_error("--runs: '%s' is not a number from 1 to 100000", val);
-				return RUNNER_USAGE;
-			}
-		}
 	}
-	if (!lab_arg) {
-		runner_error("usage: threadlab stress LAB [broken|fixed|demo] [--runs N]");
-		return RUNNER_USAGE;
-	}
+	if (key < 0)
+		return a.status;
+	const char *lab_arg = a.pos[0], *variant_arg = a.npos > 1 ? a.pos[1] : NULL;
 	struct labs labs;
 	if (labs_load(&labs))
 		return RUNNER_ERROR;
@@ -160,7 +146,8 @@ int cmd_stress(int argc, char **argv)
 		fputs("\r\033[K", stderr);
 
 	tl_verdict_set want = spec.expect[TL_TOOL_RUN].verdicts;
-	printf("%s %s: %ld runs, %.2f s\n\n", lab->id, lab_variant_names[variant], runs, wall / 1000);
+	printf("%s %s: %ld runs, %.2f s\n\n", lab->id, lab_variant_names[variant], runs,
+	       wall / 1000);
 	printf("  %-14s %6s  %s\n", "outcome", "runs", "");
 	for (int v = 0; v < TL_V_COUNT; v++) {
 		if (!per_verdict[v] && !(want & (1u << v)))
@@ -173,8 +160,8 @@ int cmd_stress(int argc, char **argv)
 	}
 	if (nvalues) {
 		qsort(values, nvalues, sizeof *values, cmp_long);
-		printf("\n  %s: min %ld, median %ld, max %ld (over %zu runs)\n", outcome_name, values[0],
-		       values[nvalues / 2], values[nvalues - 1], nvalues);
+		printf("\n  %s: min %ld, median %ld, max %ld (over %zu runs)\n", outcome_name,
+		       values[0], values[nvalues / 2], values[nvalues - 1], nvalues);
 		print_decades(values, nvalues);
 	}
 	rc = RUNNER_OK;
@@ -183,3 +170,13 @@ out:
 	labs_free(&labs);
 	return rc;
 }
+
+const struct runner_command runner_cmd_stress = {
+    "stress",
+    "LAB [broken|fixed|demo] [--runs N]",
+    "run N times natively: outcome histogram",
+    1,
+    2,
+    stress_options,
+    cmd_stress,
+};

@@ -190,13 +190,12 @@ static bool doctor_step(const char *id)
 	       WIFEXITED(st_lab) && WEXITSTATUS(st_lab) == TL_EXIT_DEADLOCK;
 }
 
-int cmd_tour(int argc, char **argv)
+static int cmd_tour(int argc, char **argv)
 {
-	(void)argv;
-	if (argc != 1) {
-		runner_error("usage: threadlab tour");
-		return RUNNER_USAGE;
-	}
+	struct runner_args a;
+	runner_args_start(&a, &runner_cmd_tour, argc, argv);
+	if (runner_next_option(&a))
+		return a.status;
 	struct labs labs;
 	if (labs_load(&labs))
 		return RUNNER_ERROR;
@@ -247,3 +246,7 @@ int cmd_tour(int argc, char **argv)
 		say("\nThe tour did not go as its labs expect: see above.\n");
 	return ok ? RUNNER_OK : RUNNER_FAIL;
 }
+
+const struct runner_command runner_cmd_tour = {
+    "tour", "", "a guided run of the flagship labs", 0, 0, NULL, cmd_tour,
+};

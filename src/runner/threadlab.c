@@ -10,26 +10,11 @@
 
 #include "runner.h"
 
-static const char usage[] =
-	"usage: threadlab COMMAND [ARGS]\n"
-	"\n"
-	"  list [CATEGORY]                      labs with their one-line lessons\n"
-	"  show LAB                             the lesson, then the broken -> fixed diff\n"
-	"  run LAB [broken|fixed|demo] [--tool T]  run one program, print its verdict\n"
-	"  check [LAB|CATEGORY...] [--tool T]   run programs and compare with their expectations\n"
-	"  stress LAB [broken|fixed] [--runs N] run N times natively: outcome histogram\n"
-	"  tour                                 a guided run of the flagship labs\n"
-	"\n"
-	"LAB is category/name (race/counter) or a unique name (counter).\n";
-
-/* The usage, then the tools (from the table in tl_tool.c). */
-static void print_usage(FILE *f)
-{
-	char tools[128];
-	tl_tool_list(tools, sizeof tools);
-	fputs(usage, f);
-	fprintf(f, "Tools: %s (run: natively, no detector).\n", tools);
-}
+/* The order of threadlab --help. */
+const struct runner_command *const runner_commands[] = {
+    &runner_cmd_list,   &runner_cmd_show, &runner_cmd_run,  &runner_cmd_check,
+    &runner_cmd_stress, &runner_cmd_tour, &runner_cmd_help, NULL,
+};
 
 bool runner_color(void)
 {
@@ -47,29 +32,55 @@ void runner_error(const char *fmt, ...)
 	va_end(ap);
 }
 
+static int cmd_help(int argc, char **argv)
+{
+	struct runner_args a;
+	runner_args_start(&a, &runner_cmd_help, argc, argv);
+	if (runner_next_option(&a))
+		return a.status;
+	if (!a.npos) {
+		runner_overview(stdout);
+		return RUNNER_OK;
+	}
+	const struct runner_command *cmd = runner_command_find(a.pos[0]);
+	if (!cmd) {
+		runner_error("help: unknown command '%s' (threadlab --help lists them)", a.pos[0]);
+		return RUNNER_USAGE;
+	}
+	runner_command_help(cmd, stdout);
+	return RUNNER_OK;
+}
+
+const struct runner_command runner_cmd_help = {
+    "help", "[COMMAND]", "this text, or COMMAND's options", 0, 1, NULL, cmd_help,
+};
+
 int main(int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int (*fn)(int, char **);
-	} cmds[] = {
-		{"list", cmd_list}, {"show", cmd_show}, {"run", cmd_run},
-		{"check", cmd_check}, {"stress", cmd_stress}, {"tour", cmd_tour},
-	};
 	/* Our lines and the echoed output of children share the terminal or
 	 * pipe: flush ours at every line so they come out in order. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2) {
-		print_usage(stderr);
+		runner_overview(stderr);
 		return RUNNER_USAGE;
 	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-		print_usage(stdout);
+	const char *arg = argv[1];
+	const struct runner_command *cmd = runner_command_find(arg);
+	if (cmd)
+		return cmd->run(argc - 1, argv + 1);
+	bool version = !strcmp(arg, "--version");
+	if (version || !strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+		if (argc > 2) {
+			runner_error("unexpected argument '%s' after %s", argv[2], arg);
+			return RUNNER_USAGE;
+		}
+		if (version)
+			printf("threadlab %s\n", PACKAGE_VERSION);
+		else
+			runner_overview(stdout);
 		return RUNNER_OK;
 	}
-	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-		if (!strcmp(argv[1], cmds[i].name))
-			return cmds[i].fn(argc - 1, argv + 1);
-	runner_error("unknown command '%s' (try threadlab --help)", argv[1]);
+	runner_error("unknown %s '%s' (threadlab --help)", arg[0] == '-' ? "option" : "command",
+	             arg);
 	return RUNNER_USAGE;
 }
