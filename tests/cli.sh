@@ -142,14 +142,23 @@ judge "list --variants demos/lock: demo"
 expect 0 "show" -- "$THREADLAB" show race/counter
 contains "+	pthread_mutex_lock(&counter_lock);"
 expect 0 "stress: fixed" -- "$THREADLAB" stress race/counter fixed --runs 3
-contains "clean               3  acceptable"
+contains "clean               3  correct   <- what this program is expected to do"
 contains "lost: min 0, median 0, max 0 (over 3 runs)"
 expect 0 "stress: broken" -- "$THREADLAB" stress counter --runs 3
-contains "wrong-result        3  forbidden"
+contains "wrong-result        3  the bug showed   <- what this program is expected to do"
 
-# Options and arguments in any order, "--" ending the options.
-expect 0 "options before arguments" -- "$THREADLAB" stress --runs=2 race/counter -- fixed
+# Options and arguments in any order; for run and stress, "--" ends the
+# runner's arguments and what follows goes to the lab program.
+expect 0 "options before arguments" -- "$THREADLAB" stress --runs=2 race/counter fixed
 contains "race/counter fixed: 2 runs"
+expect 0 "stress: lab arguments after --" -- "$THREADLAB" stress race/counter --runs 2 -- --threads 3 --iterations 1000
+contains "expected with the lab's default arguments"
+expect 99 "stress: a lab argument the lab rejects" -- "$THREADLAB" stress race/counter --runs 2 -- --bogus
+grep -q "the program rejected its arguments: .*unknown option '--bogus'" "$err"
+judge "stress: the lab's own complaint is shown"
+expect 0 "run: lab arguments after --" -- "$THREADLAB" run race/counter fixed -- --threads 3 --iterations 1000
+contains "counter = "
+expect 2 "list: -- is no lab argument" -- "$THREADLAB" list -- race extra
 expect 2 "a variant then a lab is no lab" -- "$THREADLAB" stress --runs 2 fixed race/counter
 
 # show pages through $PAGER only on a terminal (script(1) gives it one), and

@@ -161,6 +161,11 @@ void tl_overlap_init(tl_overlap *ov, long threads)
 	for (int i = 0; i < TL_OVERLAP_SLOTS; i++)
 		atomic_init(&ov->stamp[i], 0);
 	ov->threads = threads;
+	cpu_set_t cpus;
+	long ncpu = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
+	ov->together_of = threads < ncpu ? threads : ncpu;
+	if (ov->together_of > TL_OVERLAP_SLOTS)
+		ov->together_of = TL_OVERLAP_SLOTS;
 	/* Only a native run needs the threads to collide for real: TSan and
 	 * Valgrind find a race from the missing happens-before, whatever the
 	 * timing (and Valgrind runs one thread at a time, so "together" could
@@ -195,11 +200,13 @@ static void stamp(tl_overlap *ov)
 	if (me.slot < TL_OVERLAP_SLOTS)
 		atomic_store_explicit(&ov->stamp[me.slot], now, memory_order_relaxed);
 	long n = ov->threads < TL_OVERLAP_SLOTS ? ov->threads : TL_OVERLAP_SLOTS;
-	bool together = atomic_load_explicit(&ov->joined, memory_order_relaxed) >= n;
-	for (long i = 0; together && i < n; i++) {
-		uint64_t s = atomic_load_explicit(&ov->stamp[i], memory_order_relaxed);
-		together = s + TOGETHER_WINDOW_NS >= now;
-	}
+	long fresh = 0;
+	if (atomic_load_explicit(&ov->joined, memory_order_relaxed) >= n)
+		for (long i = 0; i < n; i++)
+			fresh += atomic_load_explicit(&ov->stamp[i], memory_order_relaxed) +
+			             TOGETHER_WINDOW_NS >=
+			         now;
+	bool together = fresh >= ov->together_of;
 	/* Count the span since the previous stamp only if both ends were
 	 * "together" and it is short (no time slice lost in between).  Only
 	 * the thread in slot 0 counts, so time is not counted once per thread. */

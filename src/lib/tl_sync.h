@@ -49,7 +49,9 @@ unsigned tl_bsem_value(tl_bsem *s);
  * been seen running at the same moment for TL_OVERLAP_TOGETHER_MS in total.
  * Every 64 steps a thread stamps the monotonic clock into its slot; a stamp
  * taken while every other thread's latest stamp is under 20 us old counts
- * the time since the previous such stamp as "together".  So a race lab's
+ * the time since the previous such stamp as "together" (with more threads
+ * than CPUs: while as many threads as there are CPUs are, since no more can
+ * run at once).  So a race lab's
  * threads really run in parallel even when other processes keep the CPUs
  * busy and a share would fit in one time slice.  (2) is for native runs
  * only: TSan and Valgrind see a race without any collision (and Valgrind runs
@@ -74,6 +76,7 @@ typedef struct tl_overlap {
 	atomic_ullong first_done_ns; /* when the first thread finished its share */
 	atomic_ullong stamp[TL_OVERLAP_SLOTS];
 	long threads;
+	long together_of;   /* how many fresh stamps make "together": min(threads, CPUs) */
 	bool need_together; /* false under TSan and Valgrind */
 } tl_overlap;
 

@@ -78,7 +78,9 @@ struct outcome {
 	struct tl_reports reports;
 };
 
+/* lab_args: more arguments for the program (NULL-terminated, or NULL). */
 int lab_execute(const struct lab *lab, int variant, enum tl_tool tool, bool echo,
+		char *const *lab_args,
                 struct outcome *o);
 void outcome_free(struct outcome *o);
 /* Compares o with the spec's expectation for tool; appends the reasons for a
@@ -109,6 +111,7 @@ struct runner_command {
 	int min_args, max_args;              /* positional arguments; max -1: no limit */
 	const struct runner_option *options; /* ends with {0}; -h, --help come with every command */
 	int (*run)(int argc, char **argv);   /* argv[0] is the command's name */
+	bool lab_args;                       /* what follows "--" is for the lab program */
 };
 
 /* Every subcommand, in the order of threadlab --help; NULL at the end. */
@@ -136,6 +139,8 @@ struct runner_args {
 	const char *value; /* the value of the option just returned */
 	char **pos;        /* the positional arguments, in order */
 	int npos;
+	char **lab_args; /* after "--", for commands that take lab arguments; NULL-terminated */
+	int nlab_args;
 	int status; /* the command's exit code once runner_next_option returned -1 */
 	struct option longopts[RUNNER_MAX_OPTIONS + 2];
 	char shortopts[2 * RUNNER_MAX_OPTIONS + 8];

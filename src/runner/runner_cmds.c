@@ -111,6 +111,7 @@ static int cmd_list(int argc, char **argv)
 
 const struct runner_command runner_cmd_list = {
     "list", "[CATEGORY]", "labs with their one-line lessons", 0, 1, list_options, cmd_list,
+    false,
 };
 
 /* ------------------------------------------------------------------ show */
@@ -238,6 +239,7 @@ static int cmd_show(int argc, char **argv)
 
 const struct runner_command runner_cmd_show = {
     "show", "LAB", "the lesson, then the broken -> fixed diff", 1, 1, NULL, cmd_show,
+    false,
 };
 
 /* ------------------------------------------------------------------ run */
@@ -296,7 +298,7 @@ static int cmd_run(int argc, char **argv)
 	printf("== %s %s under %s\n", lab->id, lab_variant_names[variant], tl_tool_name(tool));
 	fflush(stdout);
 	struct outcome o;
-	lab_execute(lab, variant, (enum tl_tool)tool, true, &o);
+	lab_execute(lab, variant, (enum tl_tool)tool, true, a.lab_args, &o);
 	if (o.error) {
 		runner_error("%s", o.msg);
 		rc = RUNNER_ERROR;
@@ -318,8 +320,9 @@ static int cmd_run(int argc, char **argv)
 			char want[256];
 			expectation_format(&spec, (enum tl_tool)tool, want, sizeof want);
 			bool ok = outcome_matches(&spec, (enum tl_tool)tool, rel, &o, &mismatch);
-			printf("== expected: %s — %s\n", want,
-			       ok ? "as expected" : "NOT as expected");
+			printf("== expected: %s — %s%s\n", want, ok ? "as expected" : "NOT as expected",
+			       a.nlab_args ? " (the header expects it with the lab's default arguments)"
+					   : "");
 			if (!ok)
 				fputs(mismatch.data, stdout);
 			if (spec.expect[tool].note[0])
@@ -338,12 +341,13 @@ out:
 
 const struct runner_command runner_cmd_run = {
     "run",
-    "LAB [broken|fixed|demo] [--tool T]",
+    "LAB [broken|fixed|demo] [--tool T] [-- LAB-ARGS]",
     "run one program, print its verdict",
     1,
     2,
     run_options,
     cmd_run,
+    true,
 };
 
 /* ------------------------------------------------------------------ check */
@@ -399,7 +403,7 @@ static int check_one(const struct lab *lab, int variant, enum tl_tool tool, bool
 		fflush(stderr);
 	}
 	struct outcome o;
-	lab_execute(lab, variant, tool, false, &o);
+	lab_execute(lab, variant, tool, false, NULL, &o);
 	if (progress && isatty(STDERR_FILENO))
 		fputs("\r\033[K", stderr);
 	tl_buf why = {0};
@@ -633,4 +637,5 @@ const struct runner_command runner_cmd_check = {
     -1,
     check_options,
     cmd_check,
+    false,
 };

@@ -32,7 +32,27 @@ static enum tl_verdict verdict_of_exit(const struct tl_spawn_result *r)
 	}
 }
 
-int lab_execute(const struct lab *lab, int variant, enum tl_tool tool, bool echo, struct outcome *o)
+/* The tool's command line, then the lab's own arguments: in argv. */
+static int command_with_lab_args(const struct tl_tool_command *cmd, char *const *lab_args,
+				 char **argv, size_t cap, char *err, size_t errlen)
+{
+	size_t n = 0;
+	for (char *const *p = cmd->argv; *p; p++)
+		argv[n++] = *p;
+	for (char *const *p = lab_args; p && *p; p++) {
+		if (n + 1 >= cap) {
+			snprintf(err, errlen, "too many arguments for the lab program (at most %zu)",
+				 cap - 1 - TL_TOOL_MAX_ARGV);
+			return -1;
+		}
+		argv[n++] = *p;
+	}
+	argv[n] = NULL;
+	return 0;
+}
+
+int lab_execute(const struct lab *lab, int variant, enum tl_tool tool, bool echo,
+		char *const *lab_args, struct outcome *o)
 {
 	memset(o, 0, sizeof *o);
 	char bin[PATH_MAX + 64];
@@ -49,8 +69,14 @@ int lab_execute(const struct lab *lab, int variant, enum tl_tool tool, bool echo
 		o->error = true;
 		return -1;
 	}
+	char *argv[TL_TOOL_MAX_ARGV + 64];
+	if (command_with_lab_args(&cmd, lab_args, argv, sizeof argv / sizeof argv[0], o->msg,
+				  sizeof o->msg)) {
+		o->error = true;
+		return -1;
+	}
 	struct tl_spawn_opts so = {
-		.argv = cmd.argv,
+		.argv = argv,
 		.env_add = cmd.env,
 		.timeout_ms = RUNNER_LIMIT_MS(tool),
 		.xml_fd = cmd.xml_fd,

@@ -182,8 +182,13 @@ int runner_next_option(struct runner_args *a)
 		}
 		break;
 	}
-	for (int i = optind; i < a->argc; i++) /* after "--" */
-		a->pos[a->npos++] = a->argv[i];
+	if (a->cmd->lab_args) { /* after "--": the lab program's own arguments */
+		a->lab_args = a->argv + optind;
+		a->nlab_args = a->argc - optind;
+	} else {
+		for (int i = optind; i < a->argc; i++) /* after "--" */
+			a->pos[a->npos++] = a->argv[i];
+	}
 	const struct runner_command *cmd = a->cmd;
 	char synopsis[96];
 	command_synopsis(cmd, synopsis, sizeof synopsis);

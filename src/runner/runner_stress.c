@@ -82,6 +82,76 @@ static const struct runner_option stress_options[] = {
     {0},
 };
 
+/* What N runs of one program gave. */
+struct tally {
+	size_t per_verdict[TL_V_COUNT];
+	long *values; /* the outcome numbers, one per run that printed one */
+	size_t nvalues;
+	char outcome_name[64];
+	double wall_ms;
+};
+
+/* Runs the program `runs` times natively (a progress count on a terminal).
+ * 0, or -1 after one line on stderr. */
+static int stress_collect(const struct lab *lab, int variant, char *const *lab_args, long runs,
+			  struct tally *t)
+{
+	t->values = calloc((size_t)runs, sizeof *t->values);
+	if (!t->values) {
+		runner_error("out of memory for %ld runs", runs);
+		return -1;
+	}
+	for (long r = 0; r < runs; r++) {
+		struct outcome o;
+		lab_execute(lab, variant, TL_TOOL_RUN, false, lab_args, &o);
+		if (o.error) {
+			runner_error("run %ld: %s", r + 1, o.msg);
+			outcome_free(&o);
+			return -1;
+		}
+		t->per_verdict[o.program]++;
+		t->wall_ms += o.res.wall_ms;
+		long v;
+		if (find_outcome(&o.res.out, t->outcome_name, sizeof t->outcome_name, &v))
+			t->values[t->nvalues++] = v;
+		outcome_free(&o);
+		if (isatty(STDERR_FILENO))
+			fprintf(stderr, "\r[%ld/%ld]", r + 1, runs);
+	}
+	if (isatty(STDERR_FILENO))
+		fputs("\r\033[K", stderr);
+	return 0;
+}
+
+/* The histogram: each outcome seen (and the expected one, even if never
+ * seen), what it means, the one the header expects marked; then the spread
+ * of the outcome number. */
+static void stress_print(const struct lab *lab, int variant, const struct tl_spec *spec,
+			 bool own_args, long runs, struct tally *t)
+{
+	tl_verdict_set want = spec->expect[TL_TOOL_RUN].verdicts;
+	printf("%s %s: %ld runs, %.2f s\n\n", lab->id, lab_variant_names[variant], runs,
+	       t->wall_ms / 1000);
+	printf("  %-14s %6s  %s\n", "outcome", "runs", "meaning");
+	for (int v = 0; v < TL_V_COUNT; v++) {
+		if (!t->per_verdict[v] && !(want & (1u << v)))
+			continue;
+		/* jcstress sorts outcomes into acceptable and forbidden; here a
+		 * clean run is correct, anything else is a bug showing itself. */
+		printf("  %-14s %6zu  %s%s\n", tl_verdict_name((enum tl_verdict)v), t->per_verdict[v],
+		       v == TL_V_CLEAN ? "correct" : "the bug showed",
+		       !(want & (1u << v)) ? ""
+		       : own_args      ? "   <- expected with the lab's default arguments"
+				       : "   <- what this program is expected to do");
+	}
+	if (t->nvalues) {
+		qsort(t->values, t->nvalues, sizeof *t->values, cmp_long);
+		printf("\n  %s: min %ld, median %ld, max %ld (over %zu runs)\n", t->outcome_name,
+		       t->values[0], t->values[t->nvalues / 2], t->values[t->nvalues - 1], t->nvalues);
+		print_decades(t->values, t->nvalues);
+	}
+}
+
 static int cmd_stress(int argc, char **argv)
 {
 	struct runner_args a;
@@ -99,84 +169,39 @@ static int cmd_stress(int argc, char **argv)
 	}
 	if (key < 0)
 		return a.status;
-	const char *lab_arg = a.pos[0], *variant_arg = a.npos > 1 ? a.pos[1] : NULL;
 	struct labs labs;
 	if (labs_load(&labs))
 		return RUNNER_ERROR;
-	int rc = RUNNER_USAGE;
-	long *values = NULL;
-	int variant;
-	const struct lab *lab = labs_resolve_variant(&labs, lab_arg, variant_arg, &variant);
-	if (!lab)
-		goto out;
+	int rc = RUNNER_USAGE, variant;
+	struct tally t = {0};
 	struct tl_spec spec;
 	char err[320];
+	const struct lab *lab =
+	    labs_resolve_variant(&labs, a.pos[0], a.npos > 1 ? a.pos[1] : NULL, &variant);
+	if (!lab)
+		goto out;
+	rc = RUNNER_ERROR;
 	if (lab_spec(lab, variant, &spec, err, sizeof err)) {
 		runner_error("%s", err);
-		rc = RUNNER_ERROR;
 		goto out;
 	}
-	values = calloc((size_t)runs, sizeof *values);
-	if (!values) {
-		rc = RUNNER_ERROR;
+	if (stress_collect(lab, variant, a.lab_args, runs, &t))
 		goto out;
-	}
-	size_t per_verdict[TL_V_COUNT] = {0}, nvalues = 0;
-	char outcome_name[64] = "";
-	double wall = 0;
-	for (long r = 0; r < runs; r++) {
-		struct outcome o;
-		lab_execute(lab, variant, TL_TOOL_RUN, false, &o);
-		if (o.error) {
-			runner_error("run %ld: %s", r + 1, o.msg);
-			outcome_free(&o);
-			rc = RUNNER_ERROR;
-			goto out;
-		}
-		per_verdict[o.program]++;
-		wall += o.res.wall_ms;
-		long v;
-		if (find_outcome(&o.res.out, outcome_name, sizeof outcome_name, &v))
-			values[nvalues++] = v;
-		outcome_free(&o);
-		if (isatty(STDERR_FILENO))
-			fprintf(stderr, "\r[%ld/%ld]", r + 1, runs);
-	}
-	if (isatty(STDERR_FILENO))
-		fputs("\r\033[K", stderr);
-
-	tl_verdict_set want = spec.expect[TL_TOOL_RUN].verdicts;
-	printf("%s %s: %ld runs, %.2f s\n\n", lab->id, lab_variant_names[variant], runs,
-	       wall / 1000);
-	printf("  %-14s %6s  %s\n", "outcome", "runs", "");
-	for (int v = 0; v < TL_V_COUNT; v++) {
-		if (!per_verdict[v] && !(want & (1u << v)))
-			continue;
-		/* jcstress's words: clean is acceptable; anything else is the bug
-		 * showing (forbidden); the header says which one this lab expects. */
-		printf("  %-14s %6zu  %s%s\n", tl_verdict_name((enum tl_verdict)v), per_verdict[v],
-		       v == TL_V_CLEAN ? "acceptable" : "forbidden",
-		       want & (1u << v) ? "   <- what this program's header expects" : "");
-	}
-	if (nvalues) {
-		qsort(values, nvalues, sizeof *values, cmp_long);
-		printf("\n  %s: min %ld, median %ld, max %ld (over %zu runs)\n", outcome_name,
-		       values[0], values[nvalues / 2], values[nvalues - 1], nvalues);
-		print_decades(values, nvalues);
-	}
+	stress_print(lab, variant, &spec, a.nlab_args > 0, runs, &t);
 	rc = RUNNER_OK;
 out:
-	free(values);
+	free(t.values);
 	labs_free(&labs);
 	return rc;
 }
 
 const struct runner_command runner_cmd_stress = {
     "stress",
-    "LAB [broken|fixed|demo] [--runs N]",
+    "LAB [broken|fixed|demo] [--runs N] [-- LAB-ARGS]",
     "run N times natively: outcome histogram",
     1,
     2,
     stress_options,
     cmd_stress,
+    true,
 };

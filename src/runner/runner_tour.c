@@ -66,7 +66,7 @@ static bool step(const struct labs *labs, const char *id, int variant, enum tl_t
 	printf("\n$ threadlab run %s %s --tool %s\n", id, lab_variant_names[variant], tl_tool_name(tool));
 	fflush(stdout);
 	struct outcome o;
-	lab_execute(lab, variant, tool, tool == TL_TOOL_RUN, &o);
+	lab_execute(lab, variant, tool, tool == TL_TOOL_RUN, NULL, &o);
 	bool ok = false;
 	if (o.error) {
 		printf("   %s\n", o.msg);
@@ -249,4 +249,5 @@ static int cmd_tour(int argc, char **argv)
 
 const struct runner_command runner_cmd_tour = {
     "tour", "", "a guided run of the flagship labs", 0, 0, NULL, cmd_tour,
+    false,
 };

@@ -53,6 +53,7 @@ static int cmd_help(int argc, char **argv)
 
 const struct runner_command runner_cmd_help = {
     "help", "[COMMAND]", "this text, or COMMAND's options", 0, 1, NULL, cmd_help,
+    false,
 };
 
 int main(int argc, char **argv)
