@@ -1,9 +1,12 @@
 /* tl_log — timestamped, thread-named log lines, one write(2) per line, so
  * lines from many threads never interleave mid-line.
  *
- *   [   12.345] worker-1: took lock A
+ *   [   12.345 ms] worker-1: took lock A
  *
- * The time is milliseconds on the monotonic clock since tl_log_init().
+ * The time is milliseconds on the monotonic clock since tl_log_init(), and
+ * lines come out in its order (a stamp and its write are not separated by
+ * another thread's line; see tl_log.c for why that costs no
+ * happens-before edge).
  */
 #ifndef TL_LOG_H
 #define TL_LOG_H
