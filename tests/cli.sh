@@ -158,6 +158,8 @@ grep -q "the program rejected its arguments: .*unknown option '--bogus'" "$err"
 judge "stress: the lab's own complaint is shown"
 expect 0 "run: lab arguments after --" -- "$THREADLAB" run race/counter fixed -- --threads 3 --iterations 1000
 contains "counter = "
+! grep -q '^outcome:' "$out"
+judge "run: no 'outcome:' line (a machine line, only for stress)"
 expect 2 "list: -- is no lab argument" -- "$THREADLAB" list -- race extra
 expect 2 "a variant then a lab is no lab" -- "$THREADLAB" stress --runs 2 fixed race/counter
 

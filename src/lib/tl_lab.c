@@ -132,6 +132,10 @@ int tl_lab_result(enum tl_exit code, const char *fmt, ...)
 
 void tl_lab_outcome(const char *name, long value)
 {
+	/* A line for the harness, not for people: only when asked. */
+	const char *want = getenv("THREADLAB_OUTCOMES");
+	if (!want || strcmp(want, "1"))
+		return;
 	printf("outcome: %s=%ld\n", name, value);
 	fflush(stdout);
 }

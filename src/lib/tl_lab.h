@@ -36,7 +36,8 @@ int tl_lab_result(enum tl_exit code, const char *fmt, ...) __attribute__((format
 
 /* Prints "outcome: NAME=VALUE" on stdout: the one number that describes this
  * run (updates lost, items oversold ...), which `threadlab stress` gathers
- * over many runs into a histogram. */
+ * over many runs into a histogram.  Only when THREADLAB_OUTCOMES=1 is in the
+ * environment (stress sets it): a machine line stays out of people's way. */
 void tl_lab_outcome(const char *name, long value);
 
 /* pthread_create, or one line on stderr and exit 1 (e.g. --threads 1024

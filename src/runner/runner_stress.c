@@ -185,6 +185,8 @@ static int cmd_stress(int argc, char **argv)
 		runner_error("%s", err);
 		goto out;
 	}
+	/* Ask the programs for their "outcome:" lines (tl_lab_outcome). */
+	setenv("THREADLAB_OUTCOMES", "1", 1);
 	if (stress_collect(lab, variant, a.lab_args, runs, &t))
 		goto out;
 	stress_print(lab, variant, &spec, a.nlab_args > 0, runs, &t);
