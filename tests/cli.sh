@@ -51,6 +51,13 @@ version=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"$/\1/p' "$THREADLAB_BUILDDI
 [ -n "$version" ] && [ "$(cat "$out")" = "threadlab $version" ]
 judge "--version prints 'threadlab $version' (config.h's PACKAGE_VERSION)"
 expect 2 "--version: extra argument" -- "$THREADLAB" --version extra
+# The glossary explains every verdict word the harness knows (the names
+# table of src/harness/tl_verdict.c) and the watchdog's and threadstat's words.
+expect 0 "help words" -- "$THREADLAB" help words
+for w in $(sed -n 's/^ *\[TL_V_[A-Z_]*\] = "\([a-z-]*\)",$/\1/p' "$THREADLAB_SRCDIR/src/harness/tl_verdict.c") \
+	queued futex_do_wait "under a fifth" "threads besides main" "address space"; do
+	contains "$w"
+done
 
 # Every command: help COMMAND, COMMAND --help and COMMAND -h print its usage
 # (the same text) and exit 0; its options come from the same table.

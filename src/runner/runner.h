@@ -50,6 +50,7 @@ const char *runner_srcdir(void);
 const char *runner_builddir(void);
 void runner_threadstat_path(char *buf, size_t len);
 bool runner_color(void); /* stdout is a terminal and NO_COLOR is unset */
+void runner_words(FILE *f); /* threadlab help words: the glossary */
 void runner_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 int labs_load(struct labs *out);

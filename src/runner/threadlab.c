@@ -42,9 +42,15 @@ static int cmd_help(int argc, char **argv)
 		runner_overview(stdout);
 		return RUNNER_OK;
 	}
+	if (!strcmp(a.pos[0], "words")) {
+		runner_words(stdout);
+		return RUNNER_OK;
+	}
 	const struct runner_command *cmd = runner_command_find(a.pos[0]);
 	if (!cmd) {
-		runner_error("help: unknown command '%s' (threadlab --help lists them)", a.pos[0]);
+		runner_error("help: unknown command '%s' (threadlab --help lists them; "
+		             "threadlab help words explains the words)",
+		             a.pos[0]);
 		return RUNNER_USAGE;
 	}
 	runner_command_help(cmd, stdout);
@@ -52,7 +58,7 @@ static int cmd_help(int argc, char **argv)
 }
 
 const struct runner_command runner_cmd_help = {
-    "help", "[COMMAND]", "this text, or COMMAND's options", 0, 1, NULL, cmd_help,
+    "help", "[COMMAND|words]", "this text, COMMAND's options, or a glossary", 0, 1, NULL, cmd_help,
     false,
 };
 
