@@ -16,6 +16,7 @@
 
 #include "runner.h"
 #include "tl_buf.h"
+#include "tl_clock.h"
 #include "tl_exit.h"
 
 static void say(const char *text)
@@ -44,6 +45,29 @@ static void quote_line(const struct lab *lab, int variant, int line)
 	tl_buf_free(&src);
 }
 
+/* What the tool reported and, apart from it, how the program itself ended:
+ * under a detector a program can deadlock while the detector reports
+ * nothing, and "clean" alone would say the opposite. */
+static void print_verdict(enum tl_tool tool, const struct outcome *o)
+{
+	const struct tl_tool_info *ti = tl_tool(tool);
+	double secs = o->res.wall_ms / 1000;
+	if (tool == TL_TOOL_RUN) {
+		printf("   the program: %s (%.2f s)\n", tl_verdict_name(o->program), secs);
+		return;
+	}
+	char got[256] = "nothing";
+	if (o->got != 0 && o->got != 1u << TL_V_CLEAN)
+		tl_verdict_set_format(o->got, got, sizeof got);
+	if (ti->report_exit_code && o->res.exit_code == ti->report_exit_code)
+		printf("   %s reported: %s; the program: exit %d, %s's code for a report "
+		       "in place of its own (%.2f s)\n",
+		       ti->title, got, ti->report_exit_code, ti->title, secs);
+	else
+		printf("   %s reported: %s; the program: %s (%.2f s)\n", ti->title, got,
+		       tl_verdict_name(o->program), secs);
+}
+
 /* Runs one program under one tool, prints the verdict, checks it. */
 static bool step(const struct labs *labs, const char *id, int variant, enum tl_tool tool)
 {
@@ -63,7 +87,8 @@ static bool step(const struct labs *labs, const char *id, int variant, enum tl_t
 		return false;
 	}
 	lab_source_rel(lab, variant, rel, sizeof rel);
-	printf("\n$ threadlab run %s %s --tool %s\n", id, lab_variant_names[variant], tl_tool_name(tool));
+	printf("\n$ threadlab run %s %s --tool %s\n", id, lab_variant_names[variant],
+	       tl_tool_name(tool));
 	fflush(stdout);
 	struct outcome o;
 	lab_execute(lab, variant, tool, tool == TL_TOOL_RUN, NULL, &o);
@@ -71,9 +96,7 @@ static bool step(const struct labs *labs, const char *id, int variant, enum tl_t
 	if (o.error) {
 		printf("   %s\n", o.msg);
 	} else {
-		char got[256];
-		tl_verdict_set_format(o.got, got, sizeof got);
-		printf("   verdict: %s (%.2f s)\n", got, o.res.wall_ms / 1000);
+		print_verdict(tool, &o);
 		outcome_print_reports(stdout, &o, rel, "     ");
 		for (size_t i = 0; i < o.reports.n; i++) {
 			const struct tl_frame *f = tl_report_first_frame_in(&o.reports.v[i], rel);
@@ -103,34 +126,23 @@ static int reap(pid_t pid)
 	return st;
 }
 
-/* Runs a lab's broken program with --hold, waits (at most 30 s) for the
- * watchdog's "holding pid" line on its stderr, shows `threadstat doctor` on
- * it, then ends the hold with SIGTERM.  True when the doctor said deadlock
- * (exit 4) and the lab ended with its deadlock code (4). */
-static bool doctor_step(const char *id)
+/* Starts a lab's broken program with --hold (its stderr into *errfd) and
+ * echoes that stderr until the watchdog's "holding pid" line, for at most
+ * 30 s.  The child's pid once it holds at its hang; -1 (child reaped) if
+ * it never does. */
+static pid_t start_held(const char *bin, int *errfd)
 {
-	char bin[PATH_MAX], ts[PATH_MAX], line[1024], pidarg[32];
-	struct tl_buf err = {0};
-	int pipefd[2], st_doc = -1, st_lab;
-	pid_t lab, doc, held = 0;
-	int deadline_ms = 30000;
-
-	snprintf(bin, sizeof(bin), "%s/labs/%s/broken", runner_builddir(), id);
-	runner_threadstat_path(ts, sizeof ts);
-	if (access(ts, X_OK) != 0) {
-		printf("   skipped: %s is not built\n", ts);
-		return true;
-	}
-	printf("\n$ labs/%s/broken --hold &\n", id);
-	fflush(stdout);
+	int pipefd[2];
 	if (pipe2(pipefd, O_CLOEXEC) != 0)
-		return false;
-	lab = fork();
-	if (lab < 0)
-		return false;
+		return -1;
+	pid_t lab = fork();
+	if (lab < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return -1;
+	}
 	if (lab == 0) {
 		int null = open("/dev/null", O_WRONLY);
-
 		dup2(pipefd[1], 2);
 		if (null >= 0)
 			dup2(null, 1);
@@ -139,44 +151,66 @@ static bool doctor_step(const char *id)
 		_exit(127);
 	}
 	close(pipefd[1]);
-	/* Its stderr, line by line, until the holding line. */
-	while (held == 0 && deadline_ms > 0) {
+	*errfd = pipefd[0];
+	static const char holding[] = "watchdog: holding pid ";
+	char chunk[1024];
+	struct tl_buf err = {0};
+	bool held = false;
+	for (int waited_ms = 0; !held && waited_ms < 30000;) {
 		struct pollfd p = {.fd = pipefd[0], .events = POLLIN};
-		ssize_t n;
-		char *nl;
-
 		if (poll(&p, 1, 1000) <= 0) {
-			deadline_ms -= 1000;
+			waited_ms += 1000;
 			continue;
 		}
-		n = read(pipefd[0], line, sizeof(line) - 1);
+		ssize_t n = read(pipefd[0], chunk, sizeof chunk);
 		if (n <= 0)
 			break;
-		tl_buf_append(&err, line, (size_t)n);
-		while (err.data != NULL && (nl = memchr(err.data, '\n', err.len)) != NULL) {
+		tl_buf_append(&err, chunk, (size_t)n);
+		char *nl;
+		while (err.data && (nl = memchr(err.data, '\n', err.len)) != NULL) {
 			size_t len = (size_t)(nl - err.data) + 1;
-			static const char holding[] = "watchdog: holding pid ";
-
 			printf("   %.*s", (int)len, err.data);
-			if (len > sizeof(holding) && strncmp(err.data, holding, sizeof(holding) - 1) == 0 &&
-			    strtol(err.data + sizeof(holding) - 1, NULL, 10) == (long)lab)
-				held = lab;
+			if (len > sizeof holding &&
+			    !strncmp(err.data, holding, sizeof holding - 1) &&
+			    strtol(err.data + sizeof holding - 1, NULL, 10) == (long)lab)
+				held = true;
 			memmove(err.data, err.data + len, err.len - len + 1);
 			err.len -= len;
 		}
 	}
 	tl_buf_free(&err);
-	if (held == 0) {
-		printf("   the lab never held at its hang\n");
-		kill(lab, SIGKILL);
-		reap(lab);
-		close(pipefd[0]);
-		return false;
+	if (held)
+		return lab;
+	printf("   the lab never held at its hang\n");
+	kill(lab, SIGKILL);
+	reap(lab);
+	close(pipefd[0]);
+	return -1;
+}
+
+/* Runs a lab's broken program with --hold, shows `threadstat doctor` on it
+ * at its hang, then ends the hold with SIGTERM.  True when the doctor said
+ * deadlock and the lab ended with its deadlock code. */
+static bool doctor_step(const char *id)
+{
+	char bin[PATH_MAX], ts[PATH_MAX], pidarg[32];
+	snprintf(bin, sizeof bin, "%s/labs/%s/broken", runner_builddir(), id);
+	runner_threadstat_path(ts, sizeof ts);
+	if (access(ts, X_OK) != 0) {
+		printf("   skipped: %s is not built\n", ts);
+		return true;
 	}
-	snprintf(pidarg, sizeof(pidarg), "%d", (int)lab);
-	printf("\n$ diagnostics/threadstat doctor %s\n", pidarg);
+	printf("\n$ labs/%s/broken --hold &\n", id);
 	fflush(stdout);
-	doc = fork();
+	int errfd;
+	pid_t lab = start_held(bin, &errfd);
+	if (lab < 0)
+		return false;
+	snprintf(pidarg, sizeof pidarg, "%d", (int)lab);
+	printf("\n$ threadstat doctor %s\n", pidarg);
+	fflush(stdout);
+	int st_doc = -1;
+	pid_t doc = fork();
 	if (doc == 0) {
 		execl(ts, ts, "doctor", pidarg, (char *)NULL);
 		_exit(127);
@@ -184,10 +218,10 @@ static bool doctor_step(const char *id)
 	if (doc > 0)
 		st_doc = reap(doc);
 	kill(lab, SIGTERM);
-	st_lab = reap(lab);
-	close(pipefd[0]);
-	return st_doc >= 0 && WIFEXITED(st_doc) && WEXITSTATUS(st_doc) == TL_EXIT_DEADLOCK && st_lab >= 0 &&
-	       WIFEXITED(st_lab) && WEXITSTATUS(st_lab) == TL_EXIT_DEADLOCK;
+	int st_lab = reap(lab);
+	close(errfd);
+	return st_doc >= 0 && WIFEXITED(st_doc) && WEXITSTATUS(st_doc) == TL_EXIT_DEADLOCK &&
+	       st_lab >= 0 && WIFEXITED(st_lab) && WEXITSTATUS(st_lab) == TL_EXIT_DEADLOCK;
 }
 
 static int cmd_tour(int argc, char **argv)
@@ -200,29 +234,45 @@ static int cmd_tour(int argc, char **argv)
 	if (labs_load(&labs))
 		return RUNNER_ERROR;
 	bool ok = true;
-	say("threadlab tour: four minutes of threading bugs you can watch happen.\n"
+	double start = tl_mono_ms();
+	say("threadlab tour: threading bugs you can watch happen, and what each\n"
+	    "detector says about them.\n"
 	    "\n"
-	    "1. A race.  Two threads add 1 to a shared counter 100,000 times each.\n"
-	    "   counter++ is a load, an add and a store; when both threads load the\n"
-	    "   same value, one of the two additions is lost.\n");
+	    "1. A race.  Two threads add 1 to a shared counter, each at least\n"
+	    "   100,000 times, and each keeps going until the two have been seen\n"
+	    "   running side by side for 2 ms, so that they really collide: the\n"
+	    "   counts differ from run to run.  counter++ is a load, an add and a\n"
+	    "   store; when both threads load the same value, one addition is lost.\n");
 	ok &= step(&labs, "race/counter", 0, TL_TOOL_RUN);
-	say("\n2. The same program under ThreadSanitizer, which records who touched\n"
-	    "   each word of memory and under which locks.  It names the line:\n");
+	say("\n2. The same program under ThreadSanitizer.  For each word of memory it\n"
+	    "   remembers which threads touched it and what each had synchronised\n"
+	    "   with (a mutex released and then taken, a join ...); two accesses,\n"
+	    "   one a write, with no such happens-before order between them are a\n"
+	    "   race.  It names the line:\n");
 	ok &= step(&labs, "race/counter", 0, TL_TOOL_TSAN);
+	say("\n   Valgrind's Helgrind and DRD decide races the same way, by\n"
+	    "   happens-before, and run the threads one at a time, many times slower:\n");
+	ok &= step(&labs, "race/counter", 0, TL_TOOL_HELGRIND);
+	ok &= step(&labs, "race/counter", 0, TL_TOOL_DRD);
 	say("\n3. The fix is one mutex around the increment (threadlab show counter\n"
-	    "   prints the diff).  Now the total is exact and TSan is silent:\n");
+	    "   prints the diff).  Now the total is exact and TSan is silent.  (The\n"
+	    "   threads again run until they have overlapped for 2 ms, so their\n"
+	    "   counts say nothing about speed.)\n");
 	ok &= step(&labs, "race/counter", 1, TL_TOOL_RUN);
 	ok &= step(&labs, "race/counter", 1, TL_TOOL_TSAN);
 	say("\n4. A deadlock.  Two threads take the same two mutexes in opposite\n"
 	    "   orders.  Nothing crashes: the program just stops.  Its watchdog\n"
 	    "   sees no progress and no CPU use, and ends it with a verdict:\n");
 	ok &= step(&labs, "deadlock/lock-order", 0, TL_TOOL_RUN);
-	say("\n   TSan stays silent on that hang: it reports an inversion only when\n"
-	    "   both orders have succeeded once, and here the second never does.\n");
+	say("\n   TSan draws an edge A -> B in its lock graph when a thread holding A\n"
+	    "   gets B, and reports a cycle when a thread asks for a lock.  Here\n"
+	    "   neither thread ever gets its second mutex, so there is no edge and\n"
+	    "   no report; the program still deadlocks under it:\n");
 	ok &= step(&labs, "deadlock/lock-order", 0, TL_TOOL_TSAN);
-	say("\n   Now the same two orders, one after the other, so nothing hangs.\n"
-	    "   This time TSan has seen both orders succeed, and it names the\n"
-	    "   lines: a detector sees the order, not the hang.\n");
+	say("\n   Now one thread completes A then B, and only then does the other,\n"
+	    "   holding B, ask for A.  That request closes the cycle A -> B -> A and\n"
+	    "   TSan names the lines, though nothing hung: a detector sees the\n"
+	    "   order, not the hang.\n");
 	ok &= step(&labs, "deadlock/lock-order-latent", 0, TL_TOOL_TSAN);
 	say("\n5. A livelock.  Two polite threads take one lock, try the other,\n"
 	    "   back off and retry, in lockstep.  They never block, so this is no\n"
@@ -230,17 +280,26 @@ static int cmd_tour(int argc, char **argv)
 	    "   stands still.\n");
 	ok &= step(&labs, "livelock/polite-trylock", 0, TL_TOOL_RUN);
 	say("\n6. A thread leak.  Threads started and never joined keep their stacks\n"
-	    "   mapped; the program counts them in /proc/self/maps:\n");
+	    "   mapped (address space, not memory in use); the program counts them\n"
+	    "   in /proc/self/maps:\n");
 	ok &= step(&labs, "leak/unjoined", 0, TL_TOOL_RUN);
+	say("\n   Memcheck sees the same leak from the heap: glibc allocates a small\n"
+	    "   block for each thread (its DTV, the table of its thread-local\n"
+	    "   storage), and for the threads nobody joined it finds those blocks\n"
+	    "   possibly lost:\n");
+	ok &= step(&labs, "leak/unjoined", 0, TL_TOOL_MEMCHECK);
 	say("\n7. Looking from outside.  threadstat reads a live process's threads\n"
 	    "   from /proc; its doctor reads who owns each mutex a thread waits for\n"
 	    "   from the process's memory, and names the cycle.  --hold keeps the\n"
 	    "   deadlocked lab at its hang so there is something to look at:\n");
 	ok &= doctor_step("deadlock/lock-order");
-	say("\nNext: threadlab list      every lab and its lesson\n"
-	    "      threadlab show LAB  the lesson and the broken -> fixed diff\n"
-	    "      diagnostics/threadstat PID   the threads of any process\n"
-	    "      make check          every program under every detector\n");
+	printf("\nThat took %.0f s.\n", (tl_mono_ms() - start) / 1000);
+	say("\nNext: threadlab list        every lab and its lesson\n"
+	    "      threadlab show LAB    the lesson and the broken -> fixed diff\n"
+	    "      threadlab help words  what the words above mean\n"
+	    "      threadstat PID        the threads of any process (diagnostics/ in a build "
+	    "tree)\n"
+	    "      make check            every program under every detector\n");
 	labs_free(&labs);
 	if (!ok)
 		say("\nThe tour did not go as its labs expect: see above.\n");
@@ -248,6 +307,5 @@ static int cmd_tour(int argc, char **argv)
 }
 
 const struct runner_command runner_cmd_tour = {
-    "tour", "", "a guided run of the flagship labs", 0, 0, NULL, cmd_tour,
-    false,
+    "tour", "", "a guided run of the flagship labs", 0, 0, NULL, cmd_tour, false,
 };

@@ -92,7 +92,7 @@ int main(int argc, char **argv)
 	long cached_max = (long)((40u << 20) / stack_size);
 	if (unowned > cached_max)
 		return tl_lab_result(TL_EXIT_LEAK,
-		                     "%ld thread stacks (%ld MiB) mapped, %d threads alive: ended "
+		                     "%ld thread stacks (%ld MiB of address space) mapped, %d threads alive: ended "
 		                     "threads were never joined nor detached",
 		                     (long)stacks, stacks * (long)(stack_size >> 20), tasks);
 	return tl_lab_result(TL_EXIT_OK,

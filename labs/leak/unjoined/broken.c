@@ -77,7 +77,7 @@ int main(int argc, char **argv)
 		return tl_lab_result(TL_EXIT_FAILURE, "cannot read /proc/self/maps");
 	if (grown >= o.threads * (o.iterations - 1) / 2)
 		return tl_lab_result(TL_EXIT_LEAK,
-		                     "%ld thread stacks (%ld MiB) more after %ld rounds: threads "
+		                     "%ld thread stacks (%ld MiB of address space) more after %ld rounds: threads "
 		                     "ended but were never joined",
 		                     grown, grown * (long)(stack_size >> 20), o.iterations);
 	return tl_lab_result(
