@@ -224,6 +224,75 @@ static bool doctor_step(const char *id)
 	       st_lab >= 0 && WIFEXITED(st_lab) && WEXITSTATUS(st_lab) == TL_EXIT_DEADLOCK;
 }
 
+/* The tour: each step says its text, then runs a lab's program under a
+ * tool (TOUR_DOCTOR: holds the deadlock and shows threadstat doctor). */
+enum { VARIANT_BROKEN = 0, VARIANT_FIXED = 1, TOUR_DOCTOR = -1 };
+static const struct tour_step {
+	const char *text; /* NULL: none, the step follows the one before */
+	const char *lab;
+	int variant;
+	int tool; /* enum tl_tool, or TOUR_DOCTOR */
+} tour[] = {
+    {"threadlab tour: threading bugs you can watch happen, and what each\n"
+     "detector says about them.\n"
+     "\n"
+     "1. A race.  Two threads add 1 to a shared counter, each at least\n"
+     "   100,000 times, and each keeps going until the two have been seen\n"
+     "   running side by side for 2 ms, so that they really collide: the\n"
+     "   counts differ from run to run.  counter++ is a load, an add and a\n"
+     "   store; when both threads load the same value, one addition is lost.\n",
+     "race/counter", VARIANT_BROKEN, TL_TOOL_RUN},
+    {"\n2. The same program under ThreadSanitizer.  For each word of memory it\n"
+     "   remembers which threads touched it and what each had synchronised\n"
+     "   with (a mutex released and then taken, a join ...); two accesses,\n"
+     "   one a write, with no such happens-before order between them are a\n"
+     "   race.  It names the line:\n",
+     "race/counter", VARIANT_BROKEN, TL_TOOL_TSAN},
+    {"\n   Valgrind's Helgrind and DRD decide races the same way, by\n"
+     "   happens-before, and run the threads one at a time, many times slower:\n",
+     "race/counter", VARIANT_BROKEN, TL_TOOL_HELGRIND},
+    {NULL, "race/counter", VARIANT_BROKEN, TL_TOOL_DRD},
+    {"\n3. The fix is one mutex around the increment (threadlab show counter\n"
+     "   prints the diff).  Now the total is exact and TSan is silent.  (The\n"
+     "   threads again run until they have overlapped for 2 ms, so their\n"
+     "   counts say nothing about speed.)\n",
+     "race/counter", VARIANT_FIXED, TL_TOOL_RUN},
+    {NULL, "race/counter", VARIANT_FIXED, TL_TOOL_TSAN},
+    {"\n4. A deadlock.  Two threads take the same two mutexes in opposite\n"
+     "   orders.  Nothing crashes: the program just stops.  Its watchdog\n"
+     "   sees no progress and no CPU use, and ends it with a verdict:\n",
+     "deadlock/lock-order", VARIANT_BROKEN, TL_TOOL_RUN},
+    {"\n   TSan draws an edge A -> B in its lock graph when a thread holding A\n"
+     "   gets B, and reports a cycle when a thread asks for a lock.  Here\n"
+     "   neither thread ever gets its second mutex, so there is no edge and\n"
+     "   no report; the program still deadlocks under it:\n",
+     "deadlock/lock-order", VARIANT_BROKEN, TL_TOOL_TSAN},
+    {"\n   Now one thread completes A then B, and only then does the other,\n"
+     "   holding B, ask for A.  That request closes the cycle A -> B -> A and\n"
+     "   TSan names the lines, though nothing hung: a detector sees the\n"
+     "   order, not the hang.\n",
+     "deadlock/lock-order-latent", VARIANT_BROKEN, TL_TOOL_TSAN},
+    {"\n5. A livelock.  Two polite threads take one lock, try the other,\n"
+     "   back off and retry, in lockstep.  They never block, so this is no\n"
+     "   deadlock: the watchdog sees their CPU time climb while progress\n"
+     "   stands still.\n",
+     "livelock/polite-trylock", VARIANT_BROKEN, TL_TOOL_RUN},
+    {"\n6. A thread leak.  Threads started and never joined keep their stacks\n"
+     "   mapped (address space, not memory in use); the program counts them\n"
+     "   in /proc/self/maps:\n",
+     "leak/unjoined", VARIANT_BROKEN, TL_TOOL_RUN},
+    {"\n   Memcheck sees the same leak from the heap: glibc allocates a small\n"
+     "   block for each thread (its DTV, the table of its thread-local\n"
+     "   storage), and for the threads nobody joined it finds those blocks\n"
+     "   possibly lost:\n",
+     "leak/unjoined", VARIANT_BROKEN, TL_TOOL_MEMCHECK},
+    {"\n7. Looking from outside.  threadstat reads a live process's threads\n"
+     "   from /proc; its doctor reads who owns each mutex a thread waits for\n"
+     "   from the process's memory, and names the cycle.  --hold keeps the\n"
+     "   deadlocked lab at its hang so there is something to look at:\n",
+     "deadlock/lock-order", VARIANT_BROKEN, TOUR_DOCTOR},
+};
+
 static int cmd_tour(int argc, char **argv)
 {
 	struct runner_args a;
@@ -235,64 +304,15 @@ static int cmd_tour(int argc, char **argv)
 		return RUNNER_ERROR;
 	bool ok = true;
 	double start = tl_mono_ms();
-	say("threadlab tour: threading bugs you can watch happen, and what each\n"
-	    "detector says about them.\n"
-	    "\n"
-	    "1. A race.  Two threads add 1 to a shared counter, each at least\n"
-	    "   100,000 times, and each keeps going until the two have been seen\n"
-	    "   running side by side for 2 ms, so that they really collide: the\n"
-	    "   counts differ from run to run.  counter++ is a load, an add and a\n"
-	    "   store; when both threads load the same value, one addition is lost.\n");
-	ok &= step(&labs, "race/counter", 0, TL_TOOL_RUN);
-	say("\n2. The same program under ThreadSanitizer.  For each word of memory it\n"
-	    "   remembers which threads touched it and what each had synchronised\n"
-	    "   with (a mutex released and then taken, a join ...); two accesses,\n"
-	    "   one a write, with no such happens-before order between them are a\n"
-	    "   race.  It names the line:\n");
-	ok &= step(&labs, "race/counter", 0, TL_TOOL_TSAN);
-	say("\n   Valgrind's Helgrind and DRD decide races the same way, by\n"
-	    "   happens-before, and run the threads one at a time, many times slower:\n");
-	ok &= step(&labs, "race/counter", 0, TL_TOOL_HELGRIND);
-	ok &= step(&labs, "race/counter", 0, TL_TOOL_DRD);
-	say("\n3. The fix is one mutex around the increment (threadlab show counter\n"
-	    "   prints the diff).  Now the total is exact and TSan is silent.  (The\n"
-	    "   threads again run until they have overlapped for 2 ms, so their\n"
-	    "   counts say nothing about speed.)\n");
-	ok &= step(&labs, "race/counter", 1, TL_TOOL_RUN);
-	ok &= step(&labs, "race/counter", 1, TL_TOOL_TSAN);
-	say("\n4. A deadlock.  Two threads take the same two mutexes in opposite\n"
-	    "   orders.  Nothing crashes: the program just stops.  Its watchdog\n"
-	    "   sees no progress and no CPU use, and ends it with a verdict:\n");
-	ok &= step(&labs, "deadlock/lock-order", 0, TL_TOOL_RUN);
-	say("\n   TSan draws an edge A -> B in its lock graph when a thread holding A\n"
-	    "   gets B, and reports a cycle when a thread asks for a lock.  Here\n"
-	    "   neither thread ever gets its second mutex, so there is no edge and\n"
-	    "   no report; the program still deadlocks under it:\n");
-	ok &= step(&labs, "deadlock/lock-order", 0, TL_TOOL_TSAN);
-	say("\n   Now one thread completes A then B, and only then does the other,\n"
-	    "   holding B, ask for A.  That request closes the cycle A -> B -> A and\n"
-	    "   TSan names the lines, though nothing hung: a detector sees the\n"
-	    "   order, not the hang.\n");
-	ok &= step(&labs, "deadlock/lock-order-latent", 0, TL_TOOL_TSAN);
-	say("\n5. A livelock.  Two polite threads take one lock, try the other,\n"
-	    "   back off and retry, in lockstep.  They never block, so this is no\n"
-	    "   deadlock: the watchdog sees their CPU time climb while progress\n"
-	    "   stands still.\n");
-	ok &= step(&labs, "livelock/polite-trylock", 0, TL_TOOL_RUN);
-	say("\n6. A thread leak.  Threads started and never joined keep their stacks\n"
-	    "   mapped (address space, not memory in use); the program counts them\n"
-	    "   in /proc/self/maps:\n");
-	ok &= step(&labs, "leak/unjoined", 0, TL_TOOL_RUN);
-	say("\n   Memcheck sees the same leak from the heap: glibc allocates a small\n"
-	    "   block for each thread (its DTV, the table of its thread-local\n"
-	    "   storage), and for the threads nobody joined it finds those blocks\n"
-	    "   possibly lost:\n");
-	ok &= step(&labs, "leak/unjoined", 0, TL_TOOL_MEMCHECK);
-	say("\n7. Looking from outside.  threadstat reads a live process's threads\n"
-	    "   from /proc; its doctor reads who owns each mutex a thread waits for\n"
-	    "   from the process's memory, and names the cycle.  --hold keeps the\n"
-	    "   deadlocked lab at its hang so there is something to look at:\n");
-	ok &= doctor_step("deadlock/lock-order");
+	for (size_t i = 0; i < sizeof tour / sizeof tour[0]; i++) {
+		const struct tour_step *t = &tour[i];
+		if (t->text)
+			say(t->text);
+		if (t->tool == TOUR_DOCTOR)
+			ok &= doctor_step(t->lab);
+		else
+			ok &= step(&labs, t->lab, t->variant, (enum tl_tool)t->tool);
+	}
 	printf("\nThat took %.0f s.\n", (tl_mono_ms() - start) / 1000);
 	say("\nNext: threadlab list        every lab and its lesson\n"
 	    "      threadlab show LAB    the lesson and the broken -> fixed diff\n"
