@@ -69,6 +69,14 @@ int tl_bell_wait(int bell, const struct timespec *deadline)
 	return ppoll(&p, 1, &left, NULL) == 0 ? -ETIMEDOUT : 0;
 }
 
+int tl_bell_wait_released(int bell, pthread_mutex_t *mu, const struct timespec *deadline)
+{
+	pthread_mutex_unlock(mu);
+	int rc = tl_bell_wait(bell, deadline);
+	pthread_mutex_lock(mu);
+	return rc;
+}
+
 /* Opens the bell, then the mutex and the condition variable: 0 or a negative
  * errno, with nothing left open. */
 static int open_waitable(pthread_mutex_t *mu, pthread_cond_t *cv, int *bell)
@@ -99,21 +107,16 @@ static void close_waitable(pthread_mutex_t *mu, pthread_cond_t *cv, int bell)
 	tl_bell_close(bell);
 }
 
-/* One wait under `mu` for a condition kept true-while-readable in `bell`:
- * on the condition variable without a deadline, on the bell with one (with
- * `mu` let go meanwhile).  Returns -ETIMEDOUT once the deadline has passed,
- * else 0 (the caller re-checks its condition either way). */
+/* One wait under `mu`: on the condition variable without a deadline, on the
+ * bell with one.  -ETIMEDOUT once the deadline has passed, else 0 (the caller
+ * re-checks its condition either way). */
 static int wait_once(pthread_mutex_t *mu, pthread_cond_t *cv, int bell, long timeout_ms,
                      const struct timespec *deadline)
 {
-	if (timeout_ms < 0) {
-		pthread_cond_wait(cv, mu);
-		return 0;
-	}
-	pthread_mutex_unlock(mu);
-	int rc = tl_bell_wait(bell, deadline);
-	pthread_mutex_lock(mu);
-	return rc;
+	if (timeout_ms >= 0)
+		return tl_bell_wait_released(bell, mu, deadline);
+	pthread_cond_wait(cv, mu);
+	return 0;
 }
 
 int tl_event_init(tl_event *ev)

@@ -3,7 +3,7 @@
  * tl_event: a flag threads can wait for (set, clear, is_set, wait with a
  * timeout), built on a mutex, a condition variable and a tl_bell.
  *
- * tl_bell: what the waits with a deadline (tl_event, tl_bsem) sleep on
+ * tl_bell: what the waits with a deadline (tl_event, tl_bsem, tl_queue) sleep on
  * instead of pthread_cond_timedwait.  When a timed wait on a condition
  * variable times out just as the variable is signalled or broadcast, glibc
  * 2.36 passes the wake-up on with a pthread_cond_signal of its own, made from
@@ -35,6 +35,9 @@ void tl_bell_silence(int bell);
 /* Sleeps until the bell is readable or the CLOCK_MONOTONIC deadline has
  * passed: 0 (maybe early: re-check the condition) or -ETIMEDOUT. */
 int tl_bell_wait(int bell, const struct timespec *deadline);
+/* tl_bell_wait with `mu` (held, and guarding the bell's condition) let go
+ * meanwhile and taken back before it returns. */
+int tl_bell_wait_released(int bell, pthread_mutex_t *mu, const struct timespec *deadline);
 
 typedef struct tl_event {
 	pthread_mutex_t mu;
