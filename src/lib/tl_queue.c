@@ -1,14 +1,34 @@
-/* tl_queue — a bounded MPMC queue on a mutex and two CLOCK_MONOTONIC
- * condition variables. */
+/* tl_queue — a bounded MPMC queue on a mutex, two condition variables and
+ * two tl_bells for the waits with a timeout. */
 #include "config.h"
 
 #include "tl_queue.h"
 
 #include "tl_clock.h"
+#include "tl_sync.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <time.h>
+
+/* Rings or silences `bell` so that it is readable exactly while `want`. */
+static void keep_bell(int bell, bool *rung, bool want)
+{
+	if (want == *rung)
+		return;
+	if (want)
+		tl_bell_ring(bell);
+	else
+		tl_bell_silence(bell);
+	*rung = want;
+}
+
+/* Under q->mu, after every change of len or closed. */
+static void sync_bells(tl_queue *q)
+{
+	keep_bell(q->room_bell, &q->room_rung, q->closed || q->len < q->capacity);
+	keep_bell(q->items_bell, &q->items_rung, q->closed || q->len > 0);
+}
 
 int tl_queue_init(tl_queue *q, size_t capacity)
 {
@@ -23,15 +43,29 @@ int tl_queue_init(tl_queue *q, size_t capacity)
 	rc = tl_cond_init_monotonic(&q->not_empty);
 	if (rc)
 		goto fail_not_full;
+	rc = tl_bell_open();
+	if (rc < 0)
+		goto fail_not_empty;
+	q->room_bell = rc;
+	rc = tl_bell_open();
+	if (rc < 0)
+		goto fail_room_bell;
+	q->items_bell = rc;
 	rc = -pthread_mutex_init(&q->mu, NULL);
 	if (rc)
-		goto fail_not_empty;
+		goto fail_items_bell;
 	q->capacity = capacity;
 	q->head = 0;
 	q->len = 0;
 	q->closed = false;
+	q->room_rung = q->items_rung = false;
+	sync_bells(q);
 	return 0;
 
+fail_items_bell:
+	tl_bell_close(q->items_bell);
+fail_room_bell:
+	tl_bell_close(q->room_bell);
 fail_not_empty:
 	pthread_cond_destroy(&q->not_empty);
 fail_not_full:
@@ -47,12 +81,15 @@ void tl_queue_destroy(tl_queue *q)
 	pthread_cond_destroy(&q->not_empty);
 	pthread_cond_destroy(&q->not_full);
 	pthread_mutex_destroy(&q->mu);
+	tl_bell_close(q->room_bell);
+	tl_bell_close(q->items_bell);
 	free(q->items);
 	q->items = NULL;
 }
 
-/* One wait on `cv` under q->mu; -ETIMEDOUT once the deadline has passed. */
-static int wait_on(tl_queue *q, pthread_cond_t *cv, long timeout_ms,
+/* One wait under q->mu: on `cv` without a timeout, on `bell` with one.
+ * -ETIMEDOUT once the deadline has passed. */
+static int wait_on(tl_queue *q, pthread_cond_t *cv, int bell, long timeout_ms,
                    const struct timespec *deadline)
 {
 	if (timeout_ms == 0)
@@ -61,7 +98,7 @@ static int wait_on(tl_queue *q, pthread_cond_t *cv, long timeout_ms,
 		pthread_cond_wait(cv, &q->mu);
 		return 0;
 	}
-	return pthread_cond_timedwait(cv, &q->mu, deadline) == ETIMEDOUT ? -ETIMEDOUT : 0;
+	return tl_bell_wait_released(bell, &q->mu, deadline);
 }
 
 int tl_queue_put(tl_queue *q, void *item, long timeout_ms)
@@ -82,6 +119,7 @@ int tl_queue_put(tl_queue *q, void *item, long timeout_ms)
 		if (q->len < q->capacity) {
 			q->items[(q->head + q->len) % q->capacity] = item;
 			q->len++;
+			sync_bells(q);
 			/* signal, not broadcast: one item can satisfy one consumer.
 			 * Close is the only event every waiter must hear. */
 			pthread_cond_signal(&q->not_empty);
@@ -90,7 +128,7 @@ int tl_queue_put(tl_queue *q, void *item, long timeout_ms)
 		}
 		if (rc == -ETIMEDOUT)
 			break;
-		rc = wait_on(q, &q->not_full, timeout_ms, &deadline);
+		rc = wait_on(q, &q->not_full, q->room_bell, timeout_ms, &deadline);
 	}
 	pthread_mutex_unlock(&q->mu);
 	return rc;
@@ -110,6 +148,7 @@ int tl_queue_get(tl_queue *q, void **item, long timeout_ms)
 			*item = q->items[q->head];
 			q->head = (q->head + 1) % q->capacity;
 			q->len--;
+			sync_bells(q);
 			pthread_cond_signal(&q->not_full);
 			rc = 0;
 			break;
@@ -120,7 +159,7 @@ int tl_queue_get(tl_queue *q, void **item, long timeout_ms)
 		}
 		if (rc == -ETIMEDOUT)
 			break;
-		rc = wait_on(q, &q->not_empty, timeout_ms, &deadline);
+		rc = wait_on(q, &q->not_empty, q->items_bell, timeout_ms, &deadline);
 	}
 	pthread_mutex_unlock(&q->mu);
 	return rc;
@@ -130,6 +169,7 @@ void tl_queue_close(tl_queue *q)
 {
 	pthread_mutex_lock(&q->mu);
 	q->closed = true;
+	sync_bells(q);
 	/* Broadcast: every waiter must see the close, not just one. */
 	pthread_cond_broadcast(&q->not_full);
 	pthread_cond_broadcast(&q->not_empty);

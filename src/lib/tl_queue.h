@@ -1,9 +1,10 @@
 /* tl_queue — a bounded multi-producer, multi-consumer queue of pointers.
  *
- * A ring of `capacity` slots guarded by one mutex, with two CLOCK_MONOTONIC
- * condition variables: producers wait on `not_full`, consumers on
- * `not_empty`.  Closing it wakes everybody: puts then fail at once, gets
- * drain what is left and then fail, so consumers know when to stop.
+ * A ring of `capacity` slots guarded by one mutex, with two condition
+ * variables: producers wait on `not_full`, consumers on `not_empty`.  A wait
+ * with a timeout sleeps on the matching tl_bell instead (see tl_sync.h for
+ * why).  Closing it wakes everybody: puts then fail at once, gets drain what
+ * is left and then fail, so consumers know when to stop.
  *
  * Timeouts: timeout_ms < 0 waits for ever, 0 only tries, > 0 waits at most
  * that many milliseconds.  Returns 0, -ETIMEDOUT, or -EPIPE once closed.
@@ -19,7 +20,10 @@ typedef struct tl_queue {
 	pthread_mutex_t mu;
 	pthread_cond_t not_full;  /* signalled when a slot frees up */
 	pthread_cond_t not_empty; /* signalled when an item arrives */
-	void **items;             /* ring of `capacity` slots */
+	/* Readable exactly while a put (a get) would not wait: see sync_bells. */
+	int room_bell, items_bell;
+	bool room_rung, items_rung;
+	void **items; /* ring of `capacity` slots */
 	size_t capacity;
 	size_t head; /* next slot to get from */
 	size_t len;  /* items in the ring */

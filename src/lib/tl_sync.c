@@ -1,4 +1,5 @@
-/* tl_sync — an event on a mutex and a CLOCK_MONOTONIC condition variable. */
+/* tl_sync — tl_event, tl_bsem and the tl_bell their timed waits sleep on;
+ * tl_overlap. */
 #include "config.h"
 
 #include "tl_sync.h"
@@ -6,9 +7,12 @@
 #include "tl_clock.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdint.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "tl_annotate.h"
 
@@ -23,29 +27,114 @@
 #define BUILT_WITH_TSAN 0
 #endif
 
+int tl_bell_open(void)
+{
+	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	return fd < 0 ? -errno : fd;
+}
+
+void tl_bell_close(int bell)
+{
+	close(bell);
+}
+
+void tl_bell_ring(int bell)
+{
+	uint64_t one = 1;
+	while (write(bell, &one, sizeof one) < 0 && errno == EINTR)
+		;
+}
+
+void tl_bell_silence(int bell)
+{
+	uint64_t count; /* one read takes the whole count; EAGAIN if already 0 */
+	while (read(bell, &count, sizeof count) < 0 && errno == EINTR)
+		;
+}
+
+int tl_bell_wait(int bell, const struct timespec *deadline)
+{
+	struct timespec now, left;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	left.tv_sec = deadline->tv_sec - now.tv_sec;
+	left.tv_nsec = deadline->tv_nsec - now.tv_nsec;
+	if (left.tv_nsec < 0) {
+		left.tv_sec--;
+		left.tv_nsec += 1000000000L;
+	}
+	if (left.tv_sec < 0)
+		return -ETIMEDOUT;
+	struct pollfd p = {.fd = bell, .events = POLLIN};
+	/* An interrupted poll (-1, EINTR) counts as an early return. */
+	return ppoll(&p, 1, &left, NULL) == 0 ? -ETIMEDOUT : 0;
+}
+
+int tl_bell_wait_released(int bell, pthread_mutex_t *mu, const struct timespec *deadline)
+{
+	pthread_mutex_unlock(mu);
+	int rc = tl_bell_wait(bell, deadline);
+	pthread_mutex_lock(mu);
+	return rc;
+}
+
+/* Opens the bell, then the mutex and the condition variable: 0 or a negative
+ * errno, with nothing left open. */
+static int open_waitable(pthread_mutex_t *mu, pthread_cond_t *cv, int *bell)
+{
+	int rc = tl_bell_open();
+	if (rc < 0)
+		return rc;
+	*bell = rc;
+	rc = pthread_cond_init(cv, NULL);
+	if (rc)
+		goto fail_bell;
+	rc = pthread_mutex_init(mu, NULL);
+	if (rc)
+		goto fail_cv;
+	return 0;
+
+fail_cv:
+	pthread_cond_destroy(cv);
+fail_bell:
+	tl_bell_close(*bell);
+	return -rc;
+}
+
+static void close_waitable(pthread_mutex_t *mu, pthread_cond_t *cv, int bell)
+{
+	pthread_cond_destroy(cv);
+	pthread_mutex_destroy(mu);
+	tl_bell_close(bell);
+}
+
+/* One wait under `mu`: on the condition variable without a deadline, on the
+ * bell with one.  -ETIMEDOUT once the deadline has passed, else 0 (the caller
+ * re-checks its condition either way). */
+static int wait_once(pthread_mutex_t *mu, pthread_cond_t *cv, int bell, long timeout_ms,
+                     const struct timespec *deadline)
+{
+	if (timeout_ms >= 0)
+		return tl_bell_wait_released(bell, mu, deadline);
+	pthread_cond_wait(cv, mu);
+	return 0;
+}
+
 int tl_event_init(tl_event *ev)
 {
-	int rc = tl_cond_init_monotonic(&ev->cv);
-	if (rc)
-		return rc;
-	rc = pthread_mutex_init(&ev->mu, NULL);
-	if (rc) {
-		pthread_cond_destroy(&ev->cv);
-		return -rc;
-	}
 	ev->set = false;
-	return 0;
+	return open_waitable(&ev->mu, &ev->cv, &ev->bell);
 }
 
 void tl_event_destroy(tl_event *ev)
 {
-	pthread_cond_destroy(&ev->cv);
-	pthread_mutex_destroy(&ev->mu);
+	close_waitable(&ev->mu, &ev->cv, ev->bell);
 }
 
 void tl_event_set(tl_event *ev)
 {
 	pthread_mutex_lock(&ev->mu);
+	if (!ev->set)
+		tl_bell_ring(ev->bell);
 	ev->set = true;
 	pthread_cond_broadcast(&ev->cv);
 	pthread_mutex_unlock(&ev->mu);
@@ -54,6 +143,8 @@ void tl_event_set(tl_event *ev)
 void tl_event_clear(tl_event *ev)
 {
 	pthread_mutex_lock(&ev->mu);
+	if (ev->set)
+		tl_bell_silence(ev->bell);
 	ev->set = false;
 	pthread_mutex_unlock(&ev->mu);
 }
@@ -74,12 +165,8 @@ int tl_event_wait(tl_event *ev, long timeout_ms)
 	int rc = 0;
 	pthread_mutex_lock(&ev->mu);
 	/* A loop, not an if: wake-ups can be spurious or stolen. */
-	while (!ev->set && rc == 0) {
-		if (timeout_ms < 0)
-			pthread_cond_wait(&ev->cv, &ev->mu);
-		else if (pthread_cond_timedwait(&ev->cv, &ev->mu, &deadline) == ETIMEDOUT)
-			rc = -ETIMEDOUT;
-	}
+	while (!ev->set && rc == 0)
+		rc = wait_once(&ev->mu, &ev->cv, ev->bell, timeout_ms, &deadline);
 	if (ev->set)
 		rc = 0;
 	pthread_mutex_unlock(&ev->mu);
@@ -90,23 +177,19 @@ int tl_bsem_init(tl_bsem *s, unsigned value, unsigned max)
 {
 	if (value > max)
 		return -EINVAL;
-	int rc = tl_cond_init_monotonic(&s->cv);
+	int rc = open_waitable(&s->mu, &s->cv, &s->bell);
 	if (rc)
 		return rc;
-	rc = pthread_mutex_init(&s->mu, NULL);
-	if (rc) {
-		pthread_cond_destroy(&s->cv);
-		return -rc;
-	}
 	s->value = value;
 	s->max = max;
+	if (value > 0)
+		tl_bell_ring(s->bell);
 	return 0;
 }
 
 void tl_bsem_destroy(tl_bsem *s)
 {
-	pthread_cond_destroy(&s->cv);
-	pthread_mutex_destroy(&s->mu);
+	close_waitable(&s->mu, &s->cv, s->bell);
 }
 
 int tl_bsem_acquire(tl_bsem *s, long timeout_ms)
@@ -116,14 +199,11 @@ int tl_bsem_acquire(tl_bsem *s, long timeout_ms)
 		deadline = tl_deadline_after(timeout_ms);
 	int rc = 0;
 	pthread_mutex_lock(&s->mu);
-	while (s->value == 0 && rc == 0) {
-		if (timeout_ms < 0)
-			pthread_cond_wait(&s->cv, &s->mu);
-		else if (pthread_cond_timedwait(&s->cv, &s->mu, &deadline) == ETIMEDOUT)
-			rc = -ETIMEDOUT;
-	}
+	while (s->value == 0 && rc == 0)
+		rc = wait_once(&s->mu, &s->cv, s->bell, timeout_ms, &deadline);
 	if (s->value > 0) { /* a slot may have come just as the time ran out */
-		s->value--;
+		if (--s->value == 0)
+			tl_bell_silence(s->bell);
 		rc = 0;
 	}
 	pthread_mutex_unlock(&s->mu);
@@ -137,7 +217,8 @@ int tl_bsem_release(tl_bsem *s)
 	if (s->value == s->max) {
 		rc = -EOVERFLOW;
 	} else {
-		s->value++;
+		if (s->value++ == 0)
+			tl_bell_ring(s->bell);
 		pthread_cond_signal(&s->cv);
 	}
 	pthread_mutex_unlock(&s->mu);
