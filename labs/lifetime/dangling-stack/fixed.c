@@ -1,23 +1,17 @@
-/* leak/dangling-stack — broken
- * start_job() hands each thread a pointer to a job on its own stack, and
- * returns.  The threads outlive that frame: by the time one reads its job,
- * the next call has put another job in the same stack bytes.
- * expect run:      wrong-result
+/* lifetime/dangling-stack — fixed
+ * start_job() gives each thread its own job on the heap, which lives until
+ * the thread has read it and freed it: the next call may reuse the stack.
+ * expect run:      clean
  * expect tsan:     clean
- * miss: TSan does not know stack frames die; every read is ordered after the write it sees
- *       (pthread_create, events), so no race either.
  * expect helgrind: clean
- * miss: the accesses are well synchronised, and Helgrind does not know frames die.
  * expect drd:      clean
- * miss: DRD ignores stack variables (without --check-stack-var=yes), and the accesses are ordered
- *       anyway.
  * expect memcheck: clean
- * miss: Memcheck flags reads below a stack pointer; the dead frame's bytes already belong to a live
- *       frame again, the next call's.
  */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "tl_lab.h"
 #include "tl_log.h"
@@ -62,9 +56,10 @@ static void *sum_job(void *arg)
 	tl_thread_name("summer-%ld", k);
 	tl_event_set(&checked_in);
 	tl_event_wait(&may_read[k], (long)(1000 * tl_slowdown()));
-	const struct job *j = arg;
+	struct job *j = arg;
 	long first = j->first;
 	long count = j->count;
+	free(j); /* the thread owns its job */
 	tl_event_set(&has_read[k]);
 	if (count < 0 || count > count_limit)
 		count = count_limit;
@@ -78,9 +73,14 @@ static void *sum_job(void *arg)
 /* Starts a thread on job k and returns its handle. */
 static __attribute__((noinline)) pthread_t start_job(long k, long first, long count)
 {
-	struct job j = {first, count}; /* dies when start_job returns */
+	struct job *j = malloc(sizeof *j); /* outlives this frame */
+	if (j == NULL) {
+		fprintf(stderr, "%s: out of memory\n", tl_lab_name());
+		exit(TL_EXIT_FAILURE);
+	}
+	*j = (struct job){first, count};
 	pthread_t t;
-	tl_lab_thread_create(&t, sum_job, &j);
+	tl_lab_thread_create(&t, sum_job, j);
 	stage(k);
 	return t;
 }
@@ -94,8 +94,7 @@ int main(int argc, char **argv)
 	                        .threads_min = 2,
 	                        .threads_max = MAX_JOBS - 1,
 	                        .iterations_min = 1};
-	tl_lab_init(argc, argv,
-	            "A thread reads its job from a stack frame that has already returned.", &o);
+	tl_lab_init(argc, argv, "Data a thread reads must outlive the frame that started it.", &o);
 	tl_event_init(&checked_in);
 	for (int k = 0; k < MAX_JOBS; k++) {
 		tl_event_init(&may_read[k]);
