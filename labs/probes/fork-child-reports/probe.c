@@ -5,6 +5,7 @@
  * at its _exit() the inherited, finished, unjoined thread is reported as leaked.  Compare
  * probes/fork-child-silent, where the other thread is still running.
  * expect run:      clean
+ * note: re-read labs/deadlock/fork-locked/README.md if this fails.
  * expect tsan:     signal-unsafe @malloc thread-leak @create
  * note: re-read labs/deadlock/fork-locked/README.md if this fails.
  */

@@ -6,6 +6,7 @@
  * child reports as leaked, goes unreported.  With TSAN_OPTIONS=verbosity=1 TSan says why:
  * "forked new process with pid N, parent had 2 threads" (tests/probe-tool-flags.sh checks it).
  * expect run:      clean
+ * note: re-read labs/deadlock/fork-locked/README.md if this fails.
  * expect tsan:     clean
  * note: re-read labs/deadlock/fork-locked/README.md if this fails.
  * miss: the child of a process with two threads running is not watched at all.

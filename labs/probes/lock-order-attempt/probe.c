@@ -6,6 +6,7 @@
  * still waiting.  In deadlock/lock-order neither thread ever acquires its second lock: no edge,
  * no report.
  * expect run:      deadlock
+ * note: re-read labs/deadlock/lock-order/README.md and lock-order-latent/README.md if this fails.
  * expect tsan:     lock-order @ba-attempt @ab-second
  * note: re-read labs/deadlock/lock-order/README.md and lock-order-latent/README.md if this fails.
  * expect helgrind: mutex-misuse

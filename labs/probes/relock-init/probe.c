@@ -5,6 +5,7 @@
  * and says so at the second lock, before the thread blocks.  probes/relock-initializer makes the
  * same mutex with PTHREAD_MUTEX_INITIALIZER: Helgrind is silent, DRD is not.
  * expect run:      deadlock
+ * note: re-read labs/deadlock/relock/README.md if this fails.
  * expect helgrind: double-lock @relock mutex-misuse
  * note: re-read labs/deadlock/relock/README.md if this fails.
  * note: mutex-misuse is "Exiting thread still holds 1 lock" as the watchdog ends the run.

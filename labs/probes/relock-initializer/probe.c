@@ -5,6 +5,7 @@
  * (PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP looks the same to it), so it does not report the
  * second lock; DRD reads the type from the mutex itself.  Compare probes/relock-init.
  * expect run:      deadlock
+ * note: re-read labs/deadlock/relock/README.md if this fails.
  * expect helgrind: mutex-misuse
  * note: re-read labs/deadlock/relock/README.md if this fails.
  * miss: no "re-lock" report; mutex-misuse is "Exiting thread still holds 1 lock" as the watchdog

@@ -5,6 +5,7 @@
  * with error code 35"); TSan and DRD say nothing.  A cycle of two or more joins does hang, and
  * no detector reports it (deadlock/join-self).
  * expect run:      clean
+ * note: re-read labs/deadlock/join-self/README.md if this fails.
  * expect tsan:     clean
  * note: re-read labs/deadlock/join-self/README.md if this fails.
  * expect helgrind: double-lock @self-join

@@ -2,6 +2,7 @@
  * TSan reports a handler that spoils errno when the signal comes from another thread.
  * Main blocks SIGUSR1, starts a sender and waits in sigsuspend; the handler changes errno.
  * expect run:      clean
+ * note: re-read labs/race/signal-handler/README.md if this fails.
  * expect tsan:     signal-unsafe @handler
  * note: re-read labs/race/signal-handler/README.md if this fails.
  * note: the report ("signal handler spoils errno") names the handler's first line.

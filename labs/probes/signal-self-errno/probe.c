@@ -3,6 +3,7 @@
  * TSan treats a signal the thread sent itself as synchronous and does not compare errno across
  * its handler; probes/signal-other-errno sends the same handler a signal from another thread.
  * expect run:      clean
+ * note: re-read labs/race/signal-handler/README.md if this fails.
  * expect tsan:     clean
  * note: re-read labs/race/signal-handler/README.md if this fails.
  * miss: the handler does change errno (the probe checks it), but TSan compares errno only for a

@@ -3,6 +3,7 @@
  * Only its errno check wants the signal to come from another thread (probes/signal-self-errno,
  * probes/signal-other-errno).
  * expect run:      clean
+ * note: re-read labs/race/signal-handler/README.md if this fails.
  * expect tsan:     signal-unsafe @malloc
  * note: re-read labs/race/signal-handler/README.md if this fails.
  */
