@@ -59,7 +59,7 @@ int main(int argc, char **argv)
 	pthread_join(t1, NULL); /* the order A -> B has been taken once, to the end */
 	pthread_mutex_lock(&lock_a);
 	if (o.watchdog)
-		tl_watchdog_start(100, 0); /* a short window: the hang is the point, not a bug */
+		tl_watchdog_start(50, 0); /* a short window: the hang is the point, not a bug */
 	tl_lab_thread_create(&t2, ba, NULL);
 	tl_event_wait(&holds_b, -1);
 	tl_log("ba holds B and asks for A, which main holds: neither will let go");

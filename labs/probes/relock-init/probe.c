@@ -40,7 +40,7 @@ int main(int argc, char **argv)
 	            &o);
 	pthread_mutex_init(&lock, NULL);
 	if (o.watchdog)
-		tl_watchdog_start(100, 0); /* a short window: the hang is the point */
+		tl_watchdog_start(50, 0); /* a short window: the hang is the point */
 	pthread_t t;
 	tl_lab_thread_create(&t, relocker, NULL);
 	pthread_join(t, NULL);

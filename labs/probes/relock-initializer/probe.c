@@ -39,7 +39,7 @@ int main(int argc, char **argv)
 	    .threads = 1, .iterations = 1, .seed = 1, .watchdog = true, .threads_max = 1};
 	tl_lab_init(argc, argv, "A thread re-locks a PTHREAD_MUTEX_INITIALIZER mutex.", &o);
 	if (o.watchdog)
-		tl_watchdog_start(100, 0); /* a short window: the hang is the point */
+		tl_watchdog_start(50, 0); /* a short window: the hang is the point */
 	pthread_t t;
 	tl_lab_thread_create(&t, relocker, NULL);
 	pthread_join(t, NULL);
