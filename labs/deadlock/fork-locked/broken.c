@@ -1,13 +1,13 @@
 /* deadlock/fork-locked — broken
- * A program with a logging thread forks helper processes.  fork() copies all
- * memory, including a mutex the logger holds at that moment, but only the
- * thread that called it: in the child the mutex stays locked by a thread that
- * does not exist there, and the helper hangs on its first log line.
+ * fork() copies a mutex another thread holds, but not that thread: the child hangs on it.
+ * A program with a logging thread forks helper processes.  fork() copies all memory, including a
+ * mutex the logger holds at that moment, but only the thread that called it: in the child the mutex
+ * stays locked by a thread that does not exist there, and the helper hangs on its first log line.
  * expect run:      deadlock
  * expect tsan:     clean
- * miss: TSan does not model what fork() copies: in the parent nothing is wrong, and the child is
- *       killed while it waits, before it could report anything.  It printed no warning about
- *       forking a multithreaded process.
+ * miss: in the parent every lock is used correctly, and after a fork() with the logger running
+ *       TSan turns reporting and interception off in the child (probes/fork-child-silent); a
+ *       child that did not hang would report nothing either.
  * expect helgrind: clean
  * miss: The parent uses the lock correctly; the child runs silent (--child-silent-after-fork=yes),
  *       and even with its output on, Helgrind has nothing to say about a process blocked on a lock
@@ -66,9 +66,11 @@ static void *logger(void *arg)
 }
 
 /* What a helper process does: log, work, log, exit.  It ends with the
- * exit_group system call itself: under TSan, _exit() in a forked child reports
- * the parent's other threads (which do not exist here) as leaked and turns
- * the exit status into 66. */
+ * exit_group system call itself: under TSan, a child forked when the
+ * parent's other threads had all finished is watched, and its _exit() reports
+ * those finished, unjoined threads as leaked and turns the exit status into
+ * 66 (probes/fork-child-reports).  The fixed program forks its second helper
+ * after the logger has finished. */
 static void helper(long n)
 {
 	log_line("helper started, job", n);

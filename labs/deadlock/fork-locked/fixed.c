@@ -1,7 +1,8 @@
 /* deadlock/fork-locked — fixed
- * The same program, with pthread_atfork handlers: fork() first takes the log
- * lock, so no other thread can hold it while memory is copied, and the
- * parent and the child each release their own copy afterwards.
+ * pthread_atfork takes the lock around fork(), so no other thread holds it during the copy.
+ * The same program, with pthread_atfork handlers: fork() first takes the log lock, so no other
+ * thread can hold it while memory is copied, and the parent and the child each release their own
+ * copy afterwards.
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean
@@ -68,9 +69,11 @@ static void *logger(void *arg)
 }
 
 /* What a helper process does: log, work, log, exit.  It ends with the
- * exit_group system call itself: under TSan, _exit() in a forked child reports
- * the parent's other threads (which do not exist here) as leaked and turns
- * the exit status into 66. */
+ * exit_group system call itself: under TSan, a child forked when the
+ * parent's other threads had all finished is watched, and its _exit() reports
+ * those finished, unjoined threads as leaked and turns the exit status into
+ * 66 (probes/fork-child-reports).  Here the second helper is forked after the
+ * logger has finished. */
 static void helper(long n)
 {
 	log_line("helper started, job", n);

@@ -1,8 +1,8 @@
 /* deadlock/if-not-while — broken
- * Consumers wait on a condition variable while a queue is empty, with `if`
- * instead of `while`.  The producer puts one item and broadcasts: every
- * consumer wakes, the first takes the item, the others do not look again and
- * take from an empty queue.  (Filed under deadlock: it is about condition
+ * Wait on a condition in a while loop: with if, a woken consumer takes from an empty queue.
+ * Consumers wait on a condition variable while a queue is empty, with `if` instead of `while`.  The
+ * producer puts one item and broadcasts: every consumer wakes, the first takes the item, the others
+ * do not look again and take from an empty queue.  (Filed under deadlock: it is about condition
  * waits.)
  * expect run:      wrong-result
  * expect tsan:     clean

@@ -1,6 +1,7 @@
 /* deadlock/if-not-while — fixed
- * The same queue, but each consumer waits in a `while` loop: woken, it looks
- * at the queue again and, finding it empty, goes back to waiting.
+ * Each consumer waits in a while loop and looks at the queue again when woken.
+ * The same queue, but each consumer waits in a `while` loop: woken, it looks at the queue again
+ * and, finding it empty, goes back to waiting.
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean

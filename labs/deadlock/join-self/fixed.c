@@ -1,7 +1,7 @@
 /* deadlock/join-self — fixed
- * The same team, but members do not join each other: main, which started
- * them, joins every one.  The waits-for graph of joins is a tree with main at
- * its root, and a tree has no cycle.
+ * One owner joins every thread: the joins form a tree, and a tree has no cycle.
+ * The same team, but members do not join each other: main, which started them, joins every one.
+ * The waits-for graph of joins is a tree with main at its root, and a tree has no cycle.
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean

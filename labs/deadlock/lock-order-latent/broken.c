@@ -1,8 +1,8 @@
 /* deadlock/lock-order-latent — broken
- * The two lock orders of deadlock/lock-order, but apart in time: one thread
- * moves money A->B (locking A then B) and ends, and only then does a second
- * thread move it B->A (locking B then A).  Nothing hangs, yet the bug is
- * there: a detector sees the order, not the hang.
+ * A lock-order inversion is a bug even in a run that did not hang, and detectors see it there.
+ * The two lock orders of deadlock/lock-order, but apart in time: one thread moves money A->B
+ * (locking A then B) and ends, and only then does a second thread move it B->A (locking B then A).
+ * Nothing hangs, yet the bug is there: a detector sees the order, not the hang.
  * expect run:      clean
  * note: the two orders never overlap in time, so this run cannot deadlock; the next change in
  *       timing can.

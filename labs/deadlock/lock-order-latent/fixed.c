@@ -1,8 +1,8 @@
 /* deadlock/lock-order-latent — fixed
- * The same transfers, one thread after the other, but every transfer locks
- * the two accounts in one global order (lower address first): there is no
- * inversion left for a detector to see, nor for a change in timing to turn
- * into a hang.
+ * One global lock order leaves no inversion to report and none for timing to turn into a hang.
+ * The same transfers, one thread after the other, but every transfer locks the two accounts in one
+ * global order (lower address first): there is no inversion left for a detector to see, nor for a
+ * change in timing to turn into a hang.
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean

@@ -1,14 +1,16 @@
 /* deadlock/lock-order — broken
- * Two threads move money between accounts A and B, each locking the account
- * it takes from first: one locks A then B, the other B then A.  Both wait
- * for ever for the lock the other holds.
+ * Two threads taking two locks in opposite orders deadlock, and no detector sees the hang.
+ * Two threads move money between accounts A and B, each locking the account it takes from first:
+ * one locks A then B, the other B then A.  Both wait for ever for the lock the other holds.
  * expect run:      deadlock
  * expect tsan:     clean
- * miss: TSan reports a lock-order inversion only once both orders have succeeded; here the second
- *       lock never returns.
+ * miss: TSan adds an edge to its lock graph when a thread acquires a second lock while holding a
+ *       first; neither thread here ever acquires its second, so there is no edge and no cycle
+ *       (one acquired A->B would do: probes/lock-order-attempt).
  * expect helgrind: mutex-misuse @lock-second
- * miss: Helgrind checks lock order when a lock is taken, and the second lock never is; when the
- *       watchdog ends the process it only notes that each thread exits holding a lock.
+ * miss: Helgrind updates and checks its lock graph when a lock is acquired, and the second lock
+ *       never is; when the watchdog ends the process it only notes that each thread exits holding
+ *       a lock.
  * expect drd:      clean
  * miss: DRD does not check lock order at all.
  */

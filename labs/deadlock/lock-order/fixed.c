@@ -1,6 +1,7 @@
 /* deadlock/lock-order — fixed
- * The same transfers, but every thread locks the two accounts in one global
- * order (lower address first), so no cycle of waiting can form.
+ * Take the locks in one global order everywhere, and no cycle of waiting can form.
+ * The same transfers, but every thread locks the two accounts in one global order (lower address
+ * first), so no cycle of waiting can form.
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean

@@ -1,8 +1,8 @@
 /* deadlock/lost-wakeup — broken
- * A producer hands jobs one at a time to a consumer with a condition
- * variable, but nothing records that a job is waiting: a signal is a wake-up,
- * not a message.  Sent before the consumer waits, it is lost, and both
- * threads sleep for ever.
+ * A condition signal is a wake-up, not a message: sent before anyone waits, it is lost.
+ * A producer hands jobs one at a time to a consumer with a condition variable, but nothing records
+ * that a job is waiting: a signal is a wake-up, not a message.  Sent before the consumer waits, it
+ * is lost, and both threads sleep for ever.
  * expect run:      deadlock
  * expect tsan:     clean
  * miss: TSan checks data races and lock use; a wake-up that nobody was waiting for is neither.

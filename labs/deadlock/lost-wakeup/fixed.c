@@ -1,7 +1,8 @@
 /* deadlock/lost-wakeup — fixed
- * The same hand-off, with the state the wake-ups are about: a flag `full`
- * set and cleared under the mutex, and each wait in a loop that checks it
- * first.  A signal sent before the wait is no longer needed: the flag says so.
+ * Wait for a state kept under the mutex, not for a signal: a late waiter sees the state.
+ * The same hand-off, with the state the wake-ups are about: a flag `full` set and cleared under the
+ * mutex, and each wait in a loop that checks it first.  A signal sent before the wait is no longer
+ * needed: the flag says so.
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean

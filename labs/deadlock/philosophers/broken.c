@@ -1,11 +1,12 @@
 /* deadlock/philosophers — broken
- * Five philosophers round a table, a fork between each two.  Each takes the
- * fork on the left, then the one on the right.  When all have picked up their
- * left fork at once, every right fork is somebody's left: all wait for ever.
+ * Threads that each hold one lock and want their neighbour's wait in a circle for ever.
+ * Five philosophers round a table, a fork between each two.  Each takes the fork on the left, then
+ * the one on the right.  When all have picked up their left fork at once, every right fork is
+ * somebody's left: all wait for ever.
  * expect run:      deadlock
  * expect tsan:     clean
- * miss: TSan reports a lock-order cycle only once every edge of it has been acquired; here no
- *       philosopher ever gets a right fork.
+ * miss: TSan's lock graph gets an edge when a thread acquires a lock while holding another; no
+ *       philosopher ever acquires a right fork, so there is no edge and no cycle to report.
  * expect helgrind: mutex-misuse @take-right
  * miss: no lock-order report for the same reason; when the watchdog ends the process Helgrind only
  *       notes that each philosopher exits holding a fork.

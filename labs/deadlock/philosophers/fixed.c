@@ -1,7 +1,8 @@
 /* deadlock/philosophers — fixed
- * The same table, but every philosopher takes the lower-numbered of its two
- * forks first.  For all but the last that is the left fork; the last one
- * takes fork 0 (its right) first, so the circle of waiting cannot close.
+ * Take the lower-numbered fork first: locks taken in one order cannot form a circle.
+ * The same table, but every philosopher takes the lower-numbered of its two forks first.  For all
+ * but the last that is the left fork; the last one takes fork 0 (its right) first, so the circle of
+ * waiting cannot close.
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean

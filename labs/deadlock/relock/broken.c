@@ -1,7 +1,8 @@
 /* deadlock/relock — broken
- * Writers append records to a shared log buffer under its mutex.  When the
- * buffer is full, log_append() calls log_flush() — which takes the same,
- * non-recursive mutex again.  The thread waits for itself, for ever.
+ * A function that re-locks the non-recursive mutex its caller holds waits for itself for ever.
+ * Writers append records to a shared log buffer under its mutex.  When the buffer is full,
+ * log_append() calls log_flush() — which takes the same, non-recursive mutex again.  The thread
+ * waits for itself, for ever.
  * expect run:      deadlock
  * expect tsan:     clean
  * miss: TSan does not report re-locking a mutex the thread already holds; the program just hangs

@@ -1,7 +1,7 @@
 /* deadlock/relock — fixed
- * The same log buffer, with the flush split in two: log_flush_locked() for
- * callers that already hold the mutex, log_flush() for those that do not.
- * Nobody takes the mutex twice.
+ * Split the function: a _locked variant for callers that hold the mutex, so nobody locks twice.
+ * The same log buffer, with the flush split in two: log_flush_locked() for callers that already
+ * hold the mutex, log_flush() for those that do not. Nobody takes the mutex twice.
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean

@@ -1,9 +1,9 @@
 /* demos/barrier — computing in phases
- * Workers each sum their slice of an array, phase after phase.  A barrier
- * ends each phase; the one thread that gets PTHREAD_BARRIER_SERIAL_THREAD
- * adds the partial sums up and sets the next phase's factor, and a second
- * barrier holds the others until it has.  Main redoes it all on one thread
- * and compares.
+ * A barrier ends a phase for all threads at once; its serial thread sums the phase up.
+ * Workers each sum their slice of an array, phase after phase.  A barrier ends each phase; the one
+ * thread that gets PTHREAD_BARRIER_SERIAL_THREAD adds the partial sums up and sets the next phase's
+ * factor, and a second barrier holds the others until it has.  Main redoes it all on one thread and
+ * compares.
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean

@@ -1,9 +1,9 @@
 /* demos/condition — producer/consumer on condition variables
- * One producer hands 60 items to three consumers through a 4-slot queue.
- * Each new item wakes one consumer with pthread_cond_signal; closing the
- * queue is a change every consumer must see, so it wakes them all with
- * pthread_cond_broadcast.  Every wait sits in a while loop that re-checks
- * its predicate; the wake-ups are counted and printed.
+ * Condition variables: wait in a while loop, signal one waiter per item, broadcast to all.
+ * One producer hands 60 items to three consumers through a 4-slot queue. Each new item wakes one
+ * consumer with pthread_cond_signal; closing the queue is a change every consumer must see, so it
+ * wakes them all with pthread_cond_broadcast.  Every wait sits in a while loop that re-checks its
+ * predicate; the wake-ups are counted and printed.
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean

@@ -1,8 +1,8 @@
 /* demos/detached — background threads nobody joins, shut down properly
- * Daemon threads are created detached (nobody will join them), beat until
- * a stop event, and report their exit through a counter and a condition
- * variable; main waits for that before it returns, and /proc/self/task
- * then shows main alone again: nothing abandoned, nothing killed mid-work.
+ * Detached threads nobody joins can still stop cleanly: tell them, then wait for their goodbye.
+ * Daemon threads are created detached (nobody will join them), beat until a stop event, and report
+ * their exit through a counter and a condition variable; main waits for that before it returns, and
+ * /proc/self/task then shows main alone again: nothing abandoned, nothing killed mid-work.
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean

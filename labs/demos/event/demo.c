@@ -1,8 +1,8 @@
 /* demos/event — start and stop signals for a crew of workers
- * Workers wait for a start event, tick until a stop event, and do it again
- * for a second shift: tl_event set, clear, is_set and wait with a timeout.
- * A set event stays set, so a worker that comes late to the wait is not
- * left behind, and clearing it re-arms it for the next shift.
+ * An event is state, not a wake-up: a late waiter still sees it set; clearing re-arms it.
+ * Workers wait for a start event, tick until a stop event, and do it again for a second shift:
+ * tl_event set, clear, is_set and wait with a timeout. A set event stays set, so a worker that
+ * comes late to the wait is not left behind, and clearing it re-arms it for the next shift.
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean

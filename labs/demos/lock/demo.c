@@ -1,8 +1,9 @@
 /* demos/lock — a mutex guards a shared bank account
- * Four tellers deposit into and withdraw from one account.  Every movement
- * reads the balance, checks it, writes it back and records itself in the
- * ledger, all under one pthread_mutex_t; at the end the balance must equal
- * the opening balance plus the sum of every movement, and never go negative.
+ * One mutex guards a shared account: every read-check-write is one critical section.
+ * Four tellers deposit into and withdraw from one account.  Every movement reads the balance,
+ * checks it, writes it back and records itself in the ledger, all under one pthread_mutex_t; at the
+ * end the balance must equal the opening balance plus the sum of every movement, and never go
+ * negative.
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean

@@ -1,13 +1,15 @@
 /* demos/once — one-time initialisation with pthread_once
- * Many threads ask for a shared configuration at the same moment; the
- * builder runs exactly once, and every caller returns from pthread_once
- * only after it has finished, so everyone sees the same, fully built object.
+ * pthread_once builds a shared object exactly once, and every caller sees it fully built.
+ * Many threads ask for a shared configuration at the same moment; the builder runs exactly once,
+ * and every caller returns from pthread_once only after it has finished, so everyone sees the same,
+ * fully built object.
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean
  * note: without the two ANNOTATE lines Helgrind reports false races on the config pointer and its
  *       fields: glibc builds pthread_once from atomics and a futex, which Helgrind does not model.
  * expect drd:      clean
+ * note: DRD records nothing inside pthread_once, the builder's writes included (probes/once-drd).
  * expect memcheck: clean
  */
 #include <pthread.h>

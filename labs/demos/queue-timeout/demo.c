@@ -1,7 +1,8 @@
 /* demos/queue-timeout — waiting for an item, but not for ever
- * A consumer takes items with a timeout; its producer comes late, twice.
- * Each get that times out is measured on the monotonic clock, counted and
- * printed, and the consumer carries on; the items still arrive in order.
+ * A wait with a timeout gives up at one deadline on the monotonic clock, then carries on.
+ * A consumer takes items with a timeout; its producer comes late, twice. Each get that times out is
+ * measured on the monotonic clock, counted and printed, and the consumer carries on; the items
+ * still arrive in order.
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean

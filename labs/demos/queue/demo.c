@@ -1,8 +1,8 @@
 /* demos/queue — producers and consumers over a bounded queue
- * Several producers put numbered items into a small tl_queue while as many
- * consumers take them out; when the producers are done the queue is closed,
- * the consumers drain it and stop.  Every item is then checked off: none
- * lost, none delivered twice.
+ * A bounded queue hands items from producers to consumers; closing it tells consumers to stop.
+ * Several producers put numbered items into a small tl_queue while as many consumers take them out;
+ * when the producers are done the queue is closed, the consumers drain it and stop.  Every item is
+ * then checked off: none lost, none delivered twice.
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean

@@ -1,8 +1,8 @@
 /* demos/rlock — a recursive mutex: a locked function calls locked functions
- * A bank of four accounts behind one mutex made PTHREAD_MUTEX_RECURSIVE.
- * deposit() and withdraw() lock it; transfer() locks it too and calls them,
- * so the whole transfer is one critical section and the owner takes the
- * mutex a second time without deadlocking.  An auditor checks, under the
+ * A recursive mutex lets a locked function call other functions that lock the same mutex.
+ * A bank of four accounts behind one mutex made PTHREAD_MUTEX_RECURSIVE. deposit() and withdraw()
+ * lock it; transfer() locks it too and calls them, so the whole transfer is one critical section
+ * and the owner takes the mutex a second time without deadlocking.  An auditor checks, under the
  * same lock, that money is never created or lost in the middle of a transfer.
  * expect run:      clean
  * expect tsan:     clean

@@ -1,10 +1,10 @@
 /* demos/rwlock — many readers at once, one writer alone
- * Four readers look up a shared price table under pthread_rwlock_rdlock; a
- * writer updates it under pthread_rwlock_wrlock.  The readers first meet
- * inside the read lock (a barrier they can only pass if they all hold it at
- * once), then read while the writer writes.  The program measures the most
- * readers inside at once and checks that the writer was always alone.  The
- * lock is made writer-preferring with pthread_rwlockattr_setkind_np.
+ * A read-write lock lets readers in together and a writer in alone.
+ * Four readers look up a shared price table under pthread_rwlock_rdlock; a writer updates it under
+ * pthread_rwlock_wrlock.  The readers first meet inside the read lock (a barrier they can only pass
+ * if they all hold it at once), then read while the writer writes.  The program measures the most
+ * readers inside at once and checks that the writer was always alone.  The lock is made
+ * writer-preferring with pthread_rwlockattr_setkind_np.
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean

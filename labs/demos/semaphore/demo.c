@@ -1,8 +1,8 @@
 /* demos/semaphore — a connection pool: at most N users at a time
- * Six clients share a pool of two connections.  A POSIX counting semaphore
- * holds the number of free connections, so a client waits in sem_wait while
- * both are taken; the most connections ever in use at once is measured and
- * must not exceed the pool.  Then a bounded semaphore (tl_bsem) refuses the
+ * A counting semaphore lets at most N threads use a pool of N resources at once.
+ * Six clients share a pool of two connections.  A POSIX counting semaphore holds the number of free
+ * connections, so a client waits in sem_wait while both are taken; the most connections ever in use
+ * at once is measured and must not exceed the pool.  Then a bounded semaphore (tl_bsem) refuses the
  * release of a connection that was never taken, where sem_post would not.
  * expect run:      clean
  * expect tsan:     clean

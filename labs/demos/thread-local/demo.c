@@ -1,8 +1,8 @@
 /* demos/thread-local — per-thread state without locks
- * Each worker counts into its own _Thread_local counter (no lock, no
- * sharing) and hands the total over under a mutex once, at the end; each
- * also gets a scratch buffer through a pthread key whose destructor frees it
- * when the thread exits, so nothing leaks however the thread ends.
+ * Per-thread state needs no lock: _Thread_local counters and a pthread key with a destructor.
+ * Each worker counts into its own _Thread_local counter (no lock, no sharing) and hands the total
+ * over under a mutex once, at the end; each also gets a scratch buffer through a pthread key whose
+ * destructor frees it when the thread exits, so nothing leaks however the thread ends.
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean

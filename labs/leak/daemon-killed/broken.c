@@ -1,8 +1,8 @@
 /* leak/daemon-killed — broken
- * A detached flusher writes a service's log to a file.  Main finishes its
- * work and returns; the process ends and kills the flusher half-way
- * through the file.  The service runs in a forked child, so that the
- * parent can check the file it left.
+ * Returning from main kills detached threads mid-work: a daemon's output is cut short.
+ * A detached flusher writes a service's log to a file.  Main finishes its work and returns; the
+ * process ends and kills the flusher half-way through the file.  The service runs in a forked
+ * child, so that the parent can check the file it left.
  * expect run:      wrong-result
  * note: only the parent's check of the file sees it: the end line is missing and records are cut
  *       off.
@@ -15,8 +15,8 @@
  * expect drd:      clean
  * miss: as for Helgrind: nothing wrong with the synchronisation, and the child is silenced anyway.
  * expect memcheck: clean
- * miss: the harness silences a forked child; shown the child, Memcheck reports the flusher's TLS
- *       block as possibly lost, a live thread at exit.
+ * miss: the harness silences a forked child; shown the child, Memcheck reports the flusher's DTV
+ *       (dynamic thread vector, from _dl_allocate_tls) as possibly lost, a live thread at exit.
  */
 #include <errno.h>
 #include <fcntl.h>

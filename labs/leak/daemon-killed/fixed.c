@@ -1,6 +1,7 @@
 /* leak/daemon-killed — fixed
- * The service shuts its flusher down before returning: it sets the closing
- * event, and joins the thread, which writes what is left and the end line.
+ * Shut background threads down before returning: tell them, wake them, join them.
+ * The service shuts its flusher down before returning: it sets the closing event, and joins the
+ * thread, which writes what is left and the end line.
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean

@@ -1,8 +1,8 @@
 /* leak/detach-forgotten — broken
- * A shop fires off one thread per order and throws the handle away, but it
- * never created the threads detached.  Each one ends, yet keeps its 8 MiB
- * stack for a join that can never come: stacks pile up while the live
- * threads stay few.
+ * A thread never joined nor detached keeps its stack after it ends: fire-and-forget leaks.
+ * A shop fires off one thread per order and throws the handle away, but it never created the
+ * threads detached.  Each one ends, yet keeps its 8 MiB stack for a join that can never come:
+ * stacks pile up while the live threads stay few.
  * expect run:      thread-leak
  * expect tsan:     thread-leak @fire
  * expect helgrind: clean
@@ -10,8 +10,8 @@
  * expect drd:      clean
  * miss: DRD checks synchronisation, not whether a thread is ever joined or detached.
  * expect memcheck: thread-leak @fire
- * note: each ended, unreaped thread's TLS block, allocated in pthread_create, is possibly lost at
- *       exit.
+ * note: each ended, unreaped thread's DTV (dynamic thread vector, allocated in pthread_create by
+ *       _dl_allocate_tls) is possibly lost at exit.
  */
 #include <pthread.h>
 #include <unistd.h>

@@ -1,6 +1,7 @@
 /* leak/detach-forgotten — fixed
- * The same shop creates its fire-and-forget threads detached: each gives its
- * stack back the moment it ends, and the counter still says when all are done.
+ * Create fire-and-forget threads detached: each gives its stack back when it ends.
+ * The same shop creates its fire-and-forget threads detached: each gives its stack back the moment
+ * it ends, and the counter still says when all are done.
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean

@@ -1,7 +1,8 @@
 /* leak/exit-holding-lock — broken
- * An importer and an auditor share a ledger's mutex.  On a malformed
- * record the importer's error path returns without unlocking: the lock
- * outlives its owner, and the auditor waits for it for ever.
+ * A thread that returns holding a mutex leaves it locked for ever: later lockers hang.
+ * An importer and an auditor share a ledger's mutex.  On a malformed record the importer's error
+ * path returns without unlocking: the lock outlives its owner, and the auditor waits for it for
+ * ever.
  * expect run:      deadlock
  * expect tsan:     clean
  * miss: TSan does not check what a thread holds when it ends; the hang itself it cannot see.

@@ -1,6 +1,7 @@
 /* leak/exit-holding-lock — fixed
- * The importer's error path unlocks before it returns: giving up leaves the
- * ledger free, and the auditor sees it is done.
+ * Unlock on every way out of a locked region, error paths included.
+ * The importer's error path unlocks before it returns: giving up leaves the ledger free, and the
+ * auditor sees it is done.
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean

@@ -1,7 +1,8 @@
 /* leak/pool-no-shutdown — broken
- * A tiny pool's workers wait on a condition variable for jobs.  Main
- * submits its jobs, waits for them, and returns without shutting the pool
- * down: the workers are still asleep in the pool when the process ends.
+ * A thread pool nobody shuts down still has its workers asleep at exit: threads leaked.
+ * A tiny pool's workers wait on a condition variable for jobs.  Main submits its jobs, waits for
+ * them, and returns without shutting the pool down: the workers are still asleep in the pool when
+ * the process ends.
  * expect run:      thread-leak
  * note: the program's own check finds the workers in /proc/self/task, by name, after main's work is
  *       done.
@@ -13,8 +14,8 @@
  * expect drd:      clean
  * miss: DRD checks synchronisation, not the lifetime of threads.
  * expect memcheck: thread-leak @spawn
- * note: each worker still alive at exit leaves its TLS block, allocated in pthread_create, possibly
- *       lost.
+ * note: each worker still alive at exit leaves its DTV (dynamic thread vector, allocated in
+ *       pthread_create by _dl_allocate_tls) possibly lost.
  */
 #include <dirent.h>
 #include <pthread.h>

@@ -1,6 +1,7 @@
 /* leak/pool-no-shutdown — fixed
- * The same pool, shut down in order before main returns: set the stop flag
- * under the lock, wake every worker, join them all.
+ * Shut a pool down in order: set stop under the lock, wake every worker, join them all.
+ * The same pool, shut down in order before main returns: set the stop flag under the lock, wake
+ * every worker, join them all.
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean

@@ -1,7 +1,8 @@
 /* leak/unjoined — broken
- * A server starts one thread per request and never joins it.  Each request
- * ends, but a joinable thread that ended keeps its stack until someone joins
- * it: the process grows by a whole stack per request.
+ * A joinable thread keeps its stack after it ends until joined: never joining leaks stacks.
+ * A server starts one thread per request and never joins it.  Each request ends, but a joinable
+ * thread that ended keeps its stack until someone joins it: the process grows by a whole stack per
+ * request.
  * expect run:      thread-leak
  * expect tsan:     thread-leak @spawn
  * expect helgrind: clean
@@ -9,8 +10,8 @@
  * expect drd:      clean
  * miss: DRD checks synchronisation, not the lifetime of threads.
  * expect memcheck: thread-leak @spawn
- * note: Memcheck sees each unjoined thread's TLS block, allocated in pthread_create, as possibly
- *       lost.
+ * note: Memcheck sees each unjoined thread's DTV (dynamic thread vector, allocated in
+ *       pthread_create by _dl_allocate_tls) as possibly lost.
  */
 #include <pthread.h>
 #include <unistd.h>

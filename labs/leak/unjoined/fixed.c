@@ -1,6 +1,7 @@
 /* leak/unjoined — fixed
- * The same server joins every request thread once it is answered, which
- * gives its stack back (to glibc's cache, then to the system).
+ * Join every thread you create, or create it detached: its stack goes back.
+ * The same server joins every request thread once it is answered, which gives its stack back (to
+ * glibc's cache, then to the system).
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean

@@ -1,7 +1,8 @@
 /* livelock/handshake — broken
- * Two threads share a room that holds one.  To go in, each raises its flag;
- * if the other's flag is up too, it lowers its own ("after you") and tries
- * again.  In step, both always see the other's flag: both bow out, for ever.
+ * Two polite threads that step aside at the same moment, every time, never get in: a livelock.
+ * Two threads share a room that holds one.  To go in, each raises its flag; if the other's flag is
+ * up too, it lowers its own ("after you") and tries again.  In step, both always see the other's
+ * flag: both bow out, for ever.
  * expect run:      livelock
  * expect tsan:     clean
  * miss: The flags are C11 atomics, so there is no data race, and no lock is involved: nothing TSan

@@ -1,7 +1,8 @@
 /* livelock/handshake — fixed
- * The same two threads, with Peterson's tie-breaker: each raises its flag and
- * then gives the other the turn.  Only one write to `turn` can be the last,
- * so when both flags are up exactly one thread waits and the other goes in.
+ * A tie-breaker (Peterson's turn) lets exactly one of two polite threads go first.
+ * The same two threads, with Peterson's tie-breaker: each raises its flag and then gives the other
+ * the turn.  Only one write to `turn` can be the last, so when both flags are up exactly one thread
+ * waits and the other goes in.
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean

@@ -1,8 +1,9 @@
 /* livelock/philosophers-polite — broken
- * Five philosophers sit round a table with a fork between each two.  Each
- * picks up the fork on the left, then tries the one on the right; if it is
- * busy, puts the left one down and tries again.  In step, every philosopher
- * holds a left fork and finds the right one taken: all think hard, none eats.
+ * Putting a fork down and trying again turns the philosophers' deadlock into a livelock.
+ * Five philosophers sit round a table with a fork between each two.  Each picks up the fork on the
+ * left, then tries the one on the right; if it is busy, puts the left one down and tries again.  In
+ * step, every philosopher holds a left fork and finds the right one taken: all think hard, none
+ * eats.
  * expect run:      livelock
  * expect tsan:     clean
  * miss: No lock call ever waits and every access is under a lock: nothing TSan checks goes wrong.

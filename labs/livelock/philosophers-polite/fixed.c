@@ -1,7 +1,8 @@
 /* livelock/philosophers-polite — fixed
- * The same polite philosophers, but each picks up the lower-numbered of its
- * two forks first.  The last philosopher now reaches for fork 0 first, like
- * the first one: the circle is broken and somebody eats in every attempt.
+ * Ordered forks let polite philosophers eat: somebody gets both forks in every attempt.
+ * The same polite philosophers, but each picks up the lower-numbered of its two forks first.  The
+ * last philosopher now reaches for fork 0 first, like the first one: the circle is broken and
+ * somebody eats in every attempt.
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean

@@ -1,8 +1,8 @@
 /* livelock/polite-trylock — broken
- * Two threads move money between accounts A and B and never block: each
- * tries its first lock, then its second, and on failure releases the first
- * and tries again.  In step, each always holds what the other wants: both
- * burn CPU for ever and no transfer is ever made.
+ * Trylock and back-off in step is a livelock: both threads spin, no transfer is ever made.
+ * Two threads move money between accounts A and B and never block: each tries its first lock, then
+ * its second, and on failure releases the first and tries again.  In step, each always holds what
+ * the other wants: both burn CPU for ever and no transfer is ever made.
  * expect run:      livelock
  * expect tsan:     clean
  * miss: No lock call ever waits and every access is under a lock: nothing TSan checks goes wrong.

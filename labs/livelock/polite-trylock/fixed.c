@@ -1,7 +1,7 @@
 /* livelock/polite-trylock — fixed
- * The same polite threads, but both take the two locks in one global order
- * (lower address first): in every attempt one of them gets both, so every
- * attempt makes a transfer.
+ * One global lock order makes trylock and back-off work: every attempt makes a transfer.
+ * The same polite threads, but both take the two locks in one global order (lower address first):
+ * in every attempt one of them gets both, so every attempt makes a transfer.
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean

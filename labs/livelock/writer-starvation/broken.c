@@ -1,8 +1,8 @@
 /* livelock/writer-starvation — broken
- * Readers pass a read lock from hand to hand: each takes it before the one
- * before lets go, so the lock is never free.  glibc's default rwlock prefers
- * readers, so a writer waits until the readers run out of work: it starves
- * while everybody else makes progress.
+ * A reader-preferring rwlock can starve a writer while every reader makes progress.
+ * Readers pass a read lock from hand to hand: each takes it before the one before lets go, so the
+ * lock is never free.  glibc's default rwlock prefers readers, so a writer waits until the readers
+ * run out of work: it starves while everybody else makes progress.
  * expect run:      wrong-result
  * expect tsan:     clean
  * miss: starvation is a matter of scheduling policy, not of unordered accesses.

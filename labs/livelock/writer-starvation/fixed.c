@@ -1,7 +1,7 @@
 /* livelock/writer-starvation — fixed
- * The same relay of readers, on an rwlock that prefers writers: once the
- * writer waits, the next reader is refused, the relay pauses, and the writer
- * gets in after at most a read or two.
+ * A writer-preferring rwlock lets a waiting writer in after at most a read or two.
+ * The same relay of readers, on an rwlock that prefers writers: once the writer waits, the next
+ * reader is refused, the relay pauses, and the writer gets in after at most a read or two.
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean

@@ -1,16 +1,19 @@
 /* race/atomic-check-act — broken
- * Sellers take items from a shared stock with "if (load(stock) > 0)
- * fetch_sub(stock, 1)".  Each step is atomic; the pair is not: two sellers
- * both see the last item and both take it, and the stock goes negative.
+ * Two atomic steps are not one: a check and an act on an atomic can still oversell.
+ * Sellers take items from a shared stock with "if (load(stock) > 0) fetch_sub(stock, 1)".  Each
+ * step is atomic; the pair is not: two sellers both see the last item and both take it, and the
+ * stock goes negative.
  * expect run:      wrong-result
  * expect tsan:     clean
  * miss: every access is atomic, so there is no data race to report; the bug is in the logic between
  *       two atomic steps.
  * expect helgrind: clean
- * miss: the loads and the locked subtract are atomic instructions: nothing for Helgrind to flag,
- *       and it cannot know the check and the act belong together.
+ * miss: Helgrind does not model C11 atomics, but it counts the lock-prefixed fetch_sub as a read,
+ *       like the loads, and two reads never conflict (probes/atomic-rmw); a relaxed store would
+ *       be reported (probes/atomic-store-load).  It could not tie the check to the act anyway.
  * expect drd:      clean
- * miss: as for Helgrind: DRD looks for unordered plain accesses, and these are atomic.
+ * miss: as for Helgrind: to DRD the loads and the locked subtract are all reads, and reads do not
+ *       conflict (probes/atomic-rmw).
  */
 #include <pthread.h>
 #include <stdatomic.h>

@@ -1,6 +1,7 @@
 /* race/atomic-check-act — fixed
- * The same sellers take an item with a compare-exchange loop: the check and
- * the act are one atomic step, so the last item is sold exactly once.
+ * Make the check and the act one atomic step: a compare-exchange loop sells the last item once.
+ * The same sellers take an item with a compare-exchange loop: the check and the act are one atomic
+ * step, so the last item is sold exactly once.
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean

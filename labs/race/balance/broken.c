@@ -1,7 +1,7 @@
 /* race/balance — broken
- * Two ATMs draw cash from one account: "if (balance >= amount) balance -=
- * amount;".  Both see enough money, both pay out, and the balance goes
- * negative: money is created.
+ * Check-then-act on shared data is a race: two ATMs both see enough money and both pay out.
+ * Two ATMs draw cash from one account: "if (balance >= amount) balance -= amount;".  Both see
+ * enough money, both pay out, and the balance goes negative: money is created.
  * expect run:      wrong-result
  * expect tsan:     data-race @act
  * note: TSan reports each address once: the two payouts of round 1 (the staging orders the checks

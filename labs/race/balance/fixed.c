@@ -1,6 +1,7 @@
 /* race/balance — fixed
- * The same ATMs, with the check and the withdrawal under one mutex: only one
- * ATM at a time can look at the balance and take from it.
+ * Hold one lock across the check and the act: only one ATM at a time decides and withdraws.
+ * The same ATMs, with the check and the withdrawal under one mutex: only one ATM at a time can look
+ * at the balance and take from it.
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean

@@ -1,4 +1,5 @@
 /* race/counter — broken
+ * counter++ from two threads loses updates: it is a load, an add and a store, not one step.
  * Two threads each do counter++ at least 100,000 times; the total comes out short.
  * expect run:      wrong-result
  * expect tsan:     data-race @counter-write
@@ -39,7 +40,7 @@ static void *worker(void *arg)
 	pthread_barrier_wait(&start);
 	bool counted = false;
 	while (tl_overlap_more(&overlap, a->made, a->share, &counted)) {
-		increment();
+		increment(); /* @call */
 		a->made++;
 	}
 	tl_log("made %ld increments", a->made);

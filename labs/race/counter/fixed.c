@@ -1,4 +1,5 @@
 /* race/counter — fixed
+ * A mutex around counter++ makes its load, add and store one step: no update is lost.
  * The same two threads, with a mutex around counter++: no update is lost.
  * expect run:      clean
  * expect tsan:     clean

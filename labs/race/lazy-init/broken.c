@@ -1,7 +1,8 @@
 /* race/lazy-init — broken
- * Double-checked lazy initialisation: the pointer is checked outside the
- * lock, and the builder publishes it before the object is built.  A thread
- * that sees the pointer uses a half-built object.
+ * Double-checked locking without atomics hands out half-built objects.
+ * Double-checked lazy initialisation: the pointer is checked outside the lock, and the builder
+ * publishes it before the object is built.  A thread that sees the pointer uses a half-built
+ * object.
  * expect run:      wrong-result
  * expect tsan:     data-race @fill @use
  * note: Reports name the object's fields.  The staging orders the pointer's publication before the

@@ -1,13 +1,13 @@
 /* race/loop-var — broken
- * main starts each worker with &i, the address of its loop variable.  The
- * workers read their id through that pointer after the loop has moved on:
- * ids come out wrong and duplicated.
+ * Passing &i to pthread_create shares the loop variable: workers read whatever i is by then.
+ * main starts each worker with &i, the address of its loop variable.  The workers read their id
+ * through that pointer after the loop has moved on: ids come out wrong and duplicated.
  * expect run:      wrong-result
  * expect tsan:     data-race @read-id @pass-addr
  * expect helgrind: data-race @read-id
  * expect drd:      clean
  * miss: i lives on main's stack, and DRD checks stack variables only with --check-stack-var=yes,
- *       which the harness does not pass.
+ *       which the harness does not pass (probes/stack-scalar).
  */
 #include <pthread.h>
 #include <stdio.h>

@@ -1,6 +1,7 @@
 /* race/loop-var — fixed
- * Each worker gets the address of its own element of ids[], which nobody
- * writes after the thread starts: every id is seen exactly once.
+ * Give each thread its own argument, one that nobody writes after the thread starts.
+ * Each worker gets the address of its own element of ids[], which nobody writes after the thread
+ * starts: every id is seen exactly once.
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean

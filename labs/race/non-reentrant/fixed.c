@@ -1,6 +1,7 @@
 /* race/non-reentrant — fixed
- * The same threads split their lines with strtok_r(), which keeps its place
- * in a variable the caller owns: each thread has its own.
+ * strtok_r keeps its place in the caller's variable: each thread splits its own line.
+ * The same threads split their lines with strtok_r(), which keeps its place in a variable the
+ * caller owns: each thread has its own.
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean

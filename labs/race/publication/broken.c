@@ -1,7 +1,8 @@
 /* race/publication — broken
- * A writer fills a message, then sets a plain int `ready`; a reader polls
- * `ready` and reads the message.  Nothing orders the message before the flag
- * for the compiler or the CPU: the reader may see the flag and old data.
+ * A plain flag does not publish data: nothing orders the message before the flag.
+ * A writer fills a message, then sets a plain int `ready`; a reader polls `ready` and reads the
+ * message.  Nothing orders the message before the flag for the compiler or the CPU: the reader may
+ * see the flag and old data.
  * expect run:      clean
  * miss: x86 keeps stores in order and loads in order, and clang -O1 kept this program's order: the
  *       run comes out right here; on ARM or POWER, or after a compiler reorders, it does not.

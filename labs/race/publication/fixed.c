@@ -1,7 +1,7 @@
 /* race/publication — fixed
- * The flag is a C11 atomic: the writer sets it with a release store, the
- * reader reads it with an acquire load, so whoever sees the flag sees the
- * whole message.
+ * Publish with a release store, read with an acquire load: who sees the flag sees the data.
+ * The flag is a C11 atomic: the writer sets it with a release store, the reader reads it with an
+ * acquire load, so whoever sees the flag sees the whole message.
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean

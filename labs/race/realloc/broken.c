@@ -1,7 +1,8 @@
 /* race/realloc — broken
- * One thread appends to a growing array (realloc) while others scan it with
- * no lock.  A reader that took the array's address just before it grew goes
- * on reading the old block, which realloc has moved and freed.
+ * realloc moves an array: a reader without a lock goes on reading the freed old block.
+ * One thread appends to a growing array (realloc) while others scan it with no lock.  A reader that
+ * took the array's address just before it grew goes on reading the old block, which realloc has
+ * moved and freed.
  * expect run:      wrong-result
  * expect tsan:     data-race @read-len memory-error @read-item
  * note: TSan calls the read of the freed block a heap-use-after-free.
@@ -61,7 +62,7 @@ static void append(long value, bool staged)
 			tl_event_set(&grown);
 	}
 	list.items[list.len] = value;
-	list.len++;
+	list.len++; /* @store-len */
 }
 
 struct reader {

@@ -1,6 +1,7 @@
 /* race/realloc — fixed
- * The same array behind a read-write lock: readers share it, the appender
- * takes it alone, so the array cannot move while anyone is reading it.
+ * A read-write lock keeps the array still while anyone reads it.
+ * The same array behind a read-write lock: readers share it, the appender takes it alone, so the
+ * array cannot move while anyone is reading it.
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean

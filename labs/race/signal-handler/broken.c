@@ -1,13 +1,14 @@
 /* race/signal-handler — broken
- * A worker appends lines to a log; a SIGUSR1 handler appends a line too,
- * with strdup (malloc).  The handler runs in the middle of whatever the
- * worker was doing, here an append: one line is overwritten and lost, and
- * malloc is not async-signal-safe.
+ * A signal handler that calls malloc and touches shared state corrupts what it interrupts.
+ * A worker appends lines to a log; a SIGUSR1 handler appends a line too, with strdup (malloc).  The
+ * handler runs in the middle of whatever the worker was doing, here an append: one line is
+ * overwritten and lost, and malloc is not async-signal-safe.
  * expect run:      wrong-result
  * expect tsan:     signal-unsafe @strdup
- * note: TSan also reports "signal handler spoils errno" at the handler: errno differed when it
- *       returned.  It reports both only because the signal comes from another thread; a signal a
- *       thread sends itself counts as synchronous and goes unreported.
+ * note: TSan also reports "signal handler spoils errno" at the handler's first line (@handler):
+ *       errno differed when it returned.  That second report needs a signal from another thread
+ *       (probes/signal-other-errno, probes/signal-self-errno); the malloc report does not
+ *       (probes/signal-self-malloc).
  * expect helgrind: clean
  * miss: Helgrind checks locks and happens-before between threads; a handler runs on the interrupted
  *       thread itself, and async-signal-safety is not in its model.
@@ -50,7 +51,7 @@ static void log_append(const char *text, bool staged)
 }
 
 static void on_signal(int sig)
-{
+{ /* @handler */
 	(void)sig;
 	tl_stage_done(&delivered);
 	log_append("signal: SIGUSR1", false); /* interrupts an append; calls malloc */

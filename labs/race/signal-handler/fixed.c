@@ -1,6 +1,7 @@
 /* race/signal-handler — fixed
- * The handler only sets a volatile sig_atomic_t flag; the worker's loop sees
- * it between appends and logs the signal itself, with no append to interrupt.
+ * A handler should only set a volatile sig_atomic_t flag; the thread acts on it later.
+ * The handler only sets a volatile sig_atomic_t flag; the worker's loop sees it between appends and
+ * logs the signal itself, with no append to interrupt.
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean

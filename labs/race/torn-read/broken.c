@@ -1,7 +1,7 @@
 /* race/torn-read — broken
- * A writer updates a two-word value {lo, hi} that must always satisfy
- * hi == 2 * lo; a reader copies it with no lock.  The copy can hold the new
- * lo and the old hi: a value that never existed.
+ * A value of two words read with no lock can come out half old, half new.
+ * A writer updates a two-word value {lo, hi} that must always satisfy hi == 2 * lo; a reader copies
+ * it with no lock.  The copy can hold the new lo and the old hi: a value that never existed.
  * expect run:      wrong-result
  * expect tsan:     data-race @read-pair
  * expect helgrind: data-race @read-pair
@@ -31,12 +31,12 @@ static tl_stage step;
 /* Calls keep the compiler from merging or hoisting the loops' accesses. */
 static __attribute__((noinline)) void write_pair(long v, bool staged)
 {
-	shared.lo = v;
+	shared.lo = v; /* @store-lo */
 	if (staged) {
 		tl_stage_done(&step);
 		tl_stage_wait(&step, 2, 100); /* the only wait the fixed program sits out */
 	}
-	shared.hi = 2 * v;
+	shared.hi = 2 * v; /* @store-hi */
 	if (staged)
 		tl_stage_done(&step);
 }

@@ -1,6 +1,7 @@
 /* race/torn-read — fixed
- * The same writer and reader, with a mutex around the update and the copy:
- * the reader sees the pair before or after an update, never in the middle.
+ * One mutex around the whole update and the whole copy: no reader sees half an update.
+ * The same writer and reader, with a mutex around the update and the copy: the reader sees the pair
+ * before or after an update, never in the middle.
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean

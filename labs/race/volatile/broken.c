@@ -1,7 +1,8 @@
 /* race/volatile — broken
- * A `volatile int busy` flag used as a lock around counter++: spin while it
- * is set, then set it.  volatile makes every access really happen, but not
- * the test and the set one step: two threads get in at once.
+ * volatile is not a lock: a volatile flag's test and set are two steps, so two threads get in.
+ * A `volatile int busy` flag used as a lock around counter++: spin while it is set, then set it.
+ * volatile makes every access really happen, but not the test and the set one step: two threads get
+ * in at once.
  * expect run:      wrong-result
  * expect tsan:     data-race @take @count
  * expect helgrind: data-race @take @count

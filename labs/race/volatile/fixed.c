@@ -1,6 +1,7 @@
 /* race/volatile — fixed
- * A real mutex around counter++: one thread at a time is inside, and no
- * update is lost.  (volatile is gone: the mutex does what it was hoped for.)
+ * A real mutex does what the volatile flag was hoped to: one thread inside, no update lost.
+ * A real mutex around counter++: one thread at a time is inside, and no update is lost.  (volatile
+ * is gone: the mutex does what it was hoped for.)
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean

@@ -1,6 +1,7 @@
-/* leak/dangling-stack — fixed
- * start_job() gives each thread its own job on the heap, which lives until
- * the thread has read it and freed it: the next call may reuse the stack.
+/* lifetime/dangling-stack — fixed
+ * Give a thread data that outlives the frame that started it: a heap block the thread frees.
+ * start_job() gives each thread its own job on the heap, which lives until the thread has read it
+ * and freed it: the next call may reuse the stack.
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean

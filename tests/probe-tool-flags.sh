@@ -1,0 +1,75 @@
+#!/bin/sh
+# What some probes claim needs a detector flag the harness never passes
+# (labs/probes/*/probe.c say which).  This runs those tools directly:
+#  - Helgrind and DRD with --default-suppressions=no report strtok's static
+#    `olds` in strtok_r (probes/strtok-libc), which Valgrind's default.supp
+#    hides;
+#  - what Helgrind does report in race/non-reentrant is a read by its own
+#    strcspn/strspn replacement, which lives outside libc;
+#  - DRD with --check-stack-var=yes reports the stack race of
+#    probes/stack-scalar, which it leaves out by default;
+#  - TSan with verbosity=1 says why a forked child is not watched
+#    (probes/fork-child-silent) or is (probes/fork-child-reports).
+# A failure names the lesson to re-read, like a failing probe does.
+set -u
+: "${THREADLAB_BUILDDIR:?run me from make check}"
+B=$THREADLAB_BUILDDIR
+fails=0 ran=0
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+
+# check WHAT LESSON PATTERN: the last tool run's output ($out) matches PATTERN
+check() {
+  ran=$((ran + 1))
+  if grep -qE -- "$3" "$out"; then
+    echo "ok:   $1"
+  else
+    echo "FAIL: $1: no line matches '$3'"
+    echo "      re-read $2"
+    sed 's/^/    | /' "$out" | tail -n 30
+    fails=$((fails + 1))
+  fi
+}
+
+if [ -n "${VALGRIND:-}" ]; then
+  "$VALGRIND" --tool=helgrind --default-suppressions=no "$B/labs/probes/strtok-libc/probe" \
+    > "$out" 2>&1
+  check "Helgrind without default suppressions: a write in strtok_r to 'olds'" \
+    labs/race/non-reentrant/README.md 'data symbol "olds'
+  check "... at strtok_r" labs/race/non-reentrant/README.md 'at 0x[0-9A-F]+: strtok_r '
+  "$VALGRIND" --tool=drd --default-suppressions=no "$B/labs/probes/strtok-libc/probe" \
+    > "$out" 2>&1
+  check "DRD without default suppressions: a store in strtok_r" \
+    labs/race/non-reentrant/README.md 'at 0x[0-9A-F]+: strtok_r '
+
+  "$VALGRIND" --tool=helgrind "$B/labs/race/non-reentrant/broken" > "$out" 2>&1
+  # The line after "Locks held" is the top frame of the racing access.
+  sed -n '/Possible data race/,/^==[0-9]*== *$/p' "$out" > "$out.race"
+  mv "$out.race" "$out"
+  check "race/non-reentrant under Helgrind: the racing read is in its strcspn/strspn" \
+    labs/race/non-reentrant/README.md \
+    'at 0x[0-9A-F]+: str(c)?spn \(in [^)]*vgpreload_helgrind'
+
+  "$VALGRIND" --tool=drd --check-stack-var=yes "$B/labs/probes/stack-scalar/probe" > "$out" 2>&1
+  check "DRD with --check-stack-var=yes: the stack race of probes/stack-scalar" \
+    labs/race/loop-var/README.md 'Conflicting (load|store) by thread'
+else
+  echo "skip: Valgrind not installed"
+fi
+
+if [ -x "$B/labs/probes/fork-child-silent/probe_tsan" ]; then
+  TSAN_OPTIONS='verbosity=1 atexit_sleep_ms=0' "$B/labs/probes/fork-child-silent/probe_tsan" \
+    > "$out" 2>&1
+  check "TSan: a child forked with two threads running is not watched" \
+    labs/deadlock/fork-locked/README.md 'forked new process with pid [0-9]+, parent had 2 threads'
+  TSAN_OPTIONS='verbosity=1 atexit_sleep_ms=0' "$B/labs/probes/fork-child-reports/probe_tsan" \
+    > "$out" 2>&1
+  check "TSan: a child forked with one thread running is watched" \
+    labs/deadlock/fork-locked/README.md 'forked new process with pid [0-9]+, parent had 1 threads'
+else
+  echo "skip: no ThreadSanitizer build"
+fi
+
+if [ "$ran" -eq 0 ]; then exit 77; fi
+echo "probe-tool-flags: $((ran - fails)) of $ran checks as the lessons say"
+[ "$fails" -eq 0 ]
