@@ -1,16 +1,29 @@
 /* tl_pool — worker threads, one mutex per pool, an intrusive FIFO of
- * futures, and waiters that sleep on condition variables of their own.
- * The contract is in tl_pool.h; the design in HACKING.md ("tl_pool"). */
+ * futures carved from slabs, and waiters that sleep on condition variables
+ * of their own.  The contract is in tl_pool.h; the design in HACKING.md
+ * ("tl_pool").
+ *
+ * Three words are touched without the pool's lock: a future's reference
+ * count, its slab's count of live futures, and the pool's count of slabs
+ * (plus its handle).  After they are set up, they are only ever changed by
+ * atomic read-modify-writes, which Helgrind and DRD take for reads (so
+ * they never see two of them race), and the ordering each one gives is told
+ * to them with ANNOTATE_HAPPENS_BEFORE/AFTER.  A future's state is written
+ * under the lock, by atomic add for the same reason, and read without
+ * it by the "finished already?" fast paths: seeing a final state there is
+ * annotated as the happens-after of the finish (see set_state). */
 #include "config.h"
 
 #include "tl_pool.h"
 
+#include "tl_annotate.h"
 #include "tl_clock.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,10 +55,12 @@ struct callback {
 	void *arg;
 };
 
-/* 72 bytes: one 80-byte malloc chunk per future, and nothing else. */
+struct slab;
+
+/* 72 bytes, in a slab: no allocation of its own. */
 struct tl_future {
-	tl_future *next; /* the pool's queue, or a list of futures to free */
-	tl_pool *pool;
+	tl_future *next; /* the pool's queue */
+	struct slab *slab;
 	void *(*fn)(void *);
 	union {
 		void *arg;    /* until it runs */
@@ -55,50 +70,77 @@ struct tl_future {
 	struct wlink *waiters;      /* until finished */
 	struct callback *callbacks; /* newest first until finished, then oldest first */
 	int error;                  /* written by its task only, read once finished */
-	unsigned refs;
-	unsigned char state; /* enum tl_future_state */
+	atomic_uint refs;
+	atomic_uchar state; /* enum tl_future_state */
+};
+
+/* Futures are handed out from a slab in turn and never reused: the slab
+ * goes when its last future is freed.  One malloc serves SLAB_FUTURES
+ * submits, and a future costs 72 bytes plus its share of the header. */
+#define SLAB_FUTURES 64
+
+struct slab {
+	atomic_uint live; /* futures not yet freed, and 1 while submits still
+	                   * take from it: set to SLAB_FUTURES + 1 at first */
+	tl_pool *pool;
+	struct tl_future futures[SLAB_FUTURES];
 };
 
 struct tl_pool {
 	pthread_mutex_t mu;  /* guards everything here and every future's state,
-	                      * refs, waiters, callbacks, result and queue link */
+	                      * waiters, callbacks, result and queue link */
 	pthread_cond_t work; /* workers sleep here for tasks */
 	pthread_cond_t gone; /* shutdown(wait) sleeps here for the workers to leave */
 	tl_future *head, *tail;
+	struct slab *slab; /* submits take futures from here */
+	unsigned slab_used;
 	unsigned sleepers; /* workers asleep on `work` */
 	unsigned wakeups;  /* signals sent to them that none has woken from yet */
 	int workers;       /* started, for the joins */
 	int alive;         /* not yet left */
-	size_t futures;    /* not yet freed: each keeps this struct alive */
 	bool shutdown;
-	bool released; /* tl_pool_free is done: the last future frees the struct */
+	atomic_size_t holds; /* slabs alive, and 1 for the handle: at 0 it goes */
 	pthread_t *threads;
 };
 
 static _Thread_local tl_future *running_task; /* the task this thread runs */
 static _Thread_local tl_pool *worker_of;      /* the pool this thread works for */
 
-static bool finished(const tl_future *f)
+static tl_pool *pool_of(const tl_future *f)
 {
-	return f->state >= TL_FUTURE_DONE;
+	return f->slab->pool;
+}
+
+/* Under the pool's lock (the state only changes there). */
+static bool finished(tl_future *f)
+{
+	return atomic_load_explicit(&f->state, memory_order_relaxed) >= TL_FUTURE_DONE;
+}
+
+/* Without the lock: true once f is final, and then everything its task and
+ * its finish wrote is visible (the release in set_state). */
+static bool finished_acquire(tl_future *f)
+{
+	if (atomic_load_explicit(&f->state, memory_order_acquire) < TL_FUTURE_DONE)
+		return false;
+	ANNOTATE_HAPPENS_AFTER(&f->state);
+	return true;
+}
+
+/* Under the pool's lock.  States only go up (PENDING < RUNNING < DONE,
+ * FAILED, CANCELLED), so this is an atomic add, not a store or an
+ * exchange: Valgrind sees a locked add as a read (and x86's xchg as a
+ * write), so Helgrind and DRD never see it race with the fast paths'
+ * loads; the annotation gives them the order. */
+static void set_state(tl_future *f, enum tl_future_state state)
+{
+	unsigned char now = atomic_load_explicit(&f->state, memory_order_relaxed);
+	if (state >= TL_FUTURE_DONE)
+		ANNOTATE_HAPPENS_BEFORE(&f->state);
+	atomic_fetch_add_explicit(&f->state, (unsigned char)(state - now), memory_order_release);
 }
 
 /* -------------------------------------------------------------- lifetime */
-
-static void free_future(tl_future *f)
-{
-	free(f->message);
-	free(f);
-}
-
-static void free_future_list(tl_future *f)
-{
-	while (f) {
-		tl_future *next = f->next;
-		free_future(f);
-		f = next;
-	}
-}
 
 static void destroy_pool(tl_pool *p)
 {
@@ -109,28 +151,74 @@ static void destroy_pool(tl_pool *p)
 	free(p);
 }
 
-/* Drops a reference under p->mu.  True if it was the last: the caller frees
- * f once the lock is let go.  A worker needs no more than this (the pool
- * outlives its workers); any other thread uses unref. */
-static bool unref_locked(tl_future *f)
+/* Each of these drops `n` from a count that only atomic read-modify-writes
+ * touch; whoever brings it to 0 frees the object.  acq_rel orders every
+ * drop before the free (TSan, which takes a free for a write, sees that).
+ * Helgrind and DRD do not take a free for an access, and the fields the
+ * last one reads (s->pool, p->threads) were written before the futures
+ * were handed out: no annotation needed. */
+static void pool_drop(tl_pool *p)
 {
-	if (--f->refs)
-		return false;
-	f->pool->futures--;
-	return true;
+	if (atomic_fetch_sub_explicit(&p->holds, 1, memory_order_acq_rel) == 1)
+		destroy_pool(p);
 }
 
+static void slab_drop(struct slab *s, unsigned n)
+{
+	if (atomic_fetch_sub_explicit(&s->live, n, memory_order_acq_rel) == n) {
+		tl_pool *p = s->pool;
+		free(s);
+		pool_drop(p);
+	}
+}
+
+/* Safe under the pool's lock too: a worker, a canceller and shutdown all
+ * drop while the pool's handle is still held, so no drop of theirs can
+ * reach the pool's own count.  The last drop reads nothing the task wrote
+ * unless it failed with a message: then (and only then, so that DRD, whose
+ * cost grows with the number of annotated addresses, is not slowed down
+ * for every future) the annotation on f->message orders the task's write
+ * before the free for Helgrind and DRD (see worker_main). */
 static void unref(tl_future *f)
 {
-	tl_pool *p = f->pool;
-	pthread_mutex_lock(&p->mu);
-	bool last = unref_locked(f);
-	bool last_of_pool = last && p->released && p->futures == 0;
-	pthread_mutex_unlock(&p->mu);
-	if (last)
-		free_future(f);
-	if (last_of_pool)
-		destroy_pool(p);
+	if (atomic_fetch_sub_explicit(&f->refs, 1, memory_order_acq_rel) == 1) {
+		if (atomic_load_explicit(&f->state, memory_order_relaxed) == TL_FUTURE_FAILED) {
+			ANNOTATE_HAPPENS_AFTER(&f->message);
+			free(f->message);
+		}
+		slab_drop(f->slab, 1);
+	}
+}
+
+static void ref(tl_future *f)
+{
+	atomic_fetch_add_explicit(&f->refs, 1, memory_order_relaxed);
+}
+
+/* Under the pool's lock: submits stop taking from the current slab. */
+static void retire_slab_locked(tl_pool *p)
+{
+	if (p->slab)
+		slab_drop(p->slab, SLAB_FUTURES - p->slab_used + 1);
+	p->slab = NULL;
+	p->slab_used = SLAB_FUTURES;
+}
+
+/* Under the pool's lock: a fresh future, or NULL. */
+static tl_future *take_future_locked(tl_pool *p)
+{
+	if (p->slab_used == SLAB_FUTURES) {
+		struct slab *s = malloc(sizeof *s);
+		if (!s)
+			return NULL;
+		atomic_init(&s->live, SLAB_FUTURES + 1);
+		s->pool = p;
+		atomic_fetch_add_explicit(&p->holds, 1, memory_order_relaxed);
+		retire_slab_locked(p);
+		p->slab = s;
+		p->slab_used = 0;
+	}
+	return &p->slab->futures[p->slab_used++];
 }
 
 /* ---------------------------------------------------------- finishing */
@@ -142,7 +230,7 @@ static void unref(tl_future *f)
  * state and runs its callback itself. */
 static void finish_locked(tl_future *f, enum tl_future_state state)
 {
-	f->state = (unsigned char)state;
+	set_state(f, state);
 	for (struct wlink *l = f->waiters; l; l = l->next) {
 		struct waiter *w = l->w;
 		pthread_mutex_lock(&w->mu);
@@ -184,7 +272,6 @@ static void run_callbacks(tl_future *f)
 static void *worker_main(void *arg)
 {
 	tl_pool *p = arg;
-	tl_future *to_free = NULL; /* freed outside the lock, before the next task */
 
 	worker_of = p;
 #ifdef HAVE_PTHREAD_SETNAME_NP
@@ -204,25 +291,22 @@ static void *worker_main(void *arg)
 			continue;
 		}
 		p->head = f->next;
-		if (f->state == TL_FUTURE_CANCELLED) {
-			/* tl_future_cancel left it queued: only the pool's
-			 * reference is left to drop. */
-			if (unref_locked(f)) {
-				f->next = to_free;
-				to_free = f;
-			}
+		if (atomic_load_explicit(&f->state, memory_order_relaxed) == TL_FUTURE_CANCELLED) {
+			/* tl_future_cancel left it queued, with the pool's
+			 * reference for us to drop. */
+			unref(f);
 			continue;
 		}
 		/* The one place a task starts: under the lock cancel takes. */
-		f->state = TL_FUTURE_RUNNING;
+		set_state(f, TL_FUTURE_RUNNING);
 		pthread_mutex_unlock(&p->mu);
 
-		free_future_list(to_free);
-		to_free = NULL;
 		running_task = f;
 		void *result = f->fn(f->arg);
 		running_task = NULL;
 
+		if (f->message)
+			ANNOTATE_HAPPENS_BEFORE(&f->message); /* see unref */
 		pthread_mutex_lock(&p->mu);
 		f->result = f->error ? NULL : result;
 		finish_locked(f, f->error ? TL_FUTURE_FAILED : TL_FUTURE_DONE);
@@ -231,15 +315,11 @@ static void *worker_main(void *arg)
 			run_callbacks(f);
 			pthread_mutex_lock(&p->mu);
 		}
-		if (unref_locked(f)) {
-			f->next = to_free;
-			to_free = f;
-		}
+		unref(f);
 	}
 	if (--p->alive == 0)
 		pthread_cond_broadcast(&p->gone);
 	pthread_mutex_unlock(&p->mu);
-	free_future_list(to_free);
 	return NULL;
 }
 
@@ -266,6 +346,8 @@ tl_pool *tl_pool_create(int workers)
 	}
 	pthread_cond_init(&p->work, NULL);
 	pthread_cond_init(&p->gone, NULL);
+	p->slab_used = SLAB_FUTURES; /* no slab yet */
+	atomic_init(&p->holds, 1);
 
 	pthread_mutex_lock(&p->mu);
 	for (; p->workers < workers; p->workers++) {
@@ -301,26 +383,29 @@ tl_future *tl_pool_submit(tl_pool *p, void *(*fn)(void *arg), void *arg)
 		errno = EINVAL;
 		return NULL;
 	}
-	tl_future *f = malloc(sizeof *f);
-	if (!f) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	*f = (tl_future){.pool = p, .fn = fn, .arg = arg, .refs = 2, .state = TL_FUTURE_PENDING};
-
 	pthread_mutex_lock(&p->mu);
-	if (p->shutdown) {
+	int err = p->shutdown ? ESHUTDOWN : 0;
+	tl_future *f = err ? NULL : take_future_locked(p);
+	if (!f) {
 		pthread_mutex_unlock(&p->mu);
-		free(f);
-		errno = ESHUTDOWN;
+		errno = err ? err : ENOMEM;
 		return NULL;
 	}
+	f->next = NULL;
+	f->slab = p->slab;
+	f->fn = fn;
+	f->arg = arg;
+	f->message = NULL;
+	f->waiters = NULL;
+	f->callbacks = NULL;
+	f->error = 0;
+	atomic_init(&f->refs, 2);
+	atomic_init(&f->state, TL_FUTURE_PENDING);
 	if (p->head)
 		p->tail->next = f;
 	else
 		p->head = f;
 	p->tail = f;
-	p->futures++;
 	/* Wake a worker only if one sleeps that no signal is on its way to
 	 * yet: a busy worker comes back for the queue by itself, and a second
 	 * signal to the same sleeper would be a wasted system call. */
@@ -336,42 +421,34 @@ void tl_pool_shutdown(tl_pool *p, bool wait, bool cancel_pending)
 {
 	if (!p)
 		return;
-	tl_future *cancelled = NULL; /* by this call: their callbacks are ours to run */
-	tl_future *to_free = NULL;
+	/* Cancelled by this call, in queue order: their callbacks are ours to
+	 * run. */
+	tl_future *cancelled = NULL, **last = &cancelled;
 
 	pthread_mutex_lock(&p->mu);
 	p->shutdown = true;
 	while (cancel_pending && p->head) {
 		tl_future *f = p->head;
 		p->head = f->next;
-		if (f->state == TL_FUTURE_PENDING) {
+		if (atomic_load_explicit(&f->state, memory_order_relaxed) == TL_FUTURE_PENDING) {
 			finish_locked(f, TL_FUTURE_CANCELLED);
-			f->next = cancelled;
-			cancelled = f;
-		} else if (unref_locked(f)) { /* cancelled before */
-			f->next = to_free;
-			to_free = f;
+			f->next = NULL;
+			*last = f;
+			last = &f->next;
+		} else {
+			unref(f); /* cancelled before: the pool's reference */
 		}
 	}
 	pthread_cond_broadcast(&p->work);
 	pthread_mutex_unlock(&p->mu);
 
-	if (cancelled) {
-		/* The pool's references, still held, keep them valid here. */
-		for (tl_future *f = cancelled; f; f = f->next)
-			run_callbacks(f);
-		pthread_mutex_lock(&p->mu);
-		while (cancelled) {
-			tl_future *f = cancelled;
-			cancelled = f->next;
-			if (unref_locked(f)) {
-				f->next = to_free;
-				to_free = f;
-			}
-		}
-		pthread_mutex_unlock(&p->mu);
+	/* The pool's references, still held, keep them valid here. */
+	while (cancelled) {
+		tl_future *f = cancelled;
+		cancelled = f->next;
+		run_callbacks(f);
+		unref(f);
 	}
-	free_future_list(to_free);
 
 	if (wait && worker_of != p) {
 		pthread_mutex_lock(&p->mu);
@@ -393,11 +470,11 @@ void tl_pool_free(tl_pool *p)
 	for (int i = 0; i < p->workers; i++)
 		pthread_join(p->threads[i], NULL);
 	pthread_mutex_lock(&p->mu);
-	p->released = true;
-	bool last = p->futures == 0;
+	retire_slab_locked(p);
 	pthread_mutex_unlock(&p->mu);
-	if (last)
-		destroy_pool(p);
+	/* The handle's hold: the last slab to go frees the pool if futures
+	 * are still alive. */
+	pool_drop(p);
 }
 
 /* --------------------------------------------------------------- futures */
@@ -408,9 +485,9 @@ enum tl_future_state tl_future_state(tl_future *f)
 		errno = EINVAL;
 		return TL_FUTURE_FAILED;
 	}
-	pthread_mutex_lock(&f->pool->mu);
-	enum tl_future_state s = f->state;
-	pthread_mutex_unlock(&f->pool->mu);
+	enum tl_future_state s = atomic_load_explicit(&f->state, memory_order_acquire);
+	if (s >= TL_FUTURE_DONE)
+		ANNOTATE_HAPPENS_AFTER(&f->state); /* as finished_acquire */
 	return s;
 }
 
@@ -418,32 +495,29 @@ int tl_future_wait(tl_future *f, long timeout_ms)
 {
 	if (!f)
 		return EINVAL;
-	pthread_mutex_lock(&f->pool->mu);
-	bool done = finished(f);
-	pthread_mutex_unlock(&f->pool->mu);
-	return done ? 0 : tl_pool_wait(&f, 1, TL_ALL_COMPLETED, timeout_ms);
+	if (finished_acquire(f))
+		return 0;
+	return tl_pool_wait(&f, 1, TL_ALL_COMPLETED, timeout_ms);
 }
 
-/* f's outcome once it is finished: 0 and its result, ECANCELED, or the
- * code it failed with. */
+/* f's outcome once it is finished (and seen so by this thread): 0 and its
+ * result, ECANCELED, or the code it failed with.  A finished future never
+ * changes, so no lock. */
 static int outcome(tl_future *f, void **result, const char **message)
 {
-	int rc;
-	pthread_mutex_lock(&f->pool->mu);
 	*result = NULL;
 	*message = NULL;
-	if (f->state == TL_FUTURE_DONE) {
+	switch (atomic_load_explicit(&f->state, memory_order_relaxed)) {
+	case TL_FUTURE_DONE:
 		*result = f->result;
-		rc = 0;
-	} else if (f->state == TL_FUTURE_CANCELLED) {
+		return 0;
+	case TL_FUTURE_CANCELLED:
 		*message = "cancelled";
-		rc = ECANCELED;
-	} else {
+		return ECANCELED;
+	default:
 		*message = f->message;
-		rc = f->error;
+		return f->error;
 	}
-	pthread_mutex_unlock(&f->pool->mu);
-	return rc;
 }
 
 int tl_future_result_wait(tl_future *f, long timeout_ms, void **result)
@@ -490,7 +564,7 @@ void tl_task_fail(int code, const char *fmt, ...)
 	tl_future *f = running_task;
 
 	/* Only the running task writes these, and nobody reads them before it
-	 * is finished (under the pool's lock): no lock needed. */
+	 * is finished: no lock needed. */
 	if (!f || f->error)
 		return;
 	f->error = code ? code : -1;
@@ -512,20 +586,21 @@ bool tl_future_cancel(tl_future *f)
 {
 	if (!f)
 		return false;
-	tl_pool *p = f->pool;
+	tl_pool *p = pool_of(f);
 	bool now = false;
 
 	pthread_mutex_lock(&p->mu);
-	if (f->state == TL_FUTURE_PENDING) {
+	if (atomic_load_explicit(&f->state, memory_order_relaxed) == TL_FUTURE_PENDING) {
 		/* It stays queued, with the pool's reference: the worker that
 		 * reaches it drops that.  Ours keeps f alive through callbacks
 		 * that free the owner's reference. */
 		finish_locked(f, TL_FUTURE_CANCELLED);
 		now = f->callbacks != NULL;
 		if (now)
-			f->refs++;
+			ref(f);
 	}
-	bool cancelled = f->state == TL_FUTURE_CANCELLED;
+	bool cancelled =
+	    atomic_load_explicit(&f->state, memory_order_relaxed) == TL_FUTURE_CANCELLED;
 	pthread_mutex_unlock(&p->mu);
 	if (now) {
 		run_callbacks(f);
@@ -538,17 +613,18 @@ int tl_future_on_done(tl_future *f, void (*cb)(tl_future *f, void *arg), void *a
 {
 	if (!f || !cb)
 		return EINVAL;
-	pthread_mutex_lock(&f->pool->mu);
+	tl_pool *p = pool_of(f);
+	pthread_mutex_lock(&p->mu);
 	if (!finished(f)) {
 		struct callback *c = malloc(sizeof *c);
 		if (c) {
 			*c = (struct callback){.next = f->callbacks, .fn = cb, .arg = arg};
 			f->callbacks = c;
 		}
-		pthread_mutex_unlock(&f->pool->mu);
+		pthread_mutex_unlock(&p->mu);
 		return c ? 0 : ENOMEM;
 	}
-	pthread_mutex_unlock(&f->pool->mu);
+	pthread_mutex_unlock(&p->mu);
 	cb(f, arg);
 	return 0;
 }
@@ -583,19 +659,20 @@ static void waiter_destroy(struct waiter *w)
 	pthread_mutex_destroy(&w->mu);
 }
 
-/* Starts l watching l->f (holding a reference if `ref`): into f's waiters,
+/* Starts l watching l->f (holding a reference if `take_ref`): into f's waiters,
  * or straight into the waiter's ready list if f is finished already. */
-static void watch(struct wlink *l, bool ref)
+static void watch(struct wlink *l, bool take_ref)
 {
 	tl_future *f = l->f;
-	pthread_mutex_lock(&f->pool->mu);
-	if (ref)
-		f->refs++;
+	tl_pool *p = pool_of(f);
+	pthread_mutex_lock(&p->mu);
+	if (take_ref)
+		ref(f);
 	if (finished(f)) {
 		struct waiter *w = l->w;
 		pthread_mutex_lock(&w->mu);
 		w->done++;
-		if (f->state == TL_FUTURE_FAILED)
+		if (atomic_load_explicit(&f->state, memory_order_relaxed) == TL_FUTURE_FAILED)
 			w->failed++;
 		l->ready_next = NULL;
 		*w->ready_tail = l;
@@ -606,7 +683,7 @@ static void watch(struct wlink *l, bool ref)
 		l->next = f->waiters;
 		f->waiters = l;
 	}
-	pthread_mutex_unlock(&f->pool->mu);
+	pthread_mutex_unlock(&p->mu);
 }
 
 /* Stops l watching, and drops the reference watch took if `unref_too`.
@@ -614,29 +691,30 @@ static void watch(struct wlink *l, bool ref)
 static void unwatch(struct wlink *l, bool unref_too)
 {
 	tl_future *f = l->f;
-	pthread_mutex_lock(&f->pool->mu);
+	tl_pool *p = pool_of(f);
+	pthread_mutex_lock(&p->mu);
 	if (!finished(f)) {
 		struct wlink **pp = &f->waiters;
 		while (*pp != l)
 			pp = &(*pp)->next;
 		*pp = l->next;
 	}
-	pthread_mutex_unlock(&f->pool->mu);
+	pthread_mutex_unlock(&p->mu);
 	if (unref_too)
 		unref(f);
 }
 
-static bool wait_holds(const struct waiter *w, size_t n, enum tl_wait_until until)
+static bool wait_holds(size_t done, size_t failed, size_t n, enum tl_wait_until until)
 {
 	switch (until) {
 	case TL_FIRST_COMPLETED:
-		return w->done > 0;
+		return done > 0;
 	case TL_FIRST_FAILED:
-		return w->failed > 0 || w->done == n;
+		return failed > 0 || done == n;
 	case TL_ALL_COMPLETED:
 		break;
 	}
-	return w->done == n;
+	return done == n;
 }
 
 /* Waits on w->cv (w->mu held) until ready() holds or the deadline passes:
@@ -664,7 +742,7 @@ struct wait_goal {
 static bool goal_met(const struct waiter *w, const void *ctx)
 {
 	const struct wait_goal *g = ctx;
-	return wait_holds(w, g->n, g->until);
+	return wait_holds(w->done, w->failed, g->n, g->until);
 }
 
 int tl_pool_wait(tl_future **fs, size_t n, enum tl_wait_until until, long timeout_ms)
@@ -676,6 +754,16 @@ int tl_pool_wait(tl_future **fs, size_t n, enum tl_wait_until until, long timeou
 		if (!fs[i])
 			return EINVAL;
 	if (n == 0)
+		return 0;
+	/* Holds already?  Then no lock is taken at all. */
+	size_t done = 0, failed = 0;
+	for (size_t i = 0; i < n; i++)
+		if (finished_acquire(fs[i])) {
+			done++;
+			failed += atomic_load_explicit(&fs[i]->state, memory_order_relaxed) ==
+			          TL_FUTURE_FAILED;
+		}
+	if (wait_holds(done, failed, n, until))
 		return 0;
 
 	struct timespec deadline = {0, 0};

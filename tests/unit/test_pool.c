@@ -755,6 +755,11 @@ static void shutdown_with_running(bool wait, bool cancel_pending)
 	s.watched[0] = a;
 	s.watched[1] = b;
 	s.watched[2] = c;
+	struct cb_log log;
+	struct cb_arg cb_b = {&log, 1}, cb_c = {&log, 2};
+	cb_log_init(&log);
+	ck_assert_int_eq(tl_future_on_done(c, record_cb, &cb_c), 0);
+	ck_assert_int_eq(tl_future_on_done(b, record_cb, &cb_b), 0);
 	enum tl_future_state queued = cancel_pending ? TL_FUTURE_CANCELLED : TL_FUTURE_DONE;
 
 	if (wait) {
@@ -779,6 +784,8 @@ static void shutdown_with_running(bool wait, bool cancel_pending)
 		                 cancel_pending ? TL_FUTURE_CANCELLED : TL_FUTURE_PENDING);
 		ck_assert_ptr_null(tl_pool_submit(p, add_one, NULL));
 		ck_assert_int_eq(errno, ESHUTDOWN);
+		/* Cancelled ones: their callbacks ran here, in queue order. */
+		ck_assert_int_eq(cb_calls(&log), cancel_pending ? 2 : 0);
 		tl_event_set(&g.go);
 	}
 	tl_pool_shutdown(p, true, false); /* again: harmless, and waits */
@@ -787,6 +794,10 @@ static void shutdown_with_running(bool wait, bool cancel_pending)
 	ck_assert_int_eq(tl_future_state(c), queued);
 	ck_assert_int_eq(ran[0], !cancel_pending);
 	ck_assert_int_eq(ran[1], !cancel_pending);
+	ck_assert_int_eq(cb_calls(&log), 2);
+	ck_assert_int_eq(log.order[0], 1);
+	ck_assert_int_eq(log.order[1], 2);
+	pthread_mutex_destroy(&log.mu);
 	tl_pool_free(p);
 	tl_future_free(a);
 	tl_future_free(b);
@@ -1306,7 +1317,7 @@ END_TEST
  * future freed. */
 START_TEST(million_tiny_tasks)
 {
-	long n = rounds(1000000, 20000);
+	long n = rounds(1000000, 3000);
 	tl_pool *p = tl_pool_create(2);
 	tl_future **fs = malloc((size_t)n * sizeof *fs);
 
