@@ -223,6 +223,22 @@ static tl_future *take_future_locked(tl_pool *p)
 
 /* ---------------------------------------------------------- finishing */
 
+/* l's future is finished (its pool's lock held): count it, and queue l
+ * on its waiter's ready list. */
+static void tell_waiter(struct wlink *l, bool failed)
+{
+	struct waiter *w = l->w;
+	pthread_mutex_lock(&w->mu);
+	w->done++;
+	if (failed)
+		w->failed++;
+	l->ready_next = NULL;
+	*w->ready_tail = l;
+	w->ready_tail = &l->ready_next;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
 /* f becomes final (under its pool's lock): its waiters hear of it now, and
  * its callbacks are put in the order they were added, for the finishing
  * thread to run with run_callbacks once the lock is let go.  No other
@@ -231,18 +247,8 @@ static tl_future *take_future_locked(tl_pool *p)
 static void finish_locked(tl_future *f, enum tl_future_state state)
 {
 	set_state(f, state);
-	for (struct wlink *l = f->waiters; l; l = l->next) {
-		struct waiter *w = l->w;
-		pthread_mutex_lock(&w->mu);
-		w->done++;
-		if (state == TL_FUTURE_FAILED)
-			w->failed++;
-		l->ready_next = NULL;
-		*w->ready_tail = l;
-		w->ready_tail = &l->ready_next;
-		pthread_cond_signal(&w->cv);
-		pthread_mutex_unlock(&w->mu);
-	}
+	for (struct wlink *l = f->waiters; l; l = l->next)
+		tell_waiter(l, state == TL_FUTURE_FAILED);
 	f->waiters = NULL;
 	struct callback *oldest_first = NULL;
 	while (f->callbacks) {
@@ -669,16 +675,8 @@ static void watch(struct wlink *l, bool take_ref)
 	if (take_ref)
 		ref(f);
 	if (finished(f)) {
-		struct waiter *w = l->w;
-		pthread_mutex_lock(&w->mu);
-		w->done++;
-		if (atomic_load_explicit(&f->state, memory_order_relaxed) == TL_FUTURE_FAILED)
-			w->failed++;
-		l->ready_next = NULL;
-		*w->ready_tail = l;
-		w->ready_tail = &l->ready_next;
-		pthread_cond_signal(&w->cv);
-		pthread_mutex_unlock(&w->mu);
+		tell_waiter(l, atomic_load_explicit(&f->state, memory_order_relaxed) ==
+		                   TL_FUTURE_FAILED);
 	} else {
 		l->next = f->waiters;
 		f->waiters = l;
@@ -765,6 +763,8 @@ int tl_pool_wait(tl_future **fs, size_t n, enum tl_wait_until until, long timeou
 		}
 	if (wait_holds(done, failed, n, until))
 		return 0;
+	if (timeout_ms == 0)
+		return ETIMEDOUT;
 
 	struct timespec deadline = {0, 0};
 	if (timeout_ms > 0)
