@@ -110,7 +110,8 @@ void *tl_future_result(tl_future *f);
 
 /* Python's result(timeout): waits at most timeout_ms, then 0 and *result =
  * fn's return value (DONE); ETIMEDOUT; ECANCELED (CANCELLED); or the code
- * the task failed with (FAILED).  *result is NULL unless DONE. */
+ * the task failed with (FAILED).  *result is NULL unless DONE; result may
+ * be NULL.  EINVAL for NULL f. */
 int tl_future_result_wait(tl_future *f, long timeout_ms, void **result);
 
 /* Waits without limit, then returns 0 if f is DONE, ECANCELED if it was
@@ -189,13 +190,18 @@ void tl_completion_free(tl_completion *c);
 
 /* results[i] = fn(args[i]) for i < n, run on the pool `chunk` items per
  * task (0 counts as 1), results in input order.  Waits for all.  0 on
- * success; else the code of the first failed item in input order: the
- * tasks after it that had not started are cancelled, the running ones are
- * waited for, results[] before that item hold their values and from it on
- * are NULL.  ESHUTDOWN, ENOMEM or EINVAL (NULL p, fn, args or results with
- * n > 0) if the tasks could not all be submitted (those submitted are
- * cancelled or waited for; results[] are all NULL).  Calling it from a task
- * of the same pool can deadlock, as waiting for any future there can. */
+ * success; else the code of the first failed item in input order (fn
+ * called tl_task_fail; ECANCELED if a shutdown cancelled a task of the
+ * map): the tasks after it that had not started are cancelled, a task
+ * that starts after a failure before it runs none of its items (so with
+ * one worker nothing after the failure runs), running ones are waited for,
+ * and results[] before that item hold their values and from it on are
+ * NULL.  Which code comes back does not depend on timing: every item
+ * before the first failure runs.  ESHUTDOWN, ENOMEM or EINVAL (NULL p or
+ * fn, NULL args or results with n > 0) if the tasks could not all be
+ * submitted (those submitted are cancelled or waited for; results[] are
+ * all NULL).  Calling it from a task of the same pool can deadlock, as
+ * waiting for any future there can. */
 int tl_pool_map(tl_pool *p, void *(*fn)(void *), void **args, void **results, size_t n,
                 size_t chunk);
 
