@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include "tl_pool.h"
+#include "tl_sync.h"
 
 #include "tl_annotate.h"
 #include "tl_clock.h"
@@ -34,7 +35,8 @@
  * here under `mu`, so a waiter can watch futures of several pools at once. */
 struct waiter {
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	pthread_cond_t cv; /* waits without a deadline */
+	int bell;          /* waits with one (tl_bell, opened on the first): rung at every change */
 	size_t done;                       /* futures seen finished */
 	size_t failed;                     /* of which FAILED */
 	struct wlink *ready, **ready_tail; /* finished, oldest first (completions) */
@@ -236,6 +238,8 @@ static void tell_waiter(struct wlink *l, bool failed)
 	*w->ready_tail = l;
 	w->ready_tail = &l->ready_next;
 	pthread_cond_signal(&w->cv);
+	if (w->bell >= 0)
+		tl_bell_ring(w->bell);
 	pthread_mutex_unlock(&w->mu);
 }
 
@@ -653,6 +657,7 @@ static int waiter_init(struct waiter *w)
 		pthread_cond_destroy(&w->cv);
 		return rc;
 	}
+	w->bell = -1;
 	w->done = w->failed = 0;
 	w->ready = NULL;
 	w->ready_tail = &w->ready;
@@ -661,6 +666,8 @@ static int waiter_init(struct waiter *w)
 
 static void waiter_destroy(struct waiter *w)
 {
+	if (w->bell >= 0)
+		tl_bell_close(w->bell);
 	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->mu);
 }
@@ -715,18 +722,30 @@ static bool wait_holds(size_t done, size_t failed, size_t n, enum tl_wait_until 
 	return done == n;
 }
 
-/* Waits on w->cv (w->mu held) until ready() holds or the deadline passes:
- * 0 or ETIMEDOUT.  The predicate is checked again after a timeout, so a
- * future that finished at the last moment counts. */
+/* Waits (w->mu held) until ready() holds or the deadline passes: 0 or
+ * ETIMEDOUT.  The predicate is checked again after a timeout, so a future
+ * that finished at the last moment counts.  Without a deadline it sleeps on
+ * w->cv; with one, on a tl_bell (tl_sync.h says why not
+ * pthread_cond_timedwait): silenced under w->mu before the mutex is let go,
+ * rung under it at every change, so no wake-up is lost. */
 static int wait_for(struct waiter *w, long timeout_ms, const struct timespec *deadline,
                     bool (*ready)(const struct waiter *w, const void *ctx), const void *ctx)
 {
 	while (!ready(w, ctx)) {
 		if (timeout_ms == 0)
 			return ETIMEDOUT;
-		if (timeout_ms < 0)
+		if (timeout_ms < 0) {
 			pthread_cond_wait(&w->cv, &w->mu);
-		else if (pthread_cond_timedwait(&w->cv, &w->mu, deadline) == ETIMEDOUT)
+			continue;
+		}
+		if (w->bell < 0 && (w->bell = tl_bell_open()) < 0) {
+			/* No descriptor left: the condition variable still works. */
+			if (pthread_cond_timedwait(&w->cv, &w->mu, deadline) == ETIMEDOUT)
+				return ready(w, ctx) ? 0 : ETIMEDOUT;
+			continue;
+		}
+		tl_bell_silence(w->bell);
+		if (tl_bell_wait_released(w->bell, &w->mu, deadline) == -ETIMEDOUT)
 			return ready(w, ctx) ? 0 : ETIMEDOUT;
 	}
 	return 0;
