@@ -13,11 +13,11 @@
 #include "tl_buf.h"
 
 struct tl_spawn_opts {
-	char *const *argv;     /* argv[0] is looked up in PATH when it has no '/' */
-	char *const *env_add;  /* "NAME=value" strings added to the environment, or NULL */
-	long timeout_ms;       /* <= 0: no limit */
-	int xml_fd;            /* -1: none */
-	bool echo;             /* also copy the child's output to ours as it comes */
+	char *const *argv;    /* argv[0] is looked up in PATH when it has no '/' */
+	char *const *env_add; /* "NAME=value" strings added to the environment, or NULL */
+	long timeout_ms;      /* <= 0: no limit */
+	int xml_fd;           /* -1: none */
+	bool echo;            /* also copy the child's output to ours as it comes */
 };
 
 struct tl_spawn_result {

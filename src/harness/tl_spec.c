@@ -266,7 +266,8 @@ static int header_text(const char **s, size_t *n, bool *closes)
 static bool is_note_line(const char *s, size_t n)
 {
 	return (n > 5 && memcmp(s, "miss:", 5) == 0) ||
-	       (n > 12 && memcmp(s, "false alarm:", 12) == 0) || (n > 5 && memcmp(s, "note:", 5) == 0);
+	       (n > 12 && memcmp(s, "false alarm:", 12) == 0) ||
+	       (n > 5 && memcmp(s, "note:", 5) == 0);
 }
 
 /* The first line, "/ * category/name — variant": the title. */
@@ -366,7 +367,8 @@ int tl_spec_parse(const char *src, size_t len, struct tl_spec *spec, char *err, 
 			/* A long note wrapped onto lines indented under it. */
 			struct tl_expectation *e = &spec->expect[last_tool];
 			if (!append_text(e->note, sizeof e->note, s, n))
-				return fail(err, errlen, c.line, "note too long (over %zu characters)",
+				return fail(err, errlen, c.line,
+				            "note too long (over %zu characters)",
 				            sizeof e->note - 1);
 			continue;
 		}

@@ -40,7 +40,7 @@ struct tl_expectation {
 	struct tl_anchor_use uses[TL_SPEC_MAX_USES];
 	size_t nuses;
 	char note[1024]; /* the "miss:"/"false alarm:"/"note:" lines after it, joined */
-	int line;       /* header line of the expect */
+	int line;        /* header line of the expect */
 };
 
 struct tl_spec {

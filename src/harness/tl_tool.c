@@ -59,12 +59,13 @@ static const struct tl_tool_info tools[TL_TOOL_COUNT] = {
 		 * more: with the default history (128K accesses per thread),
 		 * race/counter under TSan went unreported in 13 of 270 runs at
 		 * load 7-9; with the largest (4M), 1 of 270. */
-		.env = "TSAN_OPTIONS=halt_on_error=0 atexit_sleep_ms=0 exitcode=" STR(TSAN_EXIT_CODE)
-		       " second_deadlock_stack=1 history_size=7",
+		.env = "TSAN_OPTIONS=halt_on_error=0 atexit_sleep_ms=0 "
+		       "exitcode=" STR(TSAN_EXIT_CODE) " second_deadlock_stack=1 history_size=7",
 		.format = &tsan_text,
 		.report_exit_code = TSAN_EXIT_CODE,
 #ifndef HAVE_TSAN
-		.unbuilt = "ThreadSanitizer is not available (configure could not build a TSan program)",
+		.unbuilt = "ThreadSanitizer is not available "
+		           "(configure could not build a TSan program)",
 #endif
 	},
 	[TL_TOOL_HELGRIND] = {

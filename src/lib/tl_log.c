@@ -67,7 +67,8 @@ void tl_log(const char *fmt, ...)
 	 * otherwise wait for ever. */
 	bool mine = false;
 	for (int turns = 0; turns < 1000 && !mine; turns++)
-		if (!(mine = !atomic_flag_test_and_set_explicit(&log_writing, memory_order_relaxed)))
+		if (!(mine =
+		          !atomic_flag_test_and_set_explicit(&log_writing, memory_order_relaxed)))
 			sched_yield();
 	int n = snprintf(line, sizeof line, "[%9.3f ms] %s: %s", now_ms(), name, text);
 	size_t len = n < 0 ? 0 : (size_t)n;

@@ -37,8 +37,8 @@ struct waiter {
 	pthread_mutex_t mu;
 	pthread_cond_t cv; /* waits without a deadline */
 	int bell;          /* waits with one (tl_bell, opened on the first): rung at every change */
-	size_t done;                       /* futures seen finished */
-	size_t failed;                     /* of which FAILED */
+	size_t done;       /* futures seen finished */
+	size_t failed;     /* of which FAILED */
 	struct wlink *ready, **ready_tail; /* finished, oldest first (completions) */
 };
 

@@ -49,7 +49,7 @@ extern const char *const lab_variant_names[LAB_VARIANTS];
 const char *runner_srcdir(void);
 const char *runner_builddir(void);
 void runner_threadstat_path(char *buf, size_t len);
-bool runner_color(void); /* stdout is a terminal and NO_COLOR is unset */
+bool runner_color(void);    /* stdout is a terminal and NO_COLOR is unset */
 void runner_words(FILE *f); /* threadlab help words: the glossary */
 void runner_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -81,8 +81,7 @@ struct outcome {
 
 /* lab_args: more arguments for the program (NULL-terminated, or NULL). */
 int lab_execute(const struct lab *lab, int variant, enum tl_tool tool, bool echo,
-		char *const *lab_args,
-                struct outcome *o);
+                char *const *lab_args, struct outcome *o);
 void outcome_free(struct outcome *o);
 /* Compares o with the spec's expectation for tool; appends the reasons for a
  * mismatch to why.  True when they agree. */

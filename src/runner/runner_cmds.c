@@ -110,8 +110,7 @@ static int cmd_list(int argc, char **argv)
 }
 
 const struct runner_command runner_cmd_list = {
-    "list", "[CATEGORY]", "labs with their one-line lessons", 0, 1, list_options, cmd_list,
-    false,
+    "list", "[CATEGORY]", "labs with their one-line lessons", 0, 1, list_options, cmd_list, false,
 };
 
 /* ------------------------------------------------------------------ show */
@@ -238,8 +237,7 @@ static int cmd_show(int argc, char **argv)
 }
 
 const struct runner_command runner_cmd_show = {
-    "show", "LAB", "the lesson, then the broken -> fixed diff", 1, 1, NULL, cmd_show,
-    false,
+    "show", "LAB", "the lesson, then the broken -> fixed diff", 1, 1, NULL, cmd_show, false,
 };
 
 /* ------------------------------------------------------------------ run */
@@ -320,9 +318,11 @@ static int cmd_run(int argc, char **argv)
 			char want[256];
 			expectation_format(&spec, (enum tl_tool)tool, want, sizeof want);
 			bool ok = outcome_matches(&spec, (enum tl_tool)tool, rel, &o, &mismatch);
-			printf("== expected: %s — %s%s\n", want, ok ? "as expected" : "NOT as expected",
-			       a.nlab_args ? " (the header expects it with the lab's default arguments)"
-					   : "");
+			printf("== expected: %s — %s%s\n", want,
+			       ok ? "as expected" : "NOT as expected",
+			       a.nlab_args
+			           ? " (the header expects it with the lab's default arguments)"
+			           : "");
 			if (!ok)
 				fputs(mismatch.data, stdout);
 			if (spec.expect[tool].note[0])

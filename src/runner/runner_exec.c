@@ -22,27 +22,35 @@ static enum tl_verdict verdict_of_exit(const struct tl_spawn_result *r)
 	if (r->term_signal)
 		return TL_V_CRASH;
 	switch (r->exit_code) {
-	case TL_EXIT_OK: return TL_V_CLEAN;
-	case TL_EXIT_WRONG: return TL_V_WRONG_RESULT;
-	case TL_EXIT_DEADLOCK: return TL_V_DEADLOCK;
-	case TL_EXIT_LIVELOCK: return TL_V_LIVELOCK;
-	case TL_EXIT_LEAK: return TL_V_THREAD_LEAK;
-	case TL_EXIT_TIMEOUT: return TL_V_TIMEOUT;
-	default: return TL_V_UNCLASSIFIED;
+	case TL_EXIT_OK:
+		return TL_V_CLEAN;
+	case TL_EXIT_WRONG:
+		return TL_V_WRONG_RESULT;
+	case TL_EXIT_DEADLOCK:
+		return TL_V_DEADLOCK;
+	case TL_EXIT_LIVELOCK:
+		return TL_V_LIVELOCK;
+	case TL_EXIT_LEAK:
+		return TL_V_THREAD_LEAK;
+	case TL_EXIT_TIMEOUT:
+		return TL_V_TIMEOUT;
+	default:
+		return TL_V_UNCLASSIFIED;
 	}
 }
 
 /* The tool's command line, then the lab's own arguments: in argv. */
 static int command_with_lab_args(const struct tl_tool_command *cmd, char *const *lab_args,
-				 char **argv, size_t cap, char *err, size_t errlen)
+                                 char **argv, size_t cap, char *err, size_t errlen)
 {
 	size_t n = 0;
 	for (char *const *p = cmd->argv; *p; p++)
 		argv[n++] = *p;
 	for (char *const *p = lab_args; p && *p; p++) {
 		if (n + 1 >= cap) {
-			snprintf(err, errlen, "too many arguments for the lab program (at most %zu)",
-				 cap - 1 - TL_TOOL_MAX_ARGV);
+			snprintf(err, errlen,
+			         "too many arguments for the lab program (at most %zu)",
+			         cap - 1 - TL_TOOL_MAX_ARGV);
 			return -1;
 		}
 		argv[n++] = *p;
@@ -52,16 +60,16 @@ static int command_with_lab_args(const struct tl_tool_command *cmd, char *const 
 }
 
 int lab_execute(const struct lab *lab, int variant, enum tl_tool tool, bool echo,
-		char *const *lab_args, struct outcome *o)
+                char *const *lab_args, struct outcome *o)
 {
 	memset(o, 0, sizeof *o);
 	char bin[PATH_MAX + 64];
 	snprintf(bin, sizeof bin, "%s/labs/%s/%s%s", runner_builddir(), lab->id,
-		 lab_variant_names[variant], tl_tool(tool)->binary_suffix);
+	         lab_variant_names[variant], tl_tool(tool)->binary_suffix);
 	if (access(bin, X_OK) != 0) {
 		o->error = true;
 		snprintf(o->msg, sizeof o->msg, "%s: %s (run make, or set THREADLAB_HOME)", bin,
-			 strerror(errno));
+		         strerror(errno));
 		return -1;
 	}
 	struct tl_tool_command cmd;
@@ -71,27 +79,28 @@ int lab_execute(const struct lab *lab, int variant, enum tl_tool tool, bool echo
 	}
 	char *argv[TL_TOOL_MAX_ARGV + 64];
 	if (command_with_lab_args(&cmd, lab_args, argv, sizeof argv / sizeof argv[0], o->msg,
-				  sizeof o->msg)) {
+	                          sizeof o->msg)) {
 		o->error = true;
 		return -1;
 	}
 	struct tl_spawn_opts so = {
-		.argv = argv,
-		.env_add = cmd.env,
-		.timeout_ms = RUNNER_LIMIT_MS(tool),
-		.xml_fd = cmd.xml_fd,
-		.echo = echo,
+	    .argv = argv,
+	    .env_add = cmd.env,
+	    .timeout_ms = RUNNER_LIMIT_MS(tool),
+	    .xml_fd = cmd.xml_fd,
+	    .echo = echo,
 	};
 	if (tl_spawn(&so, &o->res) != 0) {
 		o->error = true;
-		snprintf(o->msg, sizeof o->msg, "%s", o->res.err.data ? o->res.err.data : "spawn failed");
+		snprintf(o->msg, sizeof o->msg, "%s",
+		         o->res.err.data ? o->res.err.data : "spawn failed");
 		return -1;
 	}
 	o->program = verdict_of_exit(&o->res);
 	if (!o->res.timed_out && !o->res.term_signal && o->res.exit_code == TL_EXIT_USAGE) {
 		o->error = true;
 		snprintf(o->msg, sizeof o->msg, "the program rejected its arguments: %.400s",
-			 o->res.err.data ? o->res.err.data : "");
+		         o->res.err.data ? o->res.err.data : "");
 		return -1;
 	}
 
@@ -115,7 +124,8 @@ int lab_execute(const struct lab *lab, int variant, enum tl_tool tool, bool echo
 	}
 	if (rc && !o->res.timed_out && !o->res.term_signal) {
 		o->error = true;
-		snprintf(o->msg, sizeof o->msg, "cannot read the %s report: %s", tl_tool_name(tool), err);
+		snprintf(o->msg, sizeof o->msg, "cannot read the %s report: %s", tl_tool_name(tool),
+		         err);
 		return -1;
 	}
 	return 0;
@@ -135,25 +145,27 @@ void expectation_format(const struct tl_spec *spec, enum tl_tool tool, char *buf
 	for (int v = 0; v < TL_V_COUNT; v++) {
 		if (!(e->verdicts & (1u << v)))
 			continue;
-		off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "%s%s", off ? " " : "",
-					tl_verdict_name((enum tl_verdict)v));
+		off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "%s%s",
+		                        off ? " " : "", tl_verdict_name((enum tl_verdict)v));
 		for (size_t u = 0; u < e->nuses; u++)
 			if ((int)e->uses[u].verdict == v)
-				off += (size_t)snprintf(buf + off, off < len ? len - off : 0, " @%s",
-							spec->anchors[e->uses[u].anchor].name);
+				off +=
+				    (size_t)snprintf(buf + off, off < len ? len - off : 0, " @%s",
+				                     spec->anchors[e->uses[u].anchor].name);
 	}
 }
 
 static bool anchor_hit(const struct outcome *o, enum tl_verdict v, const char *src_rel, int line)
 {
 	for (size_t i = 0; i < o->reports.n; i++)
-		if (o->reports.v[i].verdict == v && tl_report_points_at(&o->reports.v[i], src_rel, line))
+		if (o->reports.v[i].verdict == v &&
+		    tl_report_points_at(&o->reports.v[i], src_rel, line))
 			return true;
 	return false;
 }
 
 bool outcome_matches(const struct tl_spec *spec, enum tl_tool tool, const char *src_rel,
-		     const struct outcome *o, tl_buf *why)
+                     const struct outcome *o, tl_buf *why)
 {
 	if (o->error) {
 		tl_buf_printf(why, "%s\n", o->msg);
@@ -174,14 +186,16 @@ bool outcome_matches(const struct tl_spec *spec, enum tl_tool tool, const char *
 		const struct tl_anchor *a = &spec->anchors[e->uses[u].anchor];
 		if (!anchor_hit(o, e->uses[u].verdict, src_rel, a->line)) {
 			tl_buf_printf(why, "no %s report points at @%s (%s:%d)\n",
-				      tl_verdict_name(e->uses[u].verdict), a->name, src_rel, a->line);
+			              tl_verdict_name(e->uses[u].verdict), a->name, src_rel,
+			              a->line);
 			ok = false;
 		}
 	}
 	return ok;
 }
 
-void outcome_print_reports(FILE *f, const struct outcome *o, const char *src_rel, const char *indent)
+void outcome_print_reports(FILE *f, const struct outcome *o, const char *src_rel,
+                           const char *indent)
 {
 	for (size_t i = 0; i < o->reports.n; i++) {
 		const struct tl_report *r = &o->reports.v[i];
@@ -190,7 +204,8 @@ void outcome_print_reports(FILE *f, const struct outcome *o, const char *src_rel
 			fr = &r->stacks[0].frames[0];
 		fprintf(f, "%s%-14s", indent, tl_verdict_name(r->verdict));
 		if (fr && fr->file) {
-			const char *file = strstr(fr->file, "labs/") ? strstr(fr->file, "labs/") : fr->file;
+			const char *file =
+			    strstr(fr->file, "labs/") ? strstr(fr->file, "labs/") : fr->file;
 			fprintf(f, " %s:%d", file, fr->line);
 		}
 		if (fr && fr->func)

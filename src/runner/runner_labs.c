@@ -13,7 +13,8 @@
 const char *const lab_variant_names[LAB_VARIANTS] = {"broken", "fixed", "demo", "probe"};
 
 /* The order a learner meets the categories in; others follow by name. */
-static const char *const category_order[] = {"race", "deadlock", "livelock", "leak", "lifetime", "demos", "probes"};
+static const char *const category_order[] = {"race",     "deadlock", "livelock", "leak",
+                                             "lifetime", "demos",    "probes"};
 
 static int category_rank(const char *c)
 {
@@ -56,8 +57,10 @@ static int scan_category(struct labs *out, size_t *cap, const char *root, const 
 		if (e->d_name[0] == '.')
 			continue;
 		struct lab lab = {0};
-		if (snprintf(lab.id, sizeof lab.id, "%s/%s", cat, e->d_name) >= (int)sizeof lab.id ||
-		    snprintf(lab.dir, sizeof lab.dir, "%s/%s", path, e->d_name) >= (int)sizeof lab.dir)
+		if (snprintf(lab.id, sizeof lab.id, "%s/%s", cat, e->d_name) >=
+		        (int)sizeof lab.id ||
+		    snprintf(lab.dir, sizeof lab.dir, "%s/%s", path, e->d_name) >=
+		        (int)sizeof lab.dir)
 			continue;
 		snprintf(lab.category, sizeof lab.category, "%s", cat);
 		bool any = false;
@@ -96,7 +99,7 @@ int labs_load(struct labs *out)
 	if (!d) {
 		int e = errno;
 		runner_error("no labs in %s: %s (set THREADLAB_HOME to a built source tree)", root,
-			     strerror(e));
+		             strerror(e));
 		return -e;
 	}
 	struct dirent *e;
@@ -169,7 +172,7 @@ int lab_first_variant(const struct lab *lab)
 }
 
 const struct lab *labs_resolve_variant(const struct labs *l, const char *lab_arg,
-				       const char *variant_arg, int *variant)
+                                       const char *variant_arg, int *variant)
 {
 	const struct lab *lab = labs_resolve(l, lab_arg);
 	if (!lab)

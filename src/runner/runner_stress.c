@@ -94,7 +94,7 @@ struct tally {
 /* Runs the program `runs` times natively (a progress count on a terminal).
  * 0, or -1 after one line on stderr. */
 static int stress_collect(const struct lab *lab, int variant, char *const *lab_args, long runs,
-			  struct tally *t)
+                          struct tally *t)
 {
 	t->values = calloc((size_t)runs, sizeof *t->values);
 	if (!t->values) {
@@ -127,7 +127,7 @@ static int stress_collect(const struct lab *lab, int variant, char *const *lab_a
  * seen), what it means, the one the header expects marked; then the spread
  * of the outcome number. */
 static void stress_print(const struct lab *lab, int variant, const struct tl_spec *spec,
-			 bool own_args, long runs, struct tally *t)
+                         bool own_args, long runs, struct tally *t)
 {
 	tl_verdict_set want = spec->expect[TL_TOOL_RUN].verdicts;
 	printf("%s %s: %ld runs, %.2f s\n\n", lab->id, lab_variant_names[variant], runs,
@@ -138,16 +138,17 @@ static void stress_print(const struct lab *lab, int variant, const struct tl_spe
 			continue;
 		/* jcstress sorts outcomes into acceptable and forbidden; here a
 		 * clean run is correct, anything else is a bug showing itself. */
-		printf("  %-14s %6zu  %s%s\n", tl_verdict_name((enum tl_verdict)v), t->per_verdict[v],
-		       v == TL_V_CLEAN ? "correct" : "the bug showed",
+		printf("  %-14s %6zu  %s%s\n", tl_verdict_name((enum tl_verdict)v),
+		       t->per_verdict[v], v == TL_V_CLEAN ? "correct" : "the bug showed",
 		       !(want & (1u << v)) ? ""
-		       : own_args      ? "   <- expected with the lab's default arguments"
-				       : "   <- what this program is expected to do");
+		       : own_args          ? "   <- expected with the lab's default arguments"
+		                           : "   <- what this program is expected to do");
 	}
 	if (t->nvalues) {
 		qsort(t->values, t->nvalues, sizeof *t->values, cmp_long);
 		printf("\n  %s: min %ld, median %ld, max %ld (over %zu runs)\n", t->outcome_name,
-		       t->values[0], t->values[t->nvalues / 2], t->values[t->nvalues - 1], t->nvalues);
+		       t->values[0], t->values[t->nvalues / 2], t->values[t->nvalues - 1],
+		       t->nvalues);
 		print_decades(t->values, t->nvalues);
 	}
 }

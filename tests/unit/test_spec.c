@@ -16,22 +16,21 @@ static int parse(const char *src)
 	return tl_spec_parse(src, strlen(src), &spec, err, sizeof err);
 }
 
-static const char counter_src[] =
-	"/* race/counter — broken\n"
-	" * Two threads do counter++; the total comes out short.\n"
-	" * expect run:      wrong-result\n"
-	" * expect tsan:     data-race @counter-write\n"
-	" * expect helgrind: data-race @counter-write @other\n"
-	" * expect drd:      clean\n"
-	" * miss: DRD needs --check-stack-var=yes\n"
-	" *   for stack variables.\n"
-	" */\n"
-	"static long counter;\n"
-	"static void f(void)\n"
-	"{\n"
-	"\tcounter++; /* @counter-write */\n"
-	"\tcounter--; /* @other */\n"
-	"}\n";
+static const char counter_src[] = "/* race/counter — broken\n"
+                                  " * Two threads do counter++; the total comes out short.\n"
+                                  " * expect run:      wrong-result\n"
+                                  " * expect tsan:     data-race @counter-write\n"
+                                  " * expect helgrind: data-race @counter-write @other\n"
+                                  " * expect drd:      clean\n"
+                                  " * miss: DRD needs --check-stack-var=yes\n"
+                                  " *   for stack variables.\n"
+                                  " */\n"
+                                  "static long counter;\n"
+                                  "static void f(void)\n"
+                                  "{\n"
+                                  "\tcounter++; /* @counter-write */\n"
+                                  "\tcounter--; /* @other */\n"
+                                  "}\n";
 
 START_TEST(parses_the_model_header)
 {
@@ -43,12 +42,14 @@ START_TEST(parses_the_model_header)
 	ck_assert_uint_eq(spec.expect[TL_TOOL_TSAN].verdicts, 1u << TL_V_DATA_RACE);
 	ck_assert_uint_eq(spec.expect[TL_TOOL_TSAN].nuses, 1);
 	ck_assert_int_eq(spec.expect[TL_TOOL_TSAN].uses[0].verdict, TL_V_DATA_RACE);
-	ck_assert_str_eq(spec.anchors[spec.expect[TL_TOOL_TSAN].uses[0].anchor].name, "counter-write");
+	ck_assert_str_eq(spec.anchors[spec.expect[TL_TOOL_TSAN].uses[0].anchor].name,
+	                 "counter-write");
 	ck_assert_int_eq(spec.anchors[spec.expect[TL_TOOL_TSAN].uses[0].anchor].line, 13);
 	ck_assert_uint_eq(spec.expect[TL_TOOL_HELGRIND].nuses, 2);
 	ck_assert_int_eq(spec.anchors[spec.expect[TL_TOOL_HELGRIND].uses[1].anchor].line, 14);
 	ck_assert_uint_eq(spec.expect[TL_TOOL_DRD].verdicts, 1u << TL_V_CLEAN);
-	ck_assert_str_eq(spec.expect[TL_TOOL_DRD].note, "miss: DRD needs --check-stack-var=yes for stack variables.");
+	ck_assert_str_eq(spec.expect[TL_TOOL_DRD].note,
+	                 "miss: DRD needs --check-stack-var=yes for stack variables.");
 	ck_assert(!spec.expect[TL_TOOL_MEMCHECK].present);
 	ck_assert_uint_eq(spec.nanchors, 2);
 }
@@ -57,8 +58,8 @@ END_TEST
 START_TEST(several_verdicts_each_with_anchors)
 {
 	ck_assert_int_eq(parse("/* t — broken\n * expect tsan: data-race @a thread-leak @b\n */\n"
-			       "x; /* @a */\ny; /* @b */\n"),
-			 0);
+	                       "x; /* @a */\ny; /* @b */\n"),
+	                 0);
 	const struct tl_expectation *e = &spec.expect[TL_TOOL_TSAN];
 	ck_assert_uint_eq(e->verdicts, (1u << TL_V_DATA_RACE) | (1u << TL_V_THREAD_LEAK));
 	ck_assert_uint_eq(e->nuses, 2);
@@ -80,45 +81,49 @@ START_TEST(an_at_sign_in_code_is_not_an_anchor)
 {
 	/* Only '@' inside a comment marks an anchor; "a@b" in a comment neither. */
 	ck_assert_int_eq(parse("/* t — b\n * expect run: clean\n */\n"
-			       "char *s = \"@x\"; /* mail a@b */\n"),
-			 0);
+	                       "char *s = \"@x\"; /* mail a@b */\n"),
+	                 0);
 	ck_assert_uint_eq(spec.nanchors, 0);
 }
 END_TEST
 
 /* A long note wraps onto lines indented under its keyword; tl_spec joins them. */
 static const char wrapped_src[] =
-	"/* t — broken\n"
-	" * The lesson, whose second line\n"
-	" *     is indented and still the lesson.\n"
-	" * expect run:  deadlock\n"
-	" * expect tsan: clean\n"
-	" * miss: TSan has no check\n"
-	" *       for a cycle of joins,\n"
-	" *\tnor for this tab-indented line.\n"
-	" *       expect drd: clean\n"
-	" *       note: a keyword line, however indented, is no continuation\n"
-	" *          but this is one.\n"
-	" * expect helgrind: clean\n"
-	" */\n";
+    "/* t — broken\n"
+    " * The lesson, whose second line\n"
+    " *     is indented and still the lesson.\n"
+    " * expect run:  deadlock\n"
+    " * expect tsan: clean\n"
+    " * miss: TSan has no check\n"
+    " *       for a cycle of joins,\n"
+    " *\tnor for this tab-indented line.\n"
+    " *       expect drd: clean\n"
+    " *       note: a keyword line, however indented, is no continuation\n"
+    " *          but this is one.\n"
+    " * expect helgrind: clean\n"
+    " */\n";
 
 START_TEST(indented_lines_continue_a_note)
 {
 	ck_assert_msg(parse(wrapped_src) == 0, "%s", err);
-	ck_assert_str_eq(spec.expect[TL_TOOL_TSAN].note,
-			 "miss: TSan has no check for a cycle of joins, nor for this tab-indented line.");
+	ck_assert_str_eq(
+	    spec.expect[TL_TOOL_TSAN].note,
+	    "miss: TSan has no check for a cycle of joins, nor for this tab-indented line.");
 	ck_assert(spec.expect[TL_TOOL_DRD].present);
-	ck_assert_str_eq(spec.expect[TL_TOOL_DRD].note,
-			 "note: a keyword line, however indented, is no continuation but this is one.");
+	ck_assert_str_eq(
+	    spec.expect[TL_TOOL_DRD].note,
+	    "note: a keyword line, however indented, is no continuation but this is one.");
 	ck_assert(spec.expect[TL_TOOL_HELGRIND].present);
 	ck_assert_str_eq(spec.expect[TL_TOOL_HELGRIND].note, "");
-	ck_assert_str_eq(spec.lesson, "The lesson, whose second line is indented and still the lesson.");
+	ck_assert_str_eq(spec.lesson,
+	                 "The lesson, whose second line is indented and still the lesson.");
 }
 END_TEST
 
 START_TEST(an_indented_line_after_an_expect_without_note_is_no_note)
 {
-	ck_assert_int_eq(parse("/* t — b\n * Lesson.\n * expect run: clean\n *     more lesson\n */\n"), 0);
+	ck_assert_int_eq(
+	    parse("/* t — b\n * Lesson.\n * expect run: clean\n *     more lesson\n */\n"), 0);
 	ck_assert_str_eq(spec.expect[TL_TOOL_RUN].note, "");
 	ck_assert_str_eq(spec.lesson, "Lesson. more lesson");
 }
@@ -130,34 +135,35 @@ struct bad_case {
 };
 
 static const struct bad_case bad[] = {
-	{"", "empty"},
-	{"int x;\n", "header comment"},
-	{"/* t\n * expect run: clean\n", "not closed"},
-	{"/* t\n * nothing expected\n */\n", "no 'expect"},
-	{"/* t\n * expect valgrind: clean\n */\n", "unknown tool 'valgrind'"},
-	{"/* t\n * expect tsan: racy\n */\n", "unknown verdict 'racy'"},
-	{"/* t\n * expect tsan:\n */\n", "names no verdict"},
-	{"/* t\n * expect tsan data-race\n */\n", "TOOL:"},
-	{"/* t\n * expect tsan: clean\n * expect tsan: clean\n */\n", "second expect"},
-	{"/* t\n * expect tsan: clean data-race\n */\n", "cannot be combined"},
-	{"/* t\n * expect tsan: data-race data-race\n */\n", "twice"},
-	{"/* t\n * expect tsan: @a data-race\n */\n/* @a */\n", "before any verdict"},
-	{"/* t\n * expect tsan: clean @a\n */\n/* @a */\n", "takes no anchor"},
-	{"/* t\n * expect tsan: data-race @nowhere\n */\nx;\n", "@nowhere is not marked"},
-	{"/* t\n * expect tsan: data-race @a\n */\nx; /* @a */\ny; /* @a */\n", "defined twice"},
-	{"/* t\n * miss: early\n * expect tsan: clean\n */\n", "must follow"},
-	{"/* t\n * expects tsan: clean\n */\n", "malformed expect"},
-	{"/* t\n * expect run: data-race @a\n */\nx; /* @a */\n", "run"},
-	{"/* t\n * expect tsan: unclassified\n */\n", "unknown verdict"},
-	{"/* t\n * expect tsan: clean\n * miss: a\n * b not indented\n */\n", "indent it"},
-	{"/* t\n * expect tsan: clean\n * miss: a\n *\n *   after a blank line\n */\n", "indent it"},
+    {"", "empty"},
+    {"int x;\n", "header comment"},
+    {"/* t\n * expect run: clean\n", "not closed"},
+    {"/* t\n * nothing expected\n */\n", "no 'expect"},
+    {"/* t\n * expect valgrind: clean\n */\n", "unknown tool 'valgrind'"},
+    {"/* t\n * expect tsan: racy\n */\n", "unknown verdict 'racy'"},
+    {"/* t\n * expect tsan:\n */\n", "names no verdict"},
+    {"/* t\n * expect tsan data-race\n */\n", "TOOL:"},
+    {"/* t\n * expect tsan: clean\n * expect tsan: clean\n */\n", "second expect"},
+    {"/* t\n * expect tsan: clean data-race\n */\n", "cannot be combined"},
+    {"/* t\n * expect tsan: data-race data-race\n */\n", "twice"},
+    {"/* t\n * expect tsan: @a data-race\n */\n/* @a */\n", "before any verdict"},
+    {"/* t\n * expect tsan: clean @a\n */\n/* @a */\n", "takes no anchor"},
+    {"/* t\n * expect tsan: data-race @nowhere\n */\nx;\n", "@nowhere is not marked"},
+    {"/* t\n * expect tsan: data-race @a\n */\nx; /* @a */\ny; /* @a */\n", "defined twice"},
+    {"/* t\n * miss: early\n * expect tsan: clean\n */\n", "must follow"},
+    {"/* t\n * expects tsan: clean\n */\n", "malformed expect"},
+    {"/* t\n * expect run: data-race @a\n */\nx; /* @a */\n", "run"},
+    {"/* t\n * expect tsan: unclassified\n */\n", "unknown verdict"},
+    {"/* t\n * expect tsan: clean\n * miss: a\n * b not indented\n */\n", "indent it"},
+    {"/* t\n * expect tsan: clean\n * miss: a\n *\n *   after a blank line\n */\n", "indent it"},
 };
 
 START_TEST(bad_headers_give_a_located_message)
 {
 	const struct bad_case *c = &bad[_i];
 	ck_assert_int_eq(parse(c->src), -1);
-	ck_assert_msg(strstr(err, c->needle) != NULL, "case %d: '%s' lacks '%s'", _i, err, c->needle);
+	ck_assert_msg(strstr(err, c->needle) != NULL, "case %d: '%s' lacks '%s'", _i, err,
+	              c->needle);
 	ck_assert_msg(err[0] >= '0' && err[0] <= '9', "case %d: no line number in '%s'", _i, err);
 }
 END_TEST
@@ -218,8 +224,8 @@ START_TEST(unknown_tool_lists_the_table)
 {
 	ck_assert_int_eq(parse("/* t\n * expect valgrind: clean\n */\n"), -1);
 	for (int t = 0; t < TL_TOOL_COUNT; t++)
-		ck_assert_msg(strstr(err, tl_tool_name((enum tl_tool)t)) != NULL, "'%s' lacks %s", err,
-			      tl_tool_name((enum tl_tool)t));
+		ck_assert_msg(strstr(err, tl_tool_name((enum tl_tool)t)) != NULL, "'%s' lacks %s",
+		              err, tl_tool_name((enum tl_tool)t));
 }
 END_TEST
 
@@ -233,7 +239,8 @@ int main(void)
 	tcase_add_test(tc, an_at_sign_in_code_is_not_an_anchor);
 	tcase_add_test(tc, indented_lines_continue_a_note);
 	tcase_add_test(tc, an_indented_line_after_an_expect_without_note_is_no_note);
-	tcase_add_loop_test(tc, bad_headers_give_a_located_message, 0, (int)(sizeof bad / sizeof bad[0]));
+	tcase_add_loop_test(tc, bad_headers_give_a_located_message, 0,
+	                    (int)(sizeof bad / sizeof bad[0]));
 	tcase_add_test(tc, a_lesson_or_note_too_long_is_refused_not_cut);
 	tcase_add_test(tc, truncated_input_never_reads_past_the_end);
 	tcase_add_test(tc, tool_names_round_trip);

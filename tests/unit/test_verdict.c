@@ -97,32 +97,46 @@ static const struct fixture_case cases[] = {
 		{TL_V_DOUBLE_LOCK, "double lock of a mutex", "probes/double_lock.c", 24}}},
 	{"tsan/errno-spoil.txt", 0, 1, NULL, {
 		{TL_V_SIGNAL_UNSAFE, "signal handler spoils errno", "probes/errno_spoil.c", 12}}},
-	{"tsan/fatal-mapping.txt", -1, 0, "FATAL: ThreadSanitizer: unexpected memory mapping", {{0}}},
+	{"tsan/fatal-mapping.txt", -1, 0,
+	 "FATAL: ThreadSanitizer: unexpected memory mapping", {{0}}},
 	{"tsan/invalid-mutex.txt", 0, 1, NULL, {
-		{TL_V_MUTEX_MISUSE, "use of an invalid mutex (e.g. uninitialized or destroyed)", "probes/invalid_mutex.c", 15}}},
+		{TL_V_MUTEX_MISUSE, "use of an invalid mutex (e.g. uninitialized or destroyed)",
+		 "probes/invalid_mutex.c", 15}}},
 	{"tsan/lock-order-relpath.txt", 0, 1, NULL, {
-		{TL_V_LOCK_ORDER, "lock-order-inversion (potential deadlock)", "probes/lock_order.c", 13}}},
+		{TL_V_LOCK_ORDER, "lock-order-inversion (potential deadlock)",
+		 "probes/lock_order.c", 13}}},
 	{"tsan/lock-order.txt", 0, 1, NULL, {
-		{TL_V_LOCK_ORDER, "lock-order-inversion (potential deadlock)", "probes/lock_order.c", 13}}},
+		{TL_V_LOCK_ORDER, "lock-order-inversion (potential deadlock)",
+		 "probes/lock_order.c", 13}}},
 	{"tsan/malformed-lost-report.txt", -1, 2, "reported 3 warnings but only 2", {
-		{TL_V_SIGNAL_UNSAFE, "signal-unsafe call inside of a signal", "probes/signal_unsafe.c", 15},
+		{TL_V_SIGNAL_UNSAFE, "signal-unsafe call inside of a signal",
+		 "probes/signal_unsafe.c", 15},
 		{TL_V_SIGNAL_UNSAFE, "signal handler spoils errno", "probes/signal_unsafe.c", 13}}},
 	{"tsan/malformed-no-kind.txt", -1, 1, "line 11: report without a kind", {
-		{TL_V_SIGNAL_UNSAFE, "signal-unsafe call inside of a signal", "probes/signal_unsafe.c", 14}}},
+		{TL_V_SIGNAL_UNSAFE, "signal-unsafe call inside of a signal",
+		 "probes/signal_unsafe.c", 14}}},
 	{"tsan/signal-unsafe.txt", 0, 3, NULL, {
-		{TL_V_SIGNAL_UNSAFE, "signal-unsafe call inside of a signal", "probes/signal_unsafe.c", 14},
-		{TL_V_SIGNAL_UNSAFE, "signal-unsafe call inside of a signal", "probes/signal_unsafe.c", 15},
+		{TL_V_SIGNAL_UNSAFE, "signal-unsafe call inside of a signal",
+		 "probes/signal_unsafe.c", 14},
+		{TL_V_SIGNAL_UNSAFE, "signal-unsafe call inside of a signal",
+		 "probes/signal_unsafe.c", 15},
 		{TL_V_SIGNAL_UNSAFE, "signal handler spoils errno", "probes/signal_unsafe.c", 13}}},
 	{"tsan/thread-leak.txt", 0, 1, NULL, {
 		{TL_V_THREAD_LEAK, "thread leak", "probes/thread_leak.c", 26}}},
-	{"tsan/truncated-midline.txt", -1, 0, "report 1 (\"data race\", line 2) is truncated", {{0}}},
-	{"tsan/truncated-signal-unsafe.txt", -1, 2, "report 3 (\"signal handler spoils errno\", line 20) is truncated", {
-		{TL_V_SIGNAL_UNSAFE, "signal-unsafe call inside of a signal", "probes/signal_unsafe.c", 14},
-		{TL_V_SIGNAL_UNSAFE, "signal-unsafe call inside of a signal", "probes/signal_unsafe.c", 15}}},
+	{"tsan/truncated-midline.txt", -1, 0,
+	 "report 1 (\"data race\", line 2) is truncated", {{0}}},
+	{"tsan/truncated-signal-unsafe.txt", -1, 2,
+	 "report 3 (\"signal handler spoils errno\", line 20) is truncated", {
+		{TL_V_SIGNAL_UNSAFE, "signal-unsafe call inside of a signal",
+		 "probes/signal_unsafe.c", 14},
+		{TL_V_SIGNAL_UNSAFE, "signal-unsafe call inside of a signal",
+		 "probes/signal_unsafe.c", 15}}},
 	{"tsan/unlock-foreign.txt", 0, 1, NULL, {
-		{TL_V_BAD_UNLOCK, "unlock of an unlocked mutex (or by a wrong thread)", "probes/unlock_foreign.c", 27}}},
+		{TL_V_BAD_UNLOCK, "unlock of an unlocked mutex (or by a wrong thread)",
+		 "probes/unlock_foreign.c", 27}}},
 	{"tsan/unlock-unlocked.txt", 0, 1, NULL, {
-		{TL_V_BAD_UNLOCK, "unlock of an unlocked mutex (or by a wrong thread)", "probes/unlock_unlocked.c", 10}}},
+		{TL_V_BAD_UNLOCK, "unlock of an unlocked mutex (or by a wrong thread)",
+		 "probes/unlock_unlocked.c", 10}}},
 	/* No symbolizer: every frame "<null> <null> (module+0xoff)". */
 	{"tsan/unsymbolized-race-counter.txt", 0, 1, NULL, {
 		{TL_V_DATA_RACE, "data race", NULL, 0}}},
@@ -195,7 +209,8 @@ static const struct fixture_case cases[] = {
 		{TL_V_DESTROY_LOCKED, "PthAPIerror", "probes/unlock_unlocked.c", 11}}},
 	{"valgrind/malformed-mismatched-tag.xml", -1, 1, "mismatched tag at line 214", {
 		{TL_V_DATA_RACE, "Race", "probes/data_race.c", 13}}},
-	{"valgrind/malformed-not-valgrind.xml", -1, 0, "not a Valgrind XML document (root element <testsuite>)", {{0}}},
+	{"valgrind/malformed-not-valgrind.xml", -1, 0,
+	 "not a Valgrind XML document (root element <testsuite>)", {{0}}},
 	{"valgrind/malformed-protocol-3.xml", -1, 0, "unsupported protocol version \"3\"", {{0}}},
 	{"valgrind/memcheck-clean.xml", 0, 0, NULL, {{0}}},
 	{"valgrind/memcheck-invalid-access.xml", 0, 3, NULL, {

@@ -1,8 +1,8 @@
 /* deadlock/join-self — broken
  * Threads that join each other in a cycle wait for ever: a join is a wait, like a lock.
- * A team of three threads that should end together: each, when its work is done, joins its
- * neighbour before it returns — and the last one's neighbour is the first.  A joins B, B joins C, C
- * joins A: nobody ever returns.
+ * A team of three threads that should end together: each, when its work is done, joins
+ * its neighbour before it returns — and the last one's neighbour is the first.  A joins
+ * B, B joins C, C joins A: nobody ever returns.
  * expect run:      deadlock
  * expect tsan:     clean
  * miss: TSan has no check for threads waiting for each other to end: a cycle of joins is no report,

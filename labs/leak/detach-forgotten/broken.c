@@ -91,10 +91,11 @@ int main(int argc, char **argv)
 	long unowned = stacks - (tasks - 1);
 	long cached_max = (long)((40u << 20) / stack_size);
 	if (unowned > cached_max)
-		return tl_lab_result(TL_EXIT_LEAK,
-		                     "%ld thread stacks (%ld MiB of address space) mapped, %d threads alive: ended "
-		                     "threads were never joined nor detached",
-		                     (long)stacks, stacks * (long)(stack_size >> 20), tasks);
+		return tl_lab_result(
+		    TL_EXIT_LEAK,
+		    "%ld thread stacks (%ld MiB of address space) mapped, %d threads alive: ended "
+		    "threads were never joined nor detached",
+		    (long)stacks, stacks * (long)(stack_size >> 20), tasks);
 	return tl_lab_result(TL_EXIT_OK,
 	                     "%ld confirmations sent; %d thread stacks mapped, %d threads alive",
 	                     sent, stacks, tasks);

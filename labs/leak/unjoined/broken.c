@@ -77,10 +77,11 @@ int main(int argc, char **argv)
 	if (last < 0)
 		return tl_lab_result(TL_EXIT_FAILURE, "cannot read /proc/self/maps");
 	if (grown >= o.threads * (o.iterations - 1) / 2)
-		return tl_lab_result(TL_EXIT_LEAK,
-		                     "%ld thread stacks (%ld MiB of address space) more after %ld rounds: threads "
-		                     "ended but were never joined",
-		                     grown, grown * (long)(stack_size >> 20), o.iterations);
+		return tl_lab_result(
+		    TL_EXIT_LEAK,
+		    "%ld thread stacks (%ld MiB of address space) more after %ld rounds: threads "
+		    "ended but were never joined",
+		    grown, grown * (long)(stack_size >> 20), o.iterations);
 	return tl_lab_result(
 	    TL_EXIT_OK,
 	    "%ld requests answered; thread stacks mapped: %d after round 1, %d at the end", done,
