@@ -533,7 +533,7 @@ static int outcome(tl_future *f, void **result, const char **message)
 int tl_future_result_wait(tl_future *f, long timeout_ms, void **result)
 {
 	const char *message;
-	void *ignored;
+	void *ignored = NULL;
 	void **out = result ? result : &ignored;
 
 	*out = NULL;
@@ -1040,7 +1040,7 @@ int tl_pool_map(tl_pool *p, void *(*fn)(void *), void **args, void **results, si
 	if (submit_rc)
 		return submit_rc;
 	struct map_chunk *chunks = calloc(nchunks, sizeof *chunks);
-	tl_future **fs = calloc(nchunks, sizeof *fs);
+	tl_future **fs = calloc(nchunks, sizeof(tl_future *));
 	if (!chunks || !fs)
 		submit_rc = ENOMEM;
 	size_t submitted = 0;

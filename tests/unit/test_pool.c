@@ -256,7 +256,7 @@ static void *note_order(void *arg)
 START_TEST(fifo_on_one_worker)
 {
 	enum { N = 50 };
-	int order[N], pos = 0;
+	int order[N] = {0}, pos = 0;
 	struct fifo_slot slots[N];
 	tl_future *fs[N];
 	tl_pool *p = tl_pool_create(1);
