@@ -28,8 +28,12 @@ static const struct runner_option list_options[] = {
  * category; or (names_only) just the ids. */
 static int list_labs(const struct labs *labs, const char *cat, bool names_only)
 {
-	int rc = RUNNER_OK;
+	int rc = RUNNER_OK, width = 0;
 	const char *prev = "";
+	for (size_t i = 0; i < labs->n; i++) /* the lessons in one column */
+		if (!cat || !strcmp(labs->v[i].category, cat))
+			if ((int)strlen(labs->v[i].id) > width)
+				width = (int)strlen(labs->v[i].id);
 	for (size_t i = 0; i < labs->n; i++) {
 		const struct lab *lab = &labs->v[i];
 		if (cat && strcmp(lab->category, cat))
@@ -51,7 +55,7 @@ static int list_labs(const struct labs *labs, const char *cat, bool names_only)
 		/* One line: the lesson's first sentence. */
 		const char *stop = strstr(spec.lesson, ". ");
 		int len = stop ? (int)(stop - spec.lesson) + 1 : (int)strlen(spec.lesson);
-		printf("  %-26s %.*s\n", lab->id, len, spec.lesson);
+		printf("  %-*s  %.*s\n", width, lab->id, len, spec.lesson);
 	}
 	return rc;
 }
