@@ -904,11 +904,11 @@ static struct timing thread_per_task(size_t n, const struct work *w)
 	return stopwatch_read(sw);
 }
 
-/* "  CPUs this process had: ..." for a machine shared with others. */
-static void print_cpus(const char *what, const struct series *const *s, const char *const *names,
-                       int n)
+/* How many CPUs the bench had while each contender ran: on a machine that
+ * others share, what a speedup could reach. */
+static void print_cpus(const struct series *const *s, const char *const *names, int n)
 {
-	printf("  CPUs the bench had (CPU time / wall time) %s:", what);
+	printf("  CPUs the bench had (its CPU time / wall time):");
 	for (int i = 0; i < n; i++)
 		printf("%s %s %.2f", i ? "," : "", names[i], median(s[i]));
 	printf(" of %ld\n", sysconf(_SC_NPROCESSORS_ONLN));
@@ -954,7 +954,7 @@ static void bench_cpu_bound(void)
 	printf("\n");
 	const struct series *cpus[] = {&c.seq_cpus, &c.tl_cpus, &c.glib_cpus};
 	const char *names[] = {"sequential", "tl_pool", "GLib"};
-	print_cpus("", cpus, names, 3);
+	print_cpus(cpus, names, 3);
 	printf("\n");
 }
 
@@ -1044,18 +1044,17 @@ static void print_cpu_verdict(const struct kind *cpu)
 {
 	double seq = median(&cpu->seq);
 	double two = median(&cpu->exec[1]), threads = median(&cpu->threads);
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	printf("C threads do speed up CPU-bound work, unlike the tutorials' Python threads, which "
 	       "the GIL\nruns one at a time: %d × %.0f ms of busy loop took %.1f ms in one thread "
 	       "and %.1f ms on\nthe executor's 2 workers (%.2f×), %.1f ms on a thread per task "
-	       "(%.2f×). This machine has\n%ld cores, so 2× is the ceiling: 4 workers gave "
-	       "%.2f×, 8 workers %.2f×.\n",
-	       TABLE_TASKS, cpu->w.cpu_ms, seq, two, seq / two, threads, seq / threads,
-	       sysconf(_SC_NPROCESSORS_ONLN), seq / median(&cpu->exec[2]),
-	       seq / median(&cpu->exec[3]));
+	       "(%.2f×). With %ld cores, %ld× is\nthe ceiling: 4 workers gave %.2f×, 8 workers "
+	       "%.2f×.\n",
+	       TABLE_TASKS, cpu->w.cpu_ms, seq, two, seq / two, threads, seq / threads, cores,
+	       cores, seq / median(&cpu->exec[2]), seq / median(&cpu->exec[3]));
 	if (median(&cpu->exec2_cpus) < 1.8)
-		printf("In this run other processes held the CPUs: the bench had %.2f CPUs while "
-		       "2 workers ran\nand %.2f while one thread did, so the speedup could not "
-		       "reach 2×.\n",
+		printf("This run could not show it in full: other processes held the CPUs, and the "
+		       "bench had\n%.2f CPUs while 2 workers ran (%.2f while one thread did).\n",
 		       median(&cpu->exec2_cpus), median(&cpu->seq_cpus));
 }
 
