@@ -87,20 +87,6 @@ void tl_queue_destroy(tl_queue *q)
 	q->items = NULL;
 }
 
-/* One wait under q->mu: on `cv` without a timeout, on `bell` with one.
- * -ETIMEDOUT once the deadline has passed. */
-static int wait_on(tl_queue *q, pthread_cond_t *cv, int bell, long timeout_ms,
-                   const struct timespec *deadline)
-{
-	if (timeout_ms == 0)
-		return -ETIMEDOUT;
-	if (timeout_ms < 0) {
-		pthread_cond_wait(cv, &q->mu);
-		return 0;
-	}
-	return tl_bell_wait_released(bell, &q->mu, deadline);
-}
-
 int tl_queue_put(tl_queue *q, void *item, long timeout_ms)
 {
 	struct timespec deadline;
@@ -128,7 +114,7 @@ int tl_queue_put(tl_queue *q, void *item, long timeout_ms)
 		}
 		if (rc == -ETIMEDOUT)
 			break;
-		rc = wait_on(q, &q->not_full, q->room_bell, timeout_ms, &deadline);
+		rc = tl_bell_cond_wait(&q->mu, &q->not_full, q->room_bell, timeout_ms, &deadline);
 	}
 	pthread_mutex_unlock(&q->mu);
 	return rc;
@@ -159,7 +145,7 @@ int tl_queue_get(tl_queue *q, void **item, long timeout_ms)
 		}
 		if (rc == -ETIMEDOUT)
 			break;
-		rc = wait_on(q, &q->not_empty, q->items_bell, timeout_ms, &deadline);
+		rc = tl_bell_cond_wait(&q->mu, &q->not_empty, q->items_bell, timeout_ms, &deadline);
 	}
 	pthread_mutex_unlock(&q->mu);
 	return rc;

@@ -107,13 +107,12 @@ static void close_waitable(pthread_mutex_t *mu, pthread_cond_t *cv, int bell)
 	tl_bell_close(bell);
 }
 
-/* One wait under `mu`: on the condition variable without a deadline, on the
- * bell with one.  -ETIMEDOUT once the deadline has passed, else 0 (the caller
- * re-checks its condition either way). */
-static int wait_once(pthread_mutex_t *mu, pthread_cond_t *cv, int bell, long timeout_ms,
-                     const struct timespec *deadline)
+int tl_bell_cond_wait(pthread_mutex_t *mu, pthread_cond_t *cv, int bell, long timeout_ms,
+                      const struct timespec *deadline)
 {
-	if (timeout_ms >= 0)
+	if (timeout_ms == 0)
+		return -ETIMEDOUT;
+	if (timeout_ms > 0)
 		return tl_bell_wait_released(bell, mu, deadline);
 	pthread_cond_wait(cv, mu);
 	return 0;
@@ -166,7 +165,7 @@ int tl_event_wait(tl_event *ev, long timeout_ms)
 	pthread_mutex_lock(&ev->mu);
 	/* A loop, not an if: wake-ups can be spurious or stolen. */
 	while (!ev->set && rc == 0)
-		rc = wait_once(&ev->mu, &ev->cv, ev->bell, timeout_ms, &deadline);
+		rc = tl_bell_cond_wait(&ev->mu, &ev->cv, ev->bell, timeout_ms, &deadline);
 	if (ev->set)
 		rc = 0;
 	pthread_mutex_unlock(&ev->mu);
@@ -200,7 +199,7 @@ int tl_bsem_acquire(tl_bsem *s, long timeout_ms)
 	int rc = 0;
 	pthread_mutex_lock(&s->mu);
 	while (s->value == 0 && rc == 0)
-		rc = wait_once(&s->mu, &s->cv, s->bell, timeout_ms, &deadline);
+		rc = tl_bell_cond_wait(&s->mu, &s->cv, s->bell, timeout_ms, &deadline);
 	if (s->value > 0) { /* a slot may have come just as the time ran out */
 		if (--s->value == 0)
 			tl_bell_silence(s->bell);

@@ -38,6 +38,12 @@ int tl_bell_wait(int bell, const struct timespec *deadline);
 /* tl_bell_wait with `mu` (held, and guarding the bell's condition) let go
  * meanwhile and taken back before it returns. */
 int tl_bell_wait_released(int bell, pthread_mutex_t *mu, const struct timespec *deadline);
+/* One wait under `mu` for a condition guarded by it: on `cv` when timeout_ms
+ * < 0, on `bell` (mu let go meanwhile) when > 0; -ETIMEDOUT at once when 0
+ * or once the deadline has passed, else 0 (the caller re-checks either way).
+ * tl_event, tl_bsem and tl_queue wait with it. */
+int tl_bell_cond_wait(pthread_mutex_t *mu, pthread_cond_t *cv, int bell, long timeout_ms,
+                      const struct timespec *deadline);
 
 typedef struct tl_event {
 	pthread_mutex_t mu;
