@@ -732,16 +732,20 @@ static int wait_for(struct waiter *w, long timeout_ms, const struct timespec *de
                     bool (*ready)(const struct waiter *w, const void *ctx), const void *ctx)
 {
 	while (!ready(w, ctx)) {
-		if (timeout_ms > 0) {
-			if (w->bell < 0 && (w->bell = tl_bell_open()) < 0) {
-				/* No descriptor left: the condition variable still works. */
-				if (pthread_cond_timedwait(&w->cv, &w->mu, deadline) == ETIMEDOUT)
-					return ready(w, ctx) ? 0 : ETIMEDOUT;
-				continue;
-			}
-			tl_bell_silence(w->bell); /* a ring from now on is news */
+		if (timeout_ms == 0)
+			return ETIMEDOUT;
+		if (timeout_ms < 0) {
+			pthread_cond_wait(&w->cv, &w->mu);
+			continue;
 		}
-		if (tl_bell_cond_wait(&w->mu, &w->cv, w->bell, timeout_ms, deadline) == -ETIMEDOUT)
+		if (w->bell < 0 && (w->bell = tl_bell_open()) < 0) {
+			/* No descriptor left: the condition variable still works. */
+			if (pthread_cond_timedwait(&w->cv, &w->mu, deadline) == ETIMEDOUT)
+				return ready(w, ctx) ? 0 : ETIMEDOUT;
+			continue;
+		}
+		tl_bell_silence(w->bell);
+		if (tl_bell_wait_released(w->bell, &w->mu, deadline) == -ETIMEDOUT)
 			return ready(w, ctx) ? 0 : ETIMEDOUT;
 	}
 	return 0;
