@@ -9,8 +9,8 @@
  * Every timed figure is the median [min–max] of rounds in which the
  * contenders take turns (tl_pool, GLib, tl_pool, GLib ...), so a change in
  * the machine's load falls on all of them alike; ratios are taken within a
- * round.  Rounds go on until each median moved by less than STABLE_PCT in
- * the last round (at least MIN_ROUNDS, at most each section's cap).  GLib's
+ * round.  Rounds go on until each median moved by less than BENCH_STABLE_PCT in
+ * the last round (at least BENCH_MIN_ROUNDS, at most each section's cap).  GLib's
  * pools are exclusive (their threads start with the pool and serve it
  * alone), as tl_pool's are.  Instruction counts come from callgrind
  * ($VALGRIND, else valgrind on PATH; none: the line says so), memory from
@@ -22,6 +22,7 @@
 #include "config.h"
 #endif
 
+#include "bench_stats.h"
 #include "tl_clock.h"
 #include "tl_pool.h"
 #include "tl_sync.h"
@@ -43,130 +44,6 @@
 #include <unistd.h>
 
 extern char **environ;
-
-#define MIN_ROUNDS 5
-#define MAX_ROUNDS 40
-#define STABLE_PCT 2.0
-
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("pool-bench: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-/* ---------------------------------------------------------------- series */
-
-struct series {
-	double v[MAX_ROUNDS];
-	int n;
-};
-
-static void add(struct series *s, double v)
-{
-	if (s->n < MAX_ROUNDS)
-		s->v[s->n++] = v;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median_of(const double *v, int n)
-{
-	double sorted[MAX_ROUNDS];
-	memcpy(sorted, v, (size_t)n * sizeof *v);
-	qsort(sorted, (size_t)n, sizeof *sorted, cmp_double);
-	return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-}
-
-static double median(const struct series *s)
-{
-	return median_of(s->v, s->n);
-}
-
-static double lowest(const struct series *s)
-{
-	double m = s->v[0];
-	for (int i = 1; i < s->n; i++)
-		m = fmin(m, s->v[i]);
-	return m;
-}
-
-static double highest(const struct series *s)
-{
-	double m = s->v[0];
-	for (int i = 1; i < s->n; i++)
-		m = fmax(m, s->v[i]);
-	return m;
-}
-
-/* Calls round(ctx) (which adds one value to each of the n series) until at
- * least MIN_ROUNDS ran and no series' median moved by more than STABLE_PCT
- * in the last one, or max_rounds ran.  Returns the number of rounds. */
-static int repeat_until_stable(void (*round)(void *ctx), void *ctx, struct series *const *s, int n,
-                               int max_rounds)
-{
-	double before[16];
-	int rounds = 0;
-	bool stable = false;
-	while (rounds < max_rounds && !(rounds >= MIN_ROUNDS && stable)) {
-		for (int i = 0; i < n && rounds > 0; i++)
-			before[i] = median(s[i]);
-		round(ctx);
-		rounds++;
-		stable = rounds > 1;
-		for (int i = 0; i < n && stable; i++) {
-			double now = median(s[i]);
-			stable = fabs(now - before[i]) <= fabs(before[i]) * STABLE_PCT / 100;
-		}
-	}
-	return rounds;
-}
-
-/* ------------------------------------------------------------ the report */
-
-#define NAME_WIDTH  32
-#define VALUE_WIDTH 13
-
-/* printf's widths count bytes; the units here have multi-byte characters
- * (×), so columns are padded by hand, counting what a terminal shows. */
-static int shown_width(const char *text)
-{
-	int w = 0;
-	for (const unsigned char *c = (const unsigned char *)text; *c; c++)
-		w += (*c & 0xc0) != 0x80;
-	return w;
-}
-
-/* "  NAME      VALUEUNIT [MIN–MAX]"; unit is glued to the value, so it
- * brings its own space if it wants one (" ns/task", "×"). */
-static void print_figure(const char *name, const struct series *s, int decimals, const char *unit)
-{
-	char value[64];
-	snprintf(value, sizeof value, "%.*f%s", decimals, median(s), unit);
-	printf("  %-*s %*s%s [%.*f–%.*f]", NAME_WIDTH, name, VALUE_WIDTH - shown_width(value), "",
-	       value, decimals, lowest(s), decimals, highest(s));
-}
-
-static void print_ratio(const struct series *r)
-{
-	printf("   %.2f× GLib [%.2f–%.2f]", median(r), lowest(r), highest(r));
-}
-
-/* "   goal OP GOAL: met" (at_most: OP is ≤). */
-static void print_goal(double value, bool at_most, double goal, const char *goal_text)
-{
-	bool met = at_most ? value <= goal : value >= goal;
-	printf("   goal %s %s: %s", at_most ? "≤" : "≥", goal_text, met ? "met" : "MISSED");
-}
 
 /* ------------------------------------------------------------------ work */
 
@@ -214,14 +91,14 @@ static void block_ms(long ms)
 {
 	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 	if (fd < 0)
-		die("timerfd_create: %s", strerror(errno));
+		bench_die("timerfd_create: %s", strerror(errno));
 	struct itimerspec when = {.it_value = {ms / 1000, (ms % 1000) * 1000000L}};
 	if (timerfd_settime(fd, 0, &when, NULL) < 0)
-		die("timerfd_settime: %s", strerror(errno));
+		bench_die("timerfd_settime: %s", strerror(errno));
 	uint64_t expirations;
 	while (read(fd, &expirations, sizeof expirations) < 0)
 		if (errno != EINTR)
-			die("read(timerfd): %s", strerror(errno));
+			bench_die("read(timerfd): %s", strerror(errno));
 	close(fd);
 }
 
@@ -304,7 +181,7 @@ static GThreadPool *glib_pool_new(int workers, struct batch *b)
 	GError *error = NULL;
 	GThreadPool *gp = g_thread_pool_new(glib_task, b, workers, TRUE, &error);
 	if (!gp)
-		die("g_thread_pool_new: %s", error ? error->message : "failed");
+		bench_die("g_thread_pool_new: %s", error ? error->message : "failed");
 	return gp;
 }
 
@@ -314,7 +191,7 @@ static void glib_push(void *gp, const struct work *w)
 {
 	GError *error = NULL;
 	if (!g_thread_pool_push(gp, (gpointer)w, &error))
-		die("g_thread_pool_push: %s", error ? error->message : "failed");
+		bench_die("g_thread_pool_push: %s", error ? error->message : "failed");
 }
 
 static void *tl_task(void *arg)
@@ -327,7 +204,7 @@ static tl_pool *tl_pool_new(int workers)
 {
 	tl_pool *p = tl_pool_create(workers);
 	if (!p)
-		die("tl_pool_create(%d): %s", workers, strerror(errno));
+		bench_die("tl_pool_create(%d): %s", workers, strerror(errno));
 	return p;
 }
 
@@ -336,7 +213,7 @@ static void tl_submit_all(tl_pool *p, tl_future **fs, size_t n, const struct wor
 	for (size_t i = 0; i < n; i++) {
 		fs[i] = tl_pool_submit(p, tl_task, (void *)w);
 		if (!fs[i])
-			die("tl_pool_submit: %s", strerror(errno));
+			bench_die("tl_pool_submit: %s", strerror(errno));
 	}
 }
 
@@ -400,14 +277,14 @@ static struct tb_pool *tb_pool_new(int workers, struct batch *b)
 {
 	struct tb_pool *p = calloc(1, sizeof *p + (size_t)workers * sizeof p->threads[0]);
 	if (!p)
-		die("out of memory");
+		bench_die("out of memory");
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
 	p->tail = &p->head;
 	p->batch = b;
 	for (; p->workers < workers; p->workers++)
 		if (pthread_create(&p->threads[p->workers], NULL, tb_worker, p))
-			die("pthread_create failed");
+			bench_die("pthread_create failed");
 	return p;
 }
 
@@ -416,7 +293,7 @@ static void tb_submit(void *pool, const struct work *w)
 	struct tb_pool *p = pool;
 	struct tb_task *t = malloc(sizeof *t);
 	if (!t)
-		die("out of memory");
+		bench_die("out of memory");
 	*t = (struct tb_task){NULL, w};
 	pthread_mutex_lock(&p->mu);
 	*p->tail = t;
@@ -442,7 +319,7 @@ static tl_future **future_array(size_t n)
 {
 	tl_future **fs = calloc(n ? n : 1, sizeof *fs);
 	if (!fs)
-		die("out of memory");
+		bench_die("out of memory");
 	return fs;
 }
 
@@ -457,8 +334,8 @@ struct handoff {
 	struct tb_pool *tb;
 	struct batch glib_batch, tb_batch;
 	tl_future **fs;
-	struct series glib_ns, tb_ns, tl_each_ns, tl_all_ns;
-	struct series tb_ratio, tl_each_ratio, tl_all_ratio;
+	struct bench_series glib_ns, tb_ns, tl_each_ns, tl_all_ns;
+	struct bench_series tb_ratio, tl_each_ratio, tl_all_ratio;
 };
 
 static double per_task_ns(uint64_t t0)
@@ -492,20 +369,20 @@ static void handoff_round(void *ctx)
 	t0 = tl_mono_ns();
 	tl_submit_all(h->tl, h->fs, n, &nothing);
 	if (tl_pool_wait(h->fs, n, TL_ALL_COMPLETED, -1))
-		die("tl_pool_wait failed");
+		bench_die("tl_pool_wait failed");
 	for (size_t i = 0; i < n; i++)
 		tl_future_free(h->fs[i]);
 	double tl_all = per_task_ns(t0);
 
 	double tb = handoff_push_ns(tb_submit, h->tb, &h->tb_batch);
 
-	add(&h->glib_ns, glib);
-	add(&h->tb_ns, tb);
-	add(&h->tl_each_ns, tl_each);
-	add(&h->tl_all_ns, tl_all);
-	add(&h->tb_ratio, tb / glib);
-	add(&h->tl_each_ratio, tl_each / glib);
-	add(&h->tl_all_ratio, tl_all / glib);
+	bench_add(&h->glib_ns, glib);
+	bench_add(&h->tb_ns, tb);
+	bench_add(&h->tl_each_ns, tl_each);
+	bench_add(&h->tl_all_ns, tl_all);
+	bench_add(&h->tb_ratio, tb / glib);
+	bench_add(&h->tl_each_ratio, tl_each / glib);
+	bench_add(&h->tl_all_ratio, tl_all / glib);
 }
 
 static void bench_handoff(void)
@@ -518,22 +395,22 @@ static void bench_handoff(void)
 	h.tb = tb_pool_new(2, &h.tb_batch);
 	h.fs = future_array(HANDOFF_TASKS);
 
-	struct series *all[] = {&h.glib_ns, &h.tb_ns, &h.tl_each_ns, &h.tl_all_ns,
-	                        &h.tl_each_ratio};
-	int rounds = repeat_until_stable(handoff_round, &h, all, 5, 25);
+	struct bench_series *all[] = {&h.glib_ns, &h.tb_ns, &h.tl_each_ns, &h.tl_all_ns,
+	                              &h.tl_each_ratio};
+	int rounds = bench_repeat_until_stable(handoff_round, &h, all, 5, 25);
 	printf("Hand-off: %d empty tasks submitted, then waited for; 2 workers (%d rounds)\n",
 	       HANDOFF_TASKS, rounds);
-	print_figure("GLib GThreadPool", &h.glib_ns, 0, " ns/task");
+	bench_print_figure("GLib GThreadPool", &h.glib_ns, 0, " ns/task");
 	printf("\n");
-	print_figure("textbook mutex+condvar pool", &h.tb_ns, 0, " ns/task");
-	print_ratio(&h.tb_ratio);
+	bench_print_figure("textbook mutex+condvar pool", &h.tb_ns, 0, " ns/task");
+	bench_print_ratio(&h.tb_ratio, "GLib");
 	printf("\n");
-	print_figure("tl_pool, tl_pool_wait(all), free", &h.tl_all_ns, 0, " ns/task");
-	print_ratio(&h.tl_all_ratio);
+	bench_print_figure("tl_pool, tl_pool_wait(all), free", &h.tl_all_ns, 0, " ns/task");
+	bench_print_ratio(&h.tl_all_ratio, "GLib");
 	printf("\n");
-	print_figure("tl_pool, wait and free each", &h.tl_each_ns, 0, " ns/task");
-	print_ratio(&h.tl_each_ratio);
-	print_goal(median(&h.tl_each_ratio), true, 0.7, "0.70× GLib");
+	bench_print_figure("tl_pool, wait and free each", &h.tl_each_ns, 0, " ns/task");
+	bench_print_ratio(&h.tl_each_ratio, "GLib");
+	bench_print_goal(bench_median(&h.tl_each_ratio), true, 0.7, "0.70× GLib");
 	printf("\n\n");
 
 	tl_pool_free(h.tl);
@@ -554,7 +431,7 @@ static void run_child(char *const argv[], char *out, size_t outlen)
 {
 	int fds[2];
 	if (pipe(fds))
-		die("pipe: %s", strerror(errno));
+		bench_die("pipe: %s", strerror(errno));
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
@@ -565,14 +442,14 @@ static void run_child(char *const argv[], char *out, size_t outlen)
 	posix_spawn_file_actions_destroy(&fa);
 	close(fds[1]);
 	if (rc)
-		die("cannot run %s: %s", argv[0], strerror(rc));
+		bench_die("cannot run %s: %s", argv[0], strerror(rc));
 	size_t len = 0;
 	ssize_t got;
 	char sink[256];
 	while ((got = read(fds[0], len + 1 < outlen ? out + len : sink,
 	                   len + 1 < outlen ? outlen - 1 - len : sizeof sink)) != 0) {
 		if (got < 0 && errno != EINTR)
-			die("read: %s", strerror(errno));
+			bench_die("read: %s", strerror(errno));
 		if (got > 0 && len + 1 < outlen)
 			len += (size_t)got;
 	}
@@ -581,10 +458,10 @@ static void run_child(char *const argv[], char *out, size_t outlen)
 	int status;
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
-			die("waitpid: %s", strerror(errno));
+			bench_die("waitpid: %s", strerror(errno));
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
-		die("%s %s %s %s failed (status %d)", argv[0], argv[1], argv[2],
-		    argv[3] ? argv[3] : "", status);
+		bench_die("%s %s %s %s failed (status %d)", argv[0], argv[1], argv[2],
+		          argv[3] ? argv[3] : "", status);
 }
 
 #define IR_TASKS 20000
@@ -626,7 +503,7 @@ static double callgrind_ir(const char *valgrind, const char *impl, size_t n)
 	char outfile[4200], opt[4300], count[32], text[64];
 	char dir[] = "/tmp/pool-bench.XXXXXX";
 	if (!mkdtemp(dir))
-		die("mkdtemp: %s", strerror(errno));
+		bench_die("mkdtemp: %s", strerror(errno));
 	snprintf(outfile, sizeof outfile, "%s/callgrind.out", dir);
 	snprintf(opt, sizeof opt, "--callgrind-out-file=%s", outfile);
 	snprintf(count, sizeof count, "%zu", n);
@@ -636,7 +513,7 @@ static double callgrind_ir(const char *valgrind, const char *impl, size_t n)
 
 	FILE *f = fopen(outfile, "r");
 	if (!f)
-		die("%s: %s", outfile, strerror(errno));
+		bench_die("%s: %s", outfile, strerror(errno));
 	char line[512];
 	double ir = -1;
 	while (fgets(line, sizeof line, f))
@@ -646,7 +523,7 @@ static double callgrind_ir(const char *valgrind, const char *impl, size_t n)
 	unlink(outfile);
 	rmdir(dir);
 	if (ir < 0)
-		die("%s: no totals line", outfile);
+		bench_die("%s: no totals line", outfile);
 	return ir;
 }
 
@@ -661,24 +538,24 @@ static void bench_instructions(void)
 		printf(": skipped, no valgrind (configure found none)\n\n");
 		return;
 	}
-	struct series glib = {0}, tl = {0}, ratio = {0};
-	for (int r = 0; r < MIN_ROUNDS; r++) {
+	struct bench_series glib = {0}, tl = {0}, ratio = {0};
+	for (int r = 0; r < BENCH_MIN_ROUNDS; r++) {
 		double t =
 		    (callgrind_ir(valgrind, "tl", IR_TASKS) - callgrind_ir(valgrind, "tl", 0)) /
 		    IR_TASKS;
 		double g =
 		    (callgrind_ir(valgrind, "glib", IR_TASKS) - callgrind_ir(valgrind, "glib", 0)) /
 		    IR_TASKS;
-		add(&tl, t);
-		add(&glib, g);
-		add(&ratio, t / g);
+		bench_add(&tl, t);
+		bench_add(&glib, g);
+		bench_add(&ratio, t / g);
 	}
-	printf(" (%d rounds)\n", MIN_ROUNDS);
-	print_figure("GLib GThreadPool", &glib, 0, " Ir/task");
+	printf(" (%d rounds)\n", BENCH_MIN_ROUNDS);
+	bench_print_figure("GLib GThreadPool", &glib, 0, " Ir/task");
 	printf("\n");
-	print_figure("tl_pool, wait and free each", &tl, 0, " Ir/task");
-	print_ratio(&ratio);
-	print_goal(median(&tl), true, 400, "400");
+	bench_print_figure("tl_pool, wait and free each", &tl, 0, " Ir/task");
+	bench_print_ratio(&ratio, "GLib");
+	bench_print_goal(bench_median(&tl), true, 400, "400");
 	printf("\n\n");
 }
 
@@ -721,7 +598,7 @@ static size_t rss_bytes(void)
 	FILE *f = fopen("/proc/self/statm", "r");
 	unsigned long size, resident;
 	if (!f || fscanf(f, "%lu %lu", &size, &resident) != 2)
-		die("cannot read /proc/self/statm");
+		bench_die("cannot read /proc/self/statm");
 	fclose(f);
 	return resident * (size_t)sysconf(_SC_PAGESIZE);
 }
@@ -738,7 +615,7 @@ static int mem_mode(const char *impl, size_t n)
 		tl_future *gates[MEM_WORKERS];
 		for (int i = 0; i < MEM_WORKERS; i++)
 			if (!(gates[i] = tl_pool_submit(p, tl_gate_task, &g)))
-				die("tl_pool_submit: %s", strerror(errno));
+				bench_die("tl_pool_submit: %s", strerror(errno));
 		pthread_barrier_wait(&g.in);
 		tl_future **fs = future_array(n);
 		memset(fs, 0xff, n * sizeof *fs); /* its pages are not the futures' */
@@ -757,11 +634,12 @@ static int mem_mode(const char *impl, size_t n)
 		GThreadPool *gp =
 		    g_thread_pool_new(glib_gate_or_task, &b, MEM_WORKERS, TRUE, &error);
 		if (!gp)
-			die("g_thread_pool_new: %s", error ? error->message : "failed");
+			bench_die("g_thread_pool_new: %s", error ? error->message : "failed");
 		gate_for_glib = &g;
 		for (int i = 0; i < MEM_WORKERS; i++)
 			if (!g_thread_pool_push(gp, &g, &error))
-				die("g_thread_pool_push: %s", error ? error->message : "failed");
+				bench_die("g_thread_pool_push: %s",
+				          error ? error->message : "failed");
 		pthread_barrier_wait(&g.in);
 		batch_start(&b, n);
 		before = rss_bytes();
@@ -790,18 +668,18 @@ static double pending_bytes(const char *impl)
 
 static void bench_memory(void)
 {
-	struct series glib = {0}, tl = {0};
-	for (int r = 0; r < MIN_ROUNDS; r++) {
-		add(&tl, pending_bytes("tl"));
-		add(&glib, pending_bytes("glib"));
+	struct bench_series glib = {0}, tl = {0};
+	for (int r = 0; r < BENCH_MIN_ROUNDS; r++) {
+		bench_add(&tl, pending_bytes("tl"));
+		bench_add(&glib, pending_bytes("glib"));
 	}
 	printf("Memory per pending task: RSS growth for %d tasks queued behind %d workers held "
 	       "at a gate\n(a fresh process each time; %d rounds)\n",
-	       MEM_TASKS, MEM_WORKERS, MIN_ROUNDS);
-	print_figure("GLib GThreadPool (no future)", &glib, 1, " B");
+	       MEM_TASKS, MEM_WORKERS, BENCH_MIN_ROUNDS);
+	bench_print_figure("GLib GThreadPool (no future)", &glib, 1, " B");
 	printf("\n");
-	print_figure("tl_pool (a future)", &tl, 1, " B");
-	print_goal(median(&tl), true, 128, "128 B");
+	bench_print_figure("tl_pool (a future)", &tl, 1, " B");
+	bench_print_goal(bench_median(&tl), true, 128, "128 B");
 	printf("\n\n");
 }
 
@@ -845,7 +723,7 @@ static struct timing tl_batch(int workers, size_t n, const struct work *w, bool 
 {
 	tl_future *fs[64];
 	if (n > 64)
-		die("batch too large");
+		bench_die("batch too large");
 	struct stopwatch sw = stopwatch_start();
 	tl_pool *p = tl_pool_new(workers);
 	tl_run_all(p, fs, n, w);
@@ -894,11 +772,11 @@ static struct timing thread_per_task(size_t n, const struct work *w)
 {
 	pthread_t t[64];
 	if (n > 64)
-		die("batch too large");
+		bench_die("batch too large");
 	struct stopwatch sw = stopwatch_start();
 	for (size_t i = 0; i < n; i++)
 		if (pthread_create(&t[i], NULL, thread_work, (void *)w))
-			die("pthread_create failed");
+			bench_die("pthread_create failed");
 	for (size_t i = 0; i < n; i++)
 		pthread_join(t[i], NULL);
 	return stopwatch_read(sw);
@@ -906,11 +784,11 @@ static struct timing thread_per_task(size_t n, const struct work *w)
 
 /* How many CPUs the bench had while each contender ran: on a machine that
  * others share, what a speedup could reach. */
-static void print_cpus(const struct series *const *s, const char *const *names, int n)
+static void print_cpus(const struct bench_series *const *s, const char *const *names, int n)
 {
 	printf("  CPUs the bench had (its CPU time / wall time):");
 	for (int i = 0; i < n; i++)
-		printf("%s %s %.2f", i ? "," : "", names[i], median(s[i]));
+		printf("%s %s %.2f", i ? "," : "", names[i], bench_median(s[i]));
 	printf(" of %ld\n", sysconf(_SC_NPROCESSORS_ONLN));
 }
 
@@ -919,7 +797,7 @@ static void print_cpus(const struct series *const *s, const char *const *names, 
 #define CPU_WORKERS 2
 
 struct cpu_bound {
-	struct series seq_ms, tl, glib, ratio, seq_cpus, tl_cpus, glib_cpus;
+	struct bench_series seq_ms, tl, glib, ratio, seq_cpus, tl_cpus, glib_cpus;
 };
 
 static void cpu_round(void *ctx)
@@ -929,30 +807,30 @@ static void cpu_round(void *ctx)
 	struct timing seq = sequential(CPU_TASKS, &w);
 	struct timing tl = tl_batch(CPU_WORKERS, CPU_TASKS, &w, true);
 	struct timing glib = glib_batch(CPU_WORKERS, CPU_TASKS, &w, true);
-	add(&c->seq_ms, seq.ms);
-	add(&c->tl, seq.ms / tl.ms);
-	add(&c->glib, seq.ms / glib.ms);
-	add(&c->ratio, tl.ms / glib.ms);
-	add(&c->seq_cpus, seq.cpus);
-	add(&c->tl_cpus, tl.cpus);
-	add(&c->glib_cpus, glib.cpus);
+	bench_add(&c->seq_ms, seq.ms);
+	bench_add(&c->tl, seq.ms / tl.ms);
+	bench_add(&c->glib, seq.ms / glib.ms);
+	bench_add(&c->ratio, tl.ms / glib.ms);
+	bench_add(&c->seq_cpus, seq.cpus);
+	bench_add(&c->tl_cpus, tl.cpus);
+	bench_add(&c->glib_cpus, glib.cpus);
 }
 
 static void bench_cpu_bound(void)
 {
 	struct cpu_bound c = {0};
-	struct series *all[] = {&c.tl, &c.glib};
-	int rounds = repeat_until_stable(cpu_round, &c, all, 2, 15);
+	struct bench_series *all[] = {&c.tl, &c.glib};
+	int rounds = bench_repeat_until_stable(cpu_round, &c, all, 2, 15);
 	printf("CPU-bound speedup: %d tasks of %.0f ms CPU (busy loop) on %d workers over "
 	       "sequential\n(%.0f ms), pool start-up and shutdown included (%d rounds)\n",
-	       CPU_TASKS, CPU_TASK_MS, CPU_WORKERS, median(&c.seq_ms), rounds);
-	print_figure("GLib GThreadPool", &c.glib, 3, "×");
+	       CPU_TASKS, CPU_TASK_MS, CPU_WORKERS, bench_median(&c.seq_ms), rounds);
+	bench_print_figure("GLib GThreadPool", &c.glib, 3, "×");
 	printf("\n");
-	print_figure("tl_pool", &c.tl, 3, "×");
-	print_ratio(&c.ratio);
-	print_goal(median(&c.tl), false, 1.97, "1.97×");
+	bench_print_figure("tl_pool", &c.tl, 3, "×");
+	bench_print_ratio(&c.ratio, "GLib");
+	bench_print_goal(bench_median(&c.tl), false, 1.97, "1.97×");
 	printf("\n");
-	const struct series *cpus[] = {&c.seq_cpus, &c.tl_cpus, &c.glib_cpus};
+	const struct bench_series *cpus[] = {&c.seq_cpus, &c.tl_cpus, &c.glib_cpus};
 	const char *names[] = {"sequential", "tl_pool", "GLib"};
 	print_cpus(cpus, names, 3);
 	printf("\n");
@@ -962,7 +840,7 @@ static void bench_cpu_bound(void)
 #define IO_TASK_MS 20
 
 struct io_bound {
-	struct series tl, glib, threads, tl_ms, glib_ms, threads_ms, ratio;
+	struct bench_series tl, glib, threads, tl_ms, glib_ms, threads_ms, ratio;
 };
 
 static double io_efficiency(double ms)
@@ -977,31 +855,31 @@ static void io_round(void *ctx)
 	double tl = tl_batch(IO_TASKS, IO_TASKS, &w, false).ms;
 	double glib = glib_batch(IO_TASKS, IO_TASKS, &w, false).ms;
 	double threads = thread_per_task(IO_TASKS, &w).ms;
-	add(&o->tl_ms, tl);
-	add(&o->glib_ms, glib);
-	add(&o->threads_ms, threads);
-	add(&o->tl, io_efficiency(tl));
-	add(&o->glib, io_efficiency(glib));
-	add(&o->threads, io_efficiency(threads));
-	add(&o->ratio, tl / glib);
+	bench_add(&o->tl_ms, tl);
+	bench_add(&o->glib_ms, glib);
+	bench_add(&o->threads_ms, threads);
+	bench_add(&o->tl, io_efficiency(tl));
+	bench_add(&o->glib, io_efficiency(glib));
+	bench_add(&o->threads, io_efficiency(threads));
+	bench_add(&o->ratio, tl / glib);
 }
 
 static void bench_io_bound(void)
 {
 	struct io_bound o = {0};
-	struct series *all[] = {&o.tl, &o.glib, &o.threads};
-	int rounds = repeat_until_stable(io_round, &o, all, 3, 30);
+	struct bench_series *all[] = {&o.tl, &o.glib, &o.threads};
+	int rounds = bench_repeat_until_stable(io_round, &o, all, 3, 30);
 	printf("IO overlap: %d tasks that each wait %d ms on a timer fd, %d workers, pool "
 	       "start-up included;\n%% of the ideal %d ms (%d rounds)\n",
 	       IO_TASKS, IO_TASK_MS, IO_TASKS, IO_TASK_MS, rounds);
-	print_figure("one thread per task (reference)", &o.threads, 1, " %");
-	printf("  %.2f ms\n", median(&o.threads_ms));
-	print_figure("GLib GThreadPool", &o.glib, 1, " %");
-	printf("  %.2f ms\n", median(&o.glib_ms));
-	print_figure("tl_pool", &o.tl, 1, " %");
-	printf("  %.2f ms", median(&o.tl_ms));
-	print_ratio(&o.ratio);
-	print_goal(median(&o.tl), false, 96, "96 %");
+	bench_print_figure("one thread per task (reference)", &o.threads, 1, " %");
+	printf("  %.2f ms\n", bench_median(&o.threads_ms));
+	bench_print_figure("GLib GThreadPool", &o.glib, 1, " %");
+	printf("  %.2f ms\n", bench_median(&o.glib_ms));
+	bench_print_figure("tl_pool", &o.tl, 1, " %");
+	printf("  %.2f ms", bench_median(&o.tl_ms));
+	bench_print_ratio(&o.ratio, "GLib");
+	bench_print_goal(bench_median(&o.tl), false, 96, "96 %");
 	printf("\n\n");
 }
 
@@ -1014,36 +892,36 @@ static const int table_workers[] = {1, 2, 4, 8};
 struct kind {
 	const char *name, *task; /* "IO-bound", what each task does */
 	struct work w;
-	struct series seq, threads, exec[NWORKERS];
-	struct series seq_cpus, exec2_cpus; /* CPUs had: sequential, 2 workers */
+	struct bench_series seq, threads, exec[NWORKERS];
+	struct bench_series seq_cpus, exec2_cpus; /* CPUs had: sequential, 2 workers */
 };
 
 static void table_round(void *ctx)
 {
 	struct kind *k = ctx;
 	struct timing seq = sequential(TABLE_TASKS, &k->w);
-	add(&k->seq, seq.ms);
-	add(&k->seq_cpus, seq.cpus);
-	add(&k->threads, thread_per_task(TABLE_TASKS, &k->w).ms);
+	bench_add(&k->seq, seq.ms);
+	bench_add(&k->seq_cpus, seq.cpus);
+	bench_add(&k->threads, thread_per_task(TABLE_TASKS, &k->w).ms);
 	for (int i = 0; i < NWORKERS; i++) {
 		struct timing t = tl_batch(table_workers[i], TABLE_TASKS, &k->w, true);
-		add(&k->exec[i], t.ms);
+		bench_add(&k->exec[i], t.ms);
 		if (table_workers[i] == 2)
-			add(&k->exec2_cpus, t.cpus);
+			bench_add(&k->exec2_cpus, t.cpus);
 	}
 }
 
-static void print_row(const char *name, const struct series *s, double seq)
+static void print_row(const char *name, const struct bench_series *s, double seq)
 {
-	printf("  %-24s %7.1f ms [%.1f–%.1f]  %5.2f×\n", name, median(s), lowest(s), highest(s),
-	       seq / median(s));
+	printf("  %-24s %7.1f ms [%.1f–%.1f]  %5.2f×\n", name, bench_median(s), bench_lowest(s),
+	       bench_highest(s), seq / bench_median(s));
 }
 
 /* The sentence under the table, from its CPU-bound figures. */
 static void print_cpu_verdict(const struct kind *cpu)
 {
-	double seq = median(&cpu->seq);
-	double two = median(&cpu->exec[1]), threads = median(&cpu->threads);
+	double seq = bench_median(&cpu->seq);
+	double two = bench_median(&cpu->exec[1]), threads = bench_median(&cpu->threads);
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	printf("C threads do speed up CPU-bound work, unlike the tutorials' Python threads, which "
 	       "the GIL\nruns one at a time: %d × %.0f ms of busy loop took %.1f ms in one thread "
@@ -1051,11 +929,11 @@ static void print_cpu_verdict(const struct kind *cpu)
 	       "(%.2f×). With %ld cores, %ld× is\nthe ceiling: 4 workers gave %.2f×, 8 workers "
 	       "%.2f×.\n",
 	       TABLE_TASKS, cpu->w.cpu_ms, seq, two, seq / two, threads, seq / threads, cores,
-	       cores, seq / median(&cpu->exec[2]), seq / median(&cpu->exec[3]));
-	if (median(&cpu->exec2_cpus) < 1.8)
+	       cores, seq / bench_median(&cpu->exec[2]), seq / bench_median(&cpu->exec[3]));
+	if (bench_median(&cpu->exec2_cpus) < 1.8)
 		printf("This run could not show it in full: other processes held the CPUs, and the "
 		       "bench had\n%.2f CPUs while 2 workers ran (%.2f while one thread did).\n",
-		       median(&cpu->exec2_cpus), median(&cpu->seq_cpus));
+		       bench_median(&cpu->exec2_cpus), bench_median(&cpu->seq_cpus));
 }
 
 static void bench_table(void)
@@ -1070,12 +948,12 @@ static void bench_table(void)
 	       "speedup over sequential\n");
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
 		struct kind *k = &kinds[i];
-		struct series *all[2 + NWORKERS] = {&k->seq, &k->threads};
+		struct bench_series *all[2 + NWORKERS] = {&k->seq, &k->threads};
 		for (int j = 0; j < NWORKERS; j++)
 			all[2 + j] = &k->exec[j];
-		int rounds = repeat_until_stable(table_round, k, all, 2 + NWORKERS, 15);
+		int rounds = bench_repeat_until_stable(table_round, k, all, 2 + NWORKERS, 15);
 		printf("%s: %d tasks %s (%d rounds)\n", k->name, TABLE_TASKS, k->task, rounds);
-		double seq = median(&k->seq);
+		double seq = bench_median(&k->seq);
 		print_row("sequential", &k->seq, seq);
 		print_row("one thread per task", &k->threads, seq);
 		for (int j = 0; j < NWORKERS; j++) {
@@ -1116,7 +994,7 @@ static void print_header(void)
 	    "GLib's\nin the same round (N.NN× GLib: below 1 is faster). Busy loop: %" PRIu64
 	    " iterations per ms.\n\n",
 	    glib_major_version, glib_minor_version, glib_micro_version,
-	    sysconf(_SC_NPROCESSORS_ONLN), load, STABLE_PCT, spin_per_ms);
+	    sysconf(_SC_NPROCESSORS_ONLN), load, BENCH_STABLE_PCT, spin_per_ms);
 }
 
 static size_t count_arg(const char *s)
@@ -1125,7 +1003,7 @@ static size_t count_arg(const char *s)
 	errno = 0;
 	unsigned long long v = strtoull(s, &end, 10);
 	if (errno || *end || end == s)
-		die("not a count: %s", s);
+		bench_die("not a count: %s", s);
 	return (size_t)v;
 }
 
@@ -1150,6 +1028,7 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
+	bench_name = "pool-bench";
 	if (argc == 4 && (!strcmp(argv[2], "tl") || !strcmp(argv[2], "glib"))) {
 		if (!strcmp(argv[1], "--ir"))
 			return ir_mode(argv[2], count_arg(argv[3]));
@@ -1167,7 +1046,7 @@ int main(int argc, char **argv)
 	}
 	ssize_t len = readlink("/proc/self/exe", self_exe, sizeof self_exe - 1);
 	if (len < 0)
-		die("/proc/self/exe: %s", strerror(errno));
+		bench_die("/proc/self/exe: %s", strerror(errno));
 	self_exe[len] = '\0';
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
