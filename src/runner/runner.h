@@ -49,8 +49,9 @@ extern const char *const lab_variant_names[LAB_VARIANTS];
 const char *runner_srcdir(void);
 const char *runner_builddir(void);
 void runner_threadstat_path(char *buf, size_t len);
-bool runner_color(void);    /* stdout is a terminal and NO_COLOR is unset */
-void runner_words(FILE *f); /* threadlab help words: the glossary */
+bool runner_color(void);           /* stdout is a terminal and NO_COLOR is unset */
+void runner_words(FILE *f);        /* threadlab help words: the glossary */
+void runner_troubleshoot(FILE *f); /* threadlab help troubleshoot */
 void runner_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 int labs_load(struct labs *out);
@@ -64,6 +65,10 @@ void lab_source_rel(const struct lab *lab, int variant, char *buf, size_t len);
 int lab_spec(const struct lab *lab, int variant, struct tl_spec *spec, char *err, size_t errlen);
 /* Resolves a user's LAB argument: exact id, or unique "name" match. */
 const struct lab *labs_resolve(const struct labs *l, const char *arg);
+/* The labs a user named (ids, unique names, whole categories; all when
+ * nnames is 0) as a calloc'd array of l->n flags; NULL after one line on
+ * stderr. */
+bool *labs_choose(const struct labs *l, char *const *names, size_t nnames);
 /* LAB and an optional VARIANT (NULL: the lab's first, broken or demo) as a
  * user gave them; one line on stderr and NULL when either is not there. */
 const struct lab *labs_resolve_variant(const struct labs *l, const char *lab_arg,
@@ -83,6 +88,29 @@ struct outcome {
 int lab_execute(const struct lab *lab, int variant, enum tl_tool tool, bool echo,
                 char *const *lab_args, struct outcome *o);
 void outcome_free(struct outcome *o);
+
+/* What check and matrix keep of one run beyond pass or fail: the verdicts
+ * seen, how many of the expectation's anchors a report pointed at, the
+ * time.  check --test prints it as a "measured:" line, which is how matrix
+ * reads make check's logs back. */
+struct measure {
+	tl_verdict_set got;
+	int anchors, anchors_hit;
+	double wall_ms;
+};
+void outcome_measure(const struct tl_spec *spec, enum tl_tool tool, const char *src_rel,
+                     const struct outcome *o, struct measure *m);
+void measure_print(FILE *f, const struct measure *m);
+/* Reads a "measured:" line back; 0, or -1 when text has none. */
+int measure_parse(const char *text, struct measure *m);
+
+/* runner_jobs.c: work(i, arg) for every i in [0, n) on `jobs` threads (the
+ * caller's among them), taken in order; finished(i, done, arg), if given,
+ * after each, one at a time. */
+void runner_jobs_run(size_t n, int jobs, void (*work)(size_t i, void *arg),
+                     void (*finished)(size_t i, size_t done, void *arg), void *arg);
+/* --jobs J's value, 1 to 64; -1 after one line on stderr. */
+int runner_parse_jobs(const char *cmd, const char *text, int *jobs);
 /* Compares o with the spec's expectation for tool; appends the reasons for a
  * mismatch to why.  True when they agree. */
 bool outcome_matches(const struct tl_spec *spec, enum tl_tool tool, const char *src_rel,
@@ -117,7 +145,7 @@ struct runner_command {
 /* Every subcommand, in the order of threadlab --help; NULL at the end. */
 extern const struct runner_command *const runner_commands[];
 extern const struct runner_command runner_cmd_list, runner_cmd_show, runner_cmd_run,
-    runner_cmd_check, runner_cmd_stress, runner_cmd_tour, runner_cmd_help;
+    runner_cmd_check, runner_cmd_matrix, runner_cmd_stress, runner_cmd_tour, runner_cmd_help;
 
 const struct runner_command *runner_command_find(const char *name);
 void runner_overview(FILE *f);                                       /* threadlab --help */

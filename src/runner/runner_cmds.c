@@ -419,6 +419,11 @@ static int check_one(const struct lab *lab, int variant, enum tl_tool tool, bool
 	       lab->id, lab_variant_names[variant], tl_tool_name(tool), want, o.res.wall_ms / 1000);
 	if (!ok)
 		printf("%s", why.data);
+	if (verbose && !o.error) {
+		struct measure m;
+		outcome_measure(&spec, tool, rel, &o, &m);
+		measure_print(stdout, &m);
+	}
 	if (!ok || verbose) {
 		outcome_print_reports(stdout, &o, rel, "   report: ");
 		if (tool != TL_TOOL_RUN)
@@ -601,27 +606,15 @@ static int cmd_check(int argc, char **argv)
 		labs_free(&labs);
 		return rc;
 	}
-	/* Which labs: named ones, whole categories, or all. */
-	bool *chosen = calloc(labs.n ? labs.n : 1, sizeof *chosen);
-	for (size_t k = 0; k < nnames; k++) {
-		bool hit = false;
-		for (size_t i = 0; i < labs.n; i++)
-			if (!strcmp(labs.v[i].category, names[k]))
-				chosen[i] = hit = true;
-		if (!hit) {
-			const struct lab *lab = labs_resolve(&labs, names[k]);
-			if (!lab) {
-				free(chosen);
-				labs_free(&labs);
-				return RUNNER_USAGE;
-			}
-			chosen[lab - labs.v] = true;
-		}
+	bool *chosen = labs_choose(&labs, names, nnames);
+	if (!chosen) {
+		labs_free(&labs);
+		return RUNNER_USAGE;
 	}
 	struct tally t = {0};
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < labs.n; i++)
-			if (!nnames || chosen[i])
+			if (chosen[i])
 				check_lab(&labs.v[i], &sel, verbose, pass == 0, &t);
 	printf("\n%zu passed, %zu failed, %zu skipped, %zu errors (of %zu)\n", t.counts[0],
 	       t.counts[1], t.counts[2], t.counts[3], t.total);

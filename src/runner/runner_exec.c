@@ -213,3 +213,57 @@ void outcome_print_reports(FILE *f, const struct outcome *o, const char *src_rel
 		fprintf(f, "  (%s)\n", r->what && *r->what ? r->what : r->kind);
 	}
 }
+
+void outcome_measure(const struct tl_spec *spec, enum tl_tool tool, const char *src_rel,
+                     const struct outcome *o, struct measure *m)
+{
+	const struct tl_expectation *e = &spec->expect[tool];
+	memset(m, 0, sizeof *m);
+	m->got = o->got ? o->got : 1u << TL_V_CLEAN; /* a detector's "nothing" */
+	m->wall_ms = o->res.wall_ms;
+	for (size_t u = 0; u < e->nuses; u++) {
+		m->anchors++;
+		if (anchor_hit(o, e->uses[u].verdict, src_rel,
+		               spec->anchors[e->uses[u].anchor].line))
+			m->anchors_hit++;
+	}
+}
+
+#define MEASURED "measured: "
+
+void measure_print(FILE *f, const struct measure *m)
+{
+	fputs("   " MEASURED "got=", f);
+	const char *sep = "";
+	for (int v = 0; v < TL_V_COUNT; v++)
+		if (m->got & (1u << v)) {
+			fprintf(f, "%s%s", sep, tl_verdict_name((enum tl_verdict)v));
+			sep = ",";
+		}
+	fprintf(f, " anchors=%d/%d wall_ms=%.1f\n", m->anchors_hit, m->anchors, m->wall_ms);
+}
+
+int measure_parse(const char *text, struct measure *m)
+{
+	const char *p = strstr(text, MEASURED "got=");
+	if (!p)
+		return -1;
+	memset(m, 0, sizeof *m);
+	p += strlen(MEASURED "got=");
+	while (*p && *p != ' ') {
+		char word[32];
+		size_t n = strcspn(p, ", ");
+		if (n >= sizeof word)
+			return -1;
+		memcpy(word, p, n);
+		word[n] = '\0';
+		int v = tl_verdict_from_name(word);
+		if (v < 0)
+			return -1;
+		m->got |= 1u << v;
+		p += n + (p[n] == ',');
+	}
+	if (sscanf(p, " anchors=%d/%d wall_ms=%lf", &m->anchors_hit, &m->anchors, &m->wall_ms) != 3)
+		return -1;
+	return m->got ? 0 : -1;
+}

@@ -212,3 +212,29 @@ int lab_spec(const struct lab *lab, int variant, struct tl_spec *spec, char *err
 	}
 	return 0;
 }
+
+bool *labs_choose(const struct labs *l, char *const *names, size_t nnames)
+{
+	bool *chosen = calloc(l->n ? l->n : 1, sizeof *chosen);
+	if (!chosen) {
+		runner_error("out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < l->n && !nnames; i++)
+		chosen[i] = true;
+	for (size_t k = 0; k < nnames; k++) {
+		bool hit = false;
+		for (size_t i = 0; i < l->n; i++)
+			if (!strcmp(l->v[i].category, names[k]))
+				chosen[i] = hit = true;
+		if (!hit) {
+			const struct lab *lab = labs_resolve(l, names[k]);
+			if (!lab) {
+				free(chosen);
+				return NULL;
+			}
+			chosen[lab - l->v] = true;
+		}
+	}
+	return chosen;
+}

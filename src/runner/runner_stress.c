@@ -1,12 +1,16 @@
 /* runner_stress — run one program many times natively and show what came
  * out, as an outcome histogram in the manner of jcstress: which verdicts,
- * how often, which of them the lesson is about, and the spread of the
- * number a lab reports with tl_lab_outcome() ("outcome: lost=96220"). */
+ * how often, graded as jcstress does (acceptable, interesting, forbidden),
+ * and the spread of the number a lab reports with tl_lab_outcome()
+ * ("outcome: lost=96220").  --jobs runs copies side by side: each run is
+ * still judged alone. */
 #include "config.h"
 
 #include <errno.h>
+#include <json.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "runner.h"
@@ -75,11 +79,23 @@ static void print_decades(const long *v, size_t n)
 	}
 }
 
-enum { OPT_RUNS = RUNNER_OPT_LONG };
+enum { OPT_RUNS = RUNNER_OPT_LONG, OPT_JOBS, OPT_FORMAT };
 
 static const struct runner_option stress_options[] = {
     {"runs", OPT_RUNS, "N", "how many runs, 1 to 100000 (default 100)"},
+    {"jobs", OPT_JOBS, "J", "run J copies at a time, 1 to 64 (default 1)"},
+    {"format", OPT_FORMAT, "F", "text (the default) or json"},
     {0},
+};
+
+/* One run's result. */
+struct run {
+	enum tl_verdict verdict;
+	bool has_value;
+	long value;
+	double wall_ms;
+	char value_name[64];
+	char error[512]; /* the harness could not judge the run */
 };
 
 /* What N runs of one program gave. */
@@ -88,62 +104,133 @@ struct tally {
 	long *values; /* the outcome numbers, one per run that printed one */
 	size_t nvalues;
 	char outcome_name[64];
-	double wall_ms;
+	double wall_ms, elapsed_ms;
 };
 
-/* Runs the program `runs` times natively (a progress count on a terminal).
- * 0, or -1 after one line on stderr. */
-static int stress_collect(const struct lab *lab, int variant, char *const *lab_args, long runs,
-                          struct tally *t)
+struct stress {
+	const struct lab *lab;
+	int variant;
+	char *const *lab_args;
+	struct run *runs;
+	long n;
+	bool tty;
+};
+
+static void stress_one(size_t i, void *arg)
 {
+	struct stress *s = arg;
+	struct run *r = &s->runs[i];
+	struct outcome o;
+	lab_execute(s->lab, s->variant, TL_TOOL_RUN, false, s->lab_args, &o);
+	if (o.error) {
+		snprintf(r->error, sizeof r->error, "%s", o.msg);
+	} else {
+		r->verdict = o.program;
+		r->wall_ms = o.res.wall_ms;
+		r->has_value =
+		    find_outcome(&o.res.out, r->value_name, sizeof r->value_name, &r->value);
+	}
+	outcome_free(&o);
+}
+
+static void stress_progress(size_t i, size_t done, void *arg)
+{
+	struct stress *s = arg;
+	(void)i;
+	if (s->tty)
+		fprintf(stderr, "\r[%zu/%ld]", done, s->n);
+}
+
+/* Runs the program `runs` times natively, `jobs` at a time (a progress
+ * count on a terminal).  Each run is judged alone, as with one job: only
+ * the wall time of the whole changes.  0, or -1 after one line on stderr. */
+static int stress_collect(const struct lab *lab, int variant, char *const *lab_args, long runs,
+                          int jobs, struct tally *t)
+{
+	struct stress s = {lab,      variant,
+	                   lab_args, calloc((size_t)runs, sizeof(struct run)),
+	                   runs,     isatty(STDERR_FILENO)};
 	t->values = calloc((size_t)runs, sizeof *t->values);
-	if (!t->values) {
+	if (!t->values || !s.runs) {
+		free(s.runs);
 		runner_error("out of memory for %ld runs", runs);
 		return -1;
 	}
-	for (long r = 0; r < runs; r++) {
-		struct outcome o;
-		lab_execute(lab, variant, TL_TOOL_RUN, false, lab_args, &o);
-		if (o.error) {
-			runner_error("run %ld: %s", r + 1, o.msg);
-			outcome_free(&o);
-			return -1;
-		}
-		t->per_verdict[o.program]++;
-		t->wall_ms += o.res.wall_ms;
-		long v;
-		if (find_outcome(&o.res.out, t->outcome_name, sizeof t->outcome_name, &v))
-			t->values[t->nvalues++] = v;
-		outcome_free(&o);
-		if (isatty(STDERR_FILENO))
-			fprintf(stderr, "\r[%ld/%ld]", r + 1, runs);
-	}
-	if (isatty(STDERR_FILENO))
+	struct timespec a, b;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	runner_jobs_run((size_t)runs, jobs, stress_one, stress_progress, &s);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	t->elapsed_ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+	if (s.tty)
 		fputs("\r\033[K", stderr);
-	return 0;
+	int rc = 0;
+	for (long r = 0; r < runs; r++) {
+		const struct run *x = &s.runs[r];
+		if (x->error[0]) {
+			runner_error("run %ld: %s", r + 1, x->error);
+			rc = -1;
+			break;
+		}
+		t->per_verdict[x->verdict]++;
+		t->wall_ms += x->wall_ms;
+		if (x->has_value) {
+			snprintf(t->outcome_name, sizeof t->outcome_name, "%s", x->value_name);
+			t->values[t->nvalues++] = x->value;
+		}
+	}
+	free(s.runs);
+	return rc;
+}
+
+/* jcstress's three grades of an outcome, for a lab program. */
+enum grade { ACCEPTABLE, INTERESTING, FORBIDDEN };
+static const char *const grade_names[] = {"acceptable", "interesting", "forbidden"};
+static const char *const grade_words[] = {
+    "a correct run",
+    "the bug the lesson is about, showing itself",
+    "neither a correct run nor the expected bug: the lesson does not explain it",
+};
+
+/* The expected outcome is the lesson: interesting when it is a bug,
+ * acceptable when it is a clean run.  A clean run the header does not
+ * expect is acceptable too (the bug hid this time); anything else is
+ * forbidden. */
+static enum grade grade_of(enum tl_verdict v, tl_verdict_set want)
+{
+	if (v == TL_V_CLEAN)
+		return ACCEPTABLE;
+	return want & (1u << v) ? INTERESTING : FORBIDDEN;
+}
+
+static void print_grades(FILE *f)
+{
+	fputs("\n  acceptable: a correct run.  interesting: the bug the lesson is about, showing\n"
+	      "  itself.  forbidden: neither, something the lesson does not explain.\n",
+	      f);
 }
 
 /* The histogram: each outcome seen (and the expected one, even if never
- * seen), what it means, the one the header expects marked; then the spread
+ * seen), its grade, the one the header expects marked; then the spread
  * of the outcome number. */
 static void stress_print(const struct lab *lab, int variant, const struct tl_spec *spec,
-                         bool own_args, long runs, struct tally *t)
+                         bool own_args, long runs, int jobs, struct tally *t)
 {
 	tl_verdict_set want = spec->expect[TL_TOOL_RUN].verdicts;
-	printf("%s %s: %ld runs, %.2f s\n\n", lab->id, lab_variant_names[variant], runs,
-	       t->wall_ms / 1000);
-	printf("  %-14s %6s  %s\n", "outcome", "runs", "meaning");
+	printf("%s %s: %ld runs, %d at a time, %.2f s\n\n", lab->id, lab_variant_names[variant],
+	       runs, jobs, t->elapsed_ms / 1000);
+	printf("  %-14s %6s  %-11s  %s\n", "outcome", "runs", "grade", "meaning");
 	for (int v = 0; v < TL_V_COUNT; v++) {
 		if (!t->per_verdict[v] && !(want & (1u << v)))
 			continue;
-		/* jcstress sorts outcomes into acceptable and forbidden; here a
-		 * clean run is correct, anything else is a bug showing itself. */
-		printf("  %-14s %6zu  %s%s\n", tl_verdict_name((enum tl_verdict)v),
-		       t->per_verdict[v], v == TL_V_CLEAN ? "correct" : "the bug showed",
+		enum grade g = grade_of((enum tl_verdict)v, want);
+		printf("  %-14s %6zu  %-11s  %s%s\n", tl_verdict_name((enum tl_verdict)v),
+		       t->per_verdict[v], grade_names[g],
+		       v == TL_V_CLEAN ? "correct" : "the bug showed",
 		       !(want & (1u << v)) ? ""
 		       : own_args          ? "   <- expected with the lab's default arguments"
 		                           : "   <- what this program is expected to do");
 	}
+	print_grades(stdout);
 	if (t->nvalues) {
 		qsort(t->values, t->nvalues, sizeof *t->values, cmp_long);
 		printf("\n  %s: min %ld, median %ld, max %ld (over %zu runs)\n", t->outcome_name,
@@ -153,13 +240,75 @@ static void stress_print(const struct lab *lab, int variant, const struct tl_spe
 	}
 }
 
+static void stress_print_json(const struct lab *lab, int variant, const struct tl_spec *spec,
+                              bool own_args, long runs, int jobs, struct tally *t)
+{
+	tl_verdict_set want = spec->expect[TL_TOOL_RUN].verdicts;
+	json_object *root = json_object_new_object();
+	json_object_object_add(root, "lab", json_object_new_string(lab->id));
+	json_object_object_add(root, "variant", json_object_new_string(lab_variant_names[variant]));
+	json_object_object_add(root, "runs", json_object_new_int64(runs));
+	json_object_object_add(root, "jobs", json_object_new_int(jobs));
+	json_object_object_add(root, "lab_args", json_object_new_boolean(own_args));
+	json_object_object_add(root, "wall_s", json_object_new_double(t->elapsed_ms / 1000));
+	json_object *outs = json_object_new_array();
+	for (int v = 0; v < TL_V_COUNT; v++) {
+		if (!t->per_verdict[v] && !(want & (1u << v)))
+			continue;
+		enum grade g = grade_of((enum tl_verdict)v, want);
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "outcome",
+		                       json_object_new_string(tl_verdict_name((enum tl_verdict)v)));
+		json_object_object_add(o, "runs",
+		                       json_object_new_int64((int64_t)t->per_verdict[v]));
+		json_object_object_add(o, "grade", json_object_new_string(grade_names[g]));
+		json_object_object_add(o, "meaning", json_object_new_string(grade_words[g]));
+		json_object_object_add(o, "expected", json_object_new_boolean(want & (1u << v)));
+		json_object_array_add(outs, o);
+	}
+	json_object_object_add(root, "outcomes", outs);
+	if (t->nvalues) {
+		qsort(t->values, t->nvalues, sizeof *t->values, cmp_long);
+		json_object *val = json_object_new_object();
+		json_object_object_add(val, "name", json_object_new_string(t->outcome_name));
+		json_object_object_add(val, "runs", json_object_new_int64((int64_t)t->nvalues));
+		json_object_object_add(val, "min", json_object_new_int64(t->values[0]));
+		json_object_object_add(val, "median",
+		                       json_object_new_int64(t->values[t->nvalues / 2]));
+		json_object_object_add(val, "max",
+		                       json_object_new_int64(t->values[t->nvalues - 1]));
+		json_object *all = json_object_new_array();
+		for (size_t i = 0; i < t->nvalues; i++)
+			json_object_array_add(all, json_object_new_int64(t->values[i]));
+		json_object_object_add(val, "values", all);
+		json_object_object_add(root, "value", val);
+	}
+	puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+	                                              JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(root);
+}
+
 static int cmd_stress(int argc, char **argv)
 {
 	struct runner_args a;
-	int key;
+	int key, jobs = 1;
 	long runs = 100;
+	bool json = false;
 	runner_args_start(&a, &runner_cmd_stress, argc, argv);
 	while ((key = runner_next_option(&a)) > 0) {
+		if (key == OPT_JOBS) {
+			if (runner_parse_jobs("stress", a.value, &jobs))
+				return RUNNER_USAGE;
+			continue;
+		}
+		if (key == OPT_FORMAT) {
+			if (strcmp(a.value, "text") && strcmp(a.value, "json")) {
+				runner_error("stress: --format: '%s' is not text or json", a.value);
+				return RUNNER_USAGE;
+			}
+			json = !strcmp(a.value, "json");
+			continue;
+		}
 		char *end;
 		errno = 0;
 		runs = strtol(a.value, &end, 10);
@@ -188,9 +337,12 @@ static int cmd_stress(int argc, char **argv)
 	}
 	/* Ask the programs for their "outcome:" lines (tl_lab_outcome). */
 	setenv("THREADLAB_OUTCOMES", "1", 1);
-	if (stress_collect(lab, variant, a.lab_args, runs, &t))
+	if (stress_collect(lab, variant, a.lab_args, runs, jobs, &t))
 		goto out;
-	stress_print(lab, variant, &spec, a.nlab_args > 0, runs, &t);
+	if (json)
+		stress_print_json(lab, variant, &spec, a.nlab_args > 0, runs, jobs, &t);
+	else
+		stress_print(lab, variant, &spec, a.nlab_args > 0, runs, jobs, &t);
 	rc = RUNNER_OK;
 out:
 	free(t.values);
@@ -200,7 +352,7 @@ out:
 
 const struct runner_command runner_cmd_stress = {
     "stress",
-    "LAB [broken|fixed|demo] [--runs N] [-- LAB-ARGS]",
+    "LAB [broken|fixed|demo] [--runs N] [--jobs J] [--format text|json] [-- LAB-ARGS]",
     "run N times natively: outcome histogram",
     1,
     2,

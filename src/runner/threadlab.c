@@ -12,8 +12,9 @@
 
 /* The order of threadlab --help. */
 const struct runner_command *const runner_commands[] = {
-    &runner_cmd_list,   &runner_cmd_show, &runner_cmd_run,  &runner_cmd_check,
-    &runner_cmd_stress, &runner_cmd_tour, &runner_cmd_help, NULL,
+    &runner_cmd_list,  &runner_cmd_show,   &runner_cmd_run,
+    &runner_cmd_check, &runner_cmd_matrix, &runner_cmd_stress,
+    &runner_cmd_tour,  &runner_cmd_help,   NULL,
 };
 
 bool runner_color(void)
@@ -46,10 +47,15 @@ static int cmd_help(int argc, char **argv)
 		runner_words(stdout);
 		return RUNNER_OK;
 	}
+	if (!strcmp(a.pos[0], "troubleshoot")) {
+		runner_troubleshoot(stdout);
+		return RUNNER_OK;
+	}
 	const struct runner_command *cmd = runner_command_find(a.pos[0]);
 	if (!cmd) {
 		runner_error("help: unknown command '%s' (threadlab --help lists them; "
-		             "threadlab help words explains the words)",
+		             "threadlab help words explains the words, threadlab help troubleshoot "
+		             "goes from a symptom to its cause)",
 		             a.pos[0]);
 		return RUNNER_USAGE;
 	}
@@ -58,7 +64,13 @@ static int cmd_help(int argc, char **argv)
 }
 
 const struct runner_command runner_cmd_help = {
-    "help", "[COMMAND|words]", "this text, COMMAND's options, or a glossary", 0, 1, NULL, cmd_help,
+    "help",
+    "[COMMAND|words|troubleshoot]",
+    "this text, COMMAND's options, a glossary, or symptoms to causes",
+    0,
+    1,
+    NULL,
+    cmd_help,
     false,
 };
 
