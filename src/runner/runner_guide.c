@@ -30,8 +30,9 @@ static const struct entry guide[] = {
       {"a `volatile` flag used as a lock", "race/volatile",
        "threadlab run race/volatile --tool tsan", NULL}}},
     {"Right alone, wrong under load (works in testing, fails in production)",
-     {{"a race that needs the threads on two CPUs at the same moment: alone, or on an idle "
-       "machine, they seldom overlap",
+     {{"a race that shows only while two threads run at the same moment: with little work each "
+       "finishes within its time slice and they seldom meet; under load they overlap all the "
+       "time",
        "race/counter", "threadlab stress race/counter --runs 200 --jobs 2",
        "how often each outcome comes"},
       {"a value of two words read without a lock comes out half old, half new", "race/torn-read",
@@ -76,7 +77,9 @@ static const struct entry guide[] = {
        "the number of threads, sample after sample"}}},
     {"Memory grows with every request (memory explosion)",
      {{"each thread never joined keeps its stack after it ends", "leak/unjoined",
-       "threadlab run leak/unjoined -- --hold", "then threadstat doctor PID: thread-leak"},
+       "threadlab run leak/unjoined --tool memcheck",
+       "a thread-leak report; on a live program, threadstat doctor PID counts stacks without "
+       "threads"},
       {"a thread per request with no bound on how many: bound the workers with a pool or a "
        "semaphore",
        "demos/semaphore", "threadstat --plot mem.png -- CMD", "threads and RSS over time"}}},
@@ -89,9 +92,10 @@ static const struct entry guide[] = {
      {{"handing a task to a worker costs more than a tiny task: give workers bigger tasks",
        "executor/submit-result", "make bench-pool", "the hand-off cost per task"}}},
     {"One thread never gets the lock (starvation)",
-     {{"readers keep a reader-preferring rwlock held: the writer waits for ever",
+     {{"readers keep a reader-preferring rwlock held, one after another: the writer waits "
+       "until they stop",
        "livelock/writer-starvation", "threadlab run livelock/writer-starvation",
-       "wrong-result: the writer never got in"},
+       "wrong-result: how many reads went by before the writer got in"},
       {"a thread exited holding the lock", "leak/exit-holding-lock",
        "threadlab run leak/exit-holding-lock --tool drd", "a mutex-misuse report"}}},
     {"Crashes only sometimes",

@@ -689,16 +689,17 @@ static json_object *json_ratio(double r)
 	return r < 0 ? NULL : json_object_new_double(r);
 }
 
-static json_object *json_totals(const struct totals *tt, bool expected, bool detector,
-                                bool is_union)
+/* TP, FN, FP, TN and the ratios; measured totals of one tool add hit@line
+ * and times. */
+static json_object *json_totals(const struct totals *tt, bool with_times)
 {
 	json_object *o = json_object_new_object();
 	for (int k = CLS_TP; k < CLS_COUNT; k++)
 		json_object_object_add(o, cls_names[k], json_object_new_int64((int64_t)tt->c[k]));
-	json_object_object_add(o, "precision", detector ? json_ratio(precision(tt)) : NULL);
-	json_object_object_add(o, "recall", detector ? json_ratio(recall(tt)) : NULL);
-	json_object_object_add(o, "f1", detector ? json_ratio(f1(tt)) : NULL);
-	if (expected || is_union)
+	json_object_object_add(o, "precision", json_ratio(precision(tt)));
+	json_object_object_add(o, "recall", json_ratio(recall(tt)));
+	json_object_object_add(o, "f1", json_ratio(f1(tt)));
+	if (!with_times)
 		return o;
 	json_object_object_add(o, "hit_at_line", json_ratio(ratio(tt->at_line, tt->anchored)));
 	json_object_object_add(o, "hits_anchored", json_object_new_int64((int64_t)tt->anchored));
@@ -753,10 +754,10 @@ static void print_json(const struct matrix *mx, bool expected_only, FILE *f)
 		    o, "tool",
 		    json_object_new_string(is_union ? "any" : tl_tool_name((enum tl_tool)t)));
 		json_object_object_add(o, "detector", json_object_new_boolean(det));
-		json_object_object_add(o, "expected", json_totals(&te, true, det, is_union));
+		json_object_object_add(o, "expected", json_totals(&te, false));
 		if (!expected_only)
 			json_object_object_add(o, "measured",
-			                       json_totals(&tm, false, det, is_union));
+			                       json_totals(&tm, !is_union));
 		json_object_array_add(tools, o);
 	}
 	json_object_object_add(root, "tools", tools);
