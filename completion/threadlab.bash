@@ -63,6 +63,19 @@ _threadlab()
 	if [[ -n $opt ]]; then
 		case $opt in
 		--tool) _threadlab_reply "$("$prog" list --tools 2>/dev/null)" "$cur" ;;
+		--tools)
+			# a comma-separated list: complete its last tool
+			local done_tools=
+			[[ $cur == *,* ]] && done_tools=${cur%,*},
+			_threadlab_reply "$("$prog" list --tools 2>/dev/null)" "${cur##*,}"
+			COMPREPLY=("${COMPREPLY[@]/#/$done_tools}")
+			;;
+		--format)
+			# the formats are those the command's --help names: "md, csv or json"
+			_threadlab_reply "$("$prog" "$cmd" --help 2>/dev/null |
+				sed -n 's/^ *--format F *//p' | tr -c 'a-z\n' ' ' | tr ' ' '\n' |
+				grep -vxE 'the|default|or|' )" "$cur"
+			;;
 		--variants) _threadlab_reply "$("$prog" list --names 2>/dev/null)" "$cur" ;;
 		--test) COMPREPLY=($(compgen -f -- "$cur")) ;;
 		*) COMPREPLY=() ;;
@@ -97,7 +110,7 @@ _threadlab()
 			variants=$'broken\nfixed\ndemo'
 		_threadlab_reply "$variants" "$cur"
 		;;
-	check:*)
+	check:* | matrix:*)
 		names=$("$prog" list --names 2>/dev/null)
 		_threadlab_reply "$(printf '%s\n' "$names" | sed 's|/.*||' | uniq)"$'\n'"$names" "$cur"
 		;;
@@ -106,7 +119,7 @@ _threadlab()
 		_threadlab_reply "$(printf '%s\n' "$names" | sed 's|/.*||' | uniq)" "$cur"
 		;;
 	help:0)
-		_threadlab_reply "$("$prog" list --commands 2>/dev/null)" "$cur"
+		_threadlab_reply "$("$prog" list --commands 2>/dev/null)"$'\n'"words"$'\n'"troubleshoot" "$cur"
 		;;
 	*)
 		COMPREPLY=()

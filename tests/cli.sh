@@ -109,6 +109,11 @@ expect 2 "check --test: not a lab path" -- "$THREADLAB" check --test /etc/passwd
 expect 2 "stress: --runs 0" -- "$THREADLAB" stress race/counter --runs 0
 expect 2 "stress: --runs not a number" -- "$THREADLAB" stress race/counter --runs many
 expect 2 "stress: --runs huge" -- "$THREADLAB" stress race/counter --runs 99999999999999999999
+expect 2 "stress: --jobs 0" -- "$THREADLAB" stress race/counter --jobs 0
+expect 2 "stress: --jobs 65" -- "$THREADLAB" stress race/counter --jobs 65
+expect 2 "stress: --jobs not a number" -- "$THREADLAB" stress race/counter --jobs 2x
+expect 2 "stress: --format xml" -- "$THREADLAB" stress race/counter --format xml
+expect 2 "help: troubleshoot takes nothing more" -- "$THREADLAB" help troubleshoot now
 expect 2 "tour: extra argument" -- "$THREADLAB" tour now
 
 lab="$THREADLAB_BUILDDIR/labs/race/counter/broken"
@@ -149,10 +154,28 @@ judge "list --variants demos/lock: demo"
 expect 0 "show" -- "$THREADLAB" show race/counter
 contains "+	pthread_mutex_lock(&counter_lock);"
 expect 0 "stress: fixed" -- "$THREADLAB" stress race/counter fixed --runs 3
-contains "clean               3  correct   <- what this program is expected to do"
+contains "clean               3  acceptable   correct   <- what this program is expected to do"
 contains "lost: min 0, median 0, max 0 (over 3 runs)"
 expect 0 "stress: broken" -- "$THREADLAB" stress counter --runs 3
-contains "wrong-result        3  the bug showed   <- what this program is expected to do"
+contains "wrong-result        3  interesting  the bug showed   <- what this program is expected to do"
+contains "forbidden: neither"
+# --jobs: copies side by side, each run judged alone, so the outcomes are
+# those of one at a time: race/counter's bug in every run, its fix in none.
+expect 0 "stress: --jobs 2" -- "$THREADLAB" stress race/counter --runs 200 --jobs 2
+contains "race/counter broken: 200 runs, 2 at a time"
+contains "wrong-result      200  interesting"
+contains "(over 200 runs)"
+expect 0 "stress: fixed, --jobs 2" -- "$THREADLAB" stress race/counter fixed --runs 20 --jobs 2
+contains "clean              20  acceptable"
+expect 0 "stress: --format json" -- "$THREADLAB" stress race/counter --runs 4 --jobs 2 --format json -- --threads 3
+for w in '"lab":"race/counter"' '"runs":4' '"jobs":2' '"lab_args":true' '"outcome":"wrong-result"' \
+	'"grade":"interesting"' '"name":"lost"'; do
+	contains "$w"
+done
+if [ -n "${PYTHON3:-}" ]; then
+	"$PYTHON3" -c 'import json, sys; d = json.load(sys.stdin); assert sum(o["runs"] for o in d["outcomes"]) == 4' < "$out"
+	judge "stress --format json: JSON whose outcomes add up to the runs"
+fi
 
 # Options and arguments in any order; for run and stress, "--" ends the
 # runner's arguments and what follows goes to the lab program.

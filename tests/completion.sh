@@ -76,6 +76,14 @@ has "threadlab check de<TAB>" deadlock "$(comp _threadlab "$tl" check de)"
 has "threadlab check de<TAB>" deadlock/lock-order "$(comp _threadlab "$tl" check de)"
 expect "threadlab list --n<TAB>" --names "$(comp _threadlab "$tl" list --n)"
 expect "threadlab help st<TAB>" "$(printf "stress")" "$(comp _threadlab "$tl" help st)"
+expect "threadlab help tr<TAB>" troubleshoot "$(comp _threadlab "$tl" help tr)"
+expect "threadlab matrix --format <TAB>" "$(printf "csv\njson\nmd")" "$(comp _threadlab "$tl" matrix --format "")"
+expect "threadlab stress counter --format <TAB>" "$(printf "json\ntext")" \
+  "$(comp _threadlab "$tl" stress counter --format "")"
+expect "threadlab matrix --tools tsan,dr<TAB>" tsan,drd "$(comp _threadlab "$tl" matrix --tools tsan,dr)"
+has "threadlab matrix --<TAB>" --jobs "$(comp _threadlab "$tl" matrix --)"
+has "threadlab stress counter --<TAB>" --jobs "$(comp _threadlab "$tl" stress counter --)"
+has "threadlab matrix de<TAB>" deadlock "$(comp _threadlab "$tl" matrix de)"
 
 got=$(comp _threadstat "$TS" "")
 has "threadstat <TAB>" doctor "$got"
