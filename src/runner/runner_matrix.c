@@ -756,8 +756,7 @@ static void print_json(const struct matrix *mx, bool expected_only, FILE *f)
 		json_object_object_add(o, "detector", json_object_new_boolean(det));
 		json_object_object_add(o, "expected", json_totals(&te, false));
 		if (!expected_only)
-			json_object_object_add(o, "measured",
-			                       json_totals(&tm, !is_union));
+			json_object_object_add(o, "measured", json_totals(&tm, !is_union));
 		json_object_array_add(tools, o);
 	}
 	json_object_object_add(root, "tools", tools);
