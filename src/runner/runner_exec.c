@@ -263,7 +263,20 @@ int measure_parse(const char *text, struct measure *m)
 		m->got |= 1u << v;
 		p += n + (p[n] == ',');
 	}
-	if (sscanf(p, " anchors=%d/%d wall_ms=%lf", &m->anchors_hit, &m->anchors, &m->wall_ms) != 3)
+	/* " anchors=H/N wall_ms=T" */
+	char *end;
+	if (strncmp(p, " anchors=", 9))
+		return -1;
+	m->anchors_hit = (int)strtol(p + 9, &end, 10);
+	if (end == p + 9 || *end != '/')
+		return -1;
+	p = end + 1;
+	m->anchors = (int)strtol(p, &end, 10);
+	if (end == p || strncmp(end, " wall_ms=", 9))
+		return -1;
+	p = end + 9;
+	m->wall_ms = strtod(p, &end);
+	if (end == p || m->anchors_hit < 0 || m->anchors_hit > m->anchors)
 		return -1;
 	return m->got ? 0 : -1;
 }
