@@ -975,7 +975,7 @@ out:
 
 const struct runner_command runner_cmd_matrix = {
     "matrix",
-    "[LAB|CATEGORY...] [--format md|csv|json] [--tools T,...] [--jobs J]",
+    "[LAB|CATEGORY...] [--format F] [--tools T,...]",
     "every program under every tool: the detector matrix",
     0,
     -1,

@@ -352,7 +352,7 @@ out:
 
 const struct runner_command runner_cmd_stress = {
     "stress",
-    "LAB [broken|fixed|demo] [--runs N] [--jobs J] [--format text|json] [-- LAB-ARGS]",
+    "LAB [broken|fixed|demo] [--runs N] [--jobs J] [-- LAB-ARGS]",
     "run N times natively: outcome histogram",
     1,
     2,
