@@ -68,13 +68,14 @@
  * included.  A thread woken by an unlock reads "running" in its syscall
  * file until it is back in its futex wait, and under load it waits for a
  * CPU for much of that time: on perf/giant-lock's broken program (2
- * workers, load 4.4) 1 to 12 glances in 20 showed it waiting, the rest
- * showed it "running" beside the holder.  So the picture of a holder
- * running while another thread waits for its mutex is asked for at a fifth
- * of the glances only, and the CPU time says the rest: threads that took
- * turns ran, together, for no more than about one CPU's worth. */
+ * workers, load 4 to 13) 1 to 12 glances in 20 showed it waiting; at the
+ * others both workers read "running".  So a wait only points at the
+ * mutex; from the first one seen on, each glance reads the mutex itself,
+ * and some thread must hold it and run at two thirds of those glances (at
+ * least a quarter of the window's).  Threads that take turns also ran,
+ * together, for no more than about one CPU's worth of the window. */
 #define GLANCES        20
-#define SERIAL_DIVISOR 5 /* at a fifth of the glances or more */
+#define SERIAL_WATCHED 8 /* mutexes read at each glance, once seen contended */
 /* Together on CPU for at most 5/4 of the window: one CPU and the hand-overs. */
 #define SERIAL_CPU_NUM 5
 #define SERIAL_CPU_DEN 4
@@ -118,7 +119,6 @@ struct thr {
 	struct look l[2];
 	struct glance g[GLANCES]; /* g[0] and g[GLANCES - 1] are the two looks */
 	int held, waited;         /* glances it held, or waited for, the serialising mutex */
-	int holds_at;             /* 1 + the glance it was last counted holding at */
 	int next;                 /* index of the owner it waits for, at both looks; -1 */
 	int cycle;                /* number of the cycle it is in, or -1 */
 };
@@ -140,6 +140,12 @@ struct doc {
 	size_t alive;      /* threads there at the second look */
 	size_t stack_size; /* a thread stack's, as glibc makes them by default */
 	int stacks;        /* thread stacks mapped, or a negative errno */
+	/* Mutexes seen with a waiter and a running holder, read at every
+	 * glance from the first such sighting on: who held each. */
+	size_t nwatched;
+	uint64_t watched[SERIAL_WATCHED];
+	int watched_from[SERIAL_WATCHED];     /* the glance it was first seen at */
+	pid_t owner[SERIAL_WATCHED][GLANCES]; /* its holder at that glance; 0 free or unread */
 };
 
 /* What the doctor makes of the two looks. */
@@ -151,12 +157,14 @@ struct verdict {
 	uint64_t max_busy;  /* the busiest thread's busy_delta */
 	bool cpu_moving;    /* the watchdog's rule: busy for a fifth of the window */
 	bool counter_known; /* tl_progress_counter read at both looks */
-	/* Serialised: at a fifth of the glances or more, a thread that waits
-	 * for nothing held this mutex while others waited for it, and they
-	 * were on CPU together for about one CPU's worth of the window. */
+	/* Serialised: this mutex was held by a running thread at most glances
+	 * and waited for at some; its holders and waiters were on CPU
+	 * together for about one CPU's worth of the window. */
 	bool serialised;
-	uint64_t serial_mutex;
-	int serial_glances;
+	size_t serial;          /* index in watched[] */
+	int serial_turns;       /* glances with a waiter and a running holder */
+	int serial_looked;      /* glances the mutex was read at */
+	int serial_held;        /* ... and held by a running thread */
 	uint64_t serial_cpu_ns; /* the holders' and waiters' CPU time, summed */
 };
 
@@ -276,6 +284,52 @@ static void woken_to_wait_again(struct doc *d, struct look *l)
 	l->other = owner;
 }
 
+/* The thread that holds the mutex t waits for at glance g, if that thread
+ * waits for nothing itself (it runs, or is in some other system call): -1
+ * otherwise. */
+static int running_holder(const struct doc *d, const struct thr *t, int g)
+{
+	const struct glance *w = &t->g[g];
+	int j;
+
+	if (!w->ok || w->kind != WAIT_MUTEX || w->other == t->tid)
+		return -1;
+	j = find_tid(d, w->other);
+	if (j < 0 || !d->t[j].g[g].ok || d->t[j].g[g].kind != WAIT_NONE)
+		return -1;
+	return j;
+}
+
+/* Starts watching the mutexes glance g shows contended, and reads who
+ * holds each watched one now. */
+static void watch_mutexes(struct doc *d, int g)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		uint64_t m = d->t[i].g[g].uaddr;
+		size_t k;
+
+		if (running_holder(d, &d->t[i], g) < 0)
+			continue;
+		for (k = 0; k < d->nwatched && d->watched[k] != m; k++)
+			;
+		if (k == d->nwatched && k < SERIAL_WATCHED) {
+			d->watched[k] = m;
+			d->watched_from[k] = g;
+			d->nwatched++;
+		}
+	}
+	for (size_t k = 0; k < d->nwatched; k++) {
+		uint32_t word;
+		int32_t owner;
+
+		if (ts_mem_read(d->mem_fd, d->watched[k], &word, sizeof(word)) == 0 && word != 0 &&
+		    ts_mem_read(d->mem_fd, d->watched[k] + MUTEX_OWNER_OFFSET, &owner,
+		                sizeof(owner)) == 0 &&
+		    owner > 0 && find_tid(d, owner) >= 0)
+			d->owner[k][g] = owner;
+	}
+}
+
 /* One glance: what each thread waits for, from its syscall file alone. */
 static void glance_at(struct doc *d, int g)
 {
@@ -292,6 +346,7 @@ static void glance_at(struct doc *d, int g)
 		}
 		d->t[i].g[g] = (struct glance){true, l.kind, l.uaddr, l.other};
 	}
+	watch_mutexes(d, g);
 }
 
 /* A full look is a glance too (its own kinds stay as the cycles need them). */
@@ -305,6 +360,7 @@ static void glance_from_look(struct doc *d, int k, int g)
 			woken_to_wait_again(d, &l);
 		d->t[i].g[g] = (struct glance){l.ok && l.sc_rc == 0, l.kind, l.uaddr, l.other};
 	}
+	watch_mutexes(d, g);
 }
 
 static void look(struct doc *d, int k)
@@ -415,22 +471,6 @@ static uint64_t busy_delta(const struct thr *t)
 	return b->busy_ns - a->busy_ns;
 }
 
-/* The thread that holds the mutex t waits for at glance g, if that thread
- * waits for nothing itself (it runs, or is in some other system call): -1
- * otherwise. */
-static int running_holder(const struct doc *d, const struct thr *t, int g)
-{
-	const struct glance *w = &t->g[g];
-	int j;
-
-	if (!w->ok || w->kind != WAIT_MUTEX || w->other == t->tid)
-		return -1;
-	j = find_tid(d, w->other);
-	if (j < 0 || !d->t[j].g[g].ok || d->t[j].g[g].kind != WAIT_NONE)
-		return -1;
-	return j;
-}
-
 /* Glances at which some thread waited for `mutex` while its holder ran. */
 static int turn_glances(const struct doc *d, uint64_t mutex)
 {
@@ -445,52 +485,42 @@ static int turn_glances(const struct doc *d, uint64_t mutex)
 	return n;
 }
 
-/* Busy but serialised: one mutex (the one seen so most often) held by a
- * running thread while others wait for it, at a fifth of the glances or
- * more; every thread that was busy over the window is among its holders
- * and waiters (nothing ran beside it); and those ran, together, for at most
- * 5/4 of the window (they took turns).  Fills v->serial_* and each
- * thread's held and waited counts. */
+/* Busy but serialised, on the watched mutex seen contended most often: at
+ * some glance a thread waited for it while its holder ran; it was read at a quarter of the glances
+ * or more and held by a running thread at two thirds of those; every thread that was busy over the
+ * window is among its holders and waiters (nothing ran beside it); and those ran, together, for at
+ * most 5/4 of the window (they took turns).  Fills v->serial* and each thread's held and waited
+ * counts. */
 static bool find_serialised(struct doc *d, struct verdict *v)
 {
-	uint64_t tried[16];
-	size_t ntried = 0;
+	size_t k;
 
-	for (int g = 0; g < GLANCES; g++) {
-		for (size_t i = 0; i < d->n; i++) {
-			uint64_t m = d->t[i].g[g].uaddr;
-			size_t k;
-			int n;
+	for (k = 0; k < d->nwatched; k++) {
+		int n = turn_glances(d, d->watched[k]);
 
-			if (running_holder(d, &d->t[i], g) < 0)
-				continue;
-			for (k = 0; k < ntried && tried[k] != m; k++)
-				;
-			if (k < ntried || ntried == sizeof(tried) / sizeof(tried[0]))
-				continue;
-			tried[ntried++] = m;
-			n = turn_glances(d, m);
-			if (n > v->serial_glances) {
-				v->serial_glances = n;
-				v->serial_mutex = m;
-			}
+		if (n > v->serial_turns) {
+			v->serial_turns = n;
+			v->serial = k;
 		}
 	}
-	if (v->serial_glances * SERIAL_DIVISOR < GLANCES)
+	if (v->serial_turns == 0)
 		return false;
-	for (int g = 0; g < GLANCES; g++) {
-		for (size_t i = 0; i < d->n; i++) {
-			int j;
+	k = v->serial;
+	v->serial_looked = GLANCES - d->watched_from[k];
+	for (int g = d->watched_from[k]; g < GLANCES; g++) {
+		int j = d->owner[k][g] > 0 ? find_tid(d, d->owner[k][g]) : -1;
 
-			if (d->t[i].g[g].uaddr != v->serial_mutex ||
-			    (j = running_holder(d, &d->t[i], g)) < 0)
-				continue;
-			d->t[i].waited++;
-			if (d->t[j].holds_at != g + 1) /* once per glance, however many wait */
-				d->t[j].held++;
-			d->t[j].holds_at = g + 1;
-		}
+		if (j < 0 || !d->t[j].g[g].ok || d->t[j].g[g].kind != WAIT_NONE)
+			continue;
+		v->serial_held++;
+		d->t[j].held++;
+		for (size_t i = 0; i < d->n; i++)
+			if (d->t[i].g[g].kind == WAIT_MUTEX &&
+			    d->t[i].g[g].uaddr == d->watched[k] && (int)i != j)
+				d->t[i].waited++;
 	}
+	if (v->serial_looked * 4 < GLANCES || v->serial_held * 3 < v->serial_looked * 2)
+		return false;
 	for (size_t i = 0; i < d->n; i++) {
 		const struct thr *t = &d->t[i];
 
@@ -766,11 +796,11 @@ static void print_serial(const struct doc *d, const struct verdict *v, FILE *out
 	if (!v->serialised)
 		return;
 	fprintf(out, "serialised: busy, but behind one mutex ");
-	print_addr(d, out, v->serial_mutex);
+	print_addr(d, out, d->watched[v->serial]);
 	fprintf(out,
-	        ": at %d of %d glances over the window one thread held it and ran while "
-	        "the others waited\n",
-	        v->serial_glances, GLANCES);
+	        ": held by a running thread at %d of the %d glances since it was first seen "
+	        "contended, others waiting for it at %d of %d\n",
+	        v->serial_held, v->serial_looked, v->serial_turns, GLANCES);
 	fprintf(out,
 	        "  on CPU together %" PRIu64 " ms of the %" PRIu64
 	        " ms window: no more than one CPU gives (they took turns)\n",
@@ -782,9 +812,9 @@ static void print_serial(const struct doc *d, const struct verdict *v, FILE *out
 
 			if (n == 0 || ++rows > DOCTOR_ROWS)
 				continue;
-			fprintf(out, "  %s %s (tid %d) at %d of %d glances\n",
+			fprintf(out, "  %s %s (tid %d) at %d glances\n",
 			        role == 0 ? "held by" : "waiting", t->l[1].ok ? t->l[1].comm : "?",
-			        (int)t->tid, n, GLANCES);
+			        (int)t->tid, n);
 		}
 	if (rows > DOCTOR_ROWS)
 		fprintf(out, "  ... and %zu more\n", rows - DOCTOR_ROWS);
