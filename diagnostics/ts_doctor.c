@@ -812,9 +812,9 @@ static void print_serial(const struct doc *d, const struct verdict *v, FILE *out
 
 			if (n == 0 || ++rows > DOCTOR_ROWS)
 				continue;
-			fprintf(out, "  %s %s (tid %d) at %d glances\n",
+			fprintf(out, "  %s %s (tid %d) at %d glance%s\n",
 			        role == 0 ? "held by" : "waiting", t->l[1].ok ? t->l[1].comm : "?",
-			        (int)t->tid, n);
+			        (int)t->tid, n, n == 1 ? "" : "s");
 		}
 	if (rows > DOCTOR_ROWS)
 		fprintf(out, "  ... and %zu more\n", rows - DOCTOR_ROWS);
