@@ -383,9 +383,10 @@ static int doctor_main(int argc, char **argv)
 			    "Watches PID for --window ms (default 500) and says what it is doing:\n"
 			    "deadlock (names the cycle of threads and mutexes), livelock, idle, "
 			    "busy,\n"
-			    "thread-leak.  Exit 0 idle or busy, 4 deadlock, 5 livelock, 6 thread "
-			    "leak,\n"
-			    "1 when the process cannot be read.\n");
+			    "serialised (busy behind one mutex: names its holder and waiters),\n"
+			    "thread-leak.  Exit 0 idle, busy or serialised, 4 deadlock, 5 "
+			    "livelock,\n"
+			    "6 thread leak, 1 when the process cannot be read.\n");
 			return 0;
 		default:
 			fprintf(stderr, "threadstat: usage: threadstat doctor [--window MS] "

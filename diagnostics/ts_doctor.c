@@ -64,6 +64,22 @@
 
 #define DOCTOR_ROWS 32 /* threads listed; a crowd is summed up */
 
+/* Glances at who waits for whom, spread over the window, the two looks
+ * included.  A thread woken by an unlock reads "running" in its syscall
+ * file until it is back in its futex wait, and under load it waits for a
+ * CPU for much of that time: on perf/giant-lock's broken program (2
+ * workers, load 4 to 13) 1 to 12 glances in 20 showed it waiting; at the
+ * others both workers read "running".  So a wait only points at the
+ * mutex; from the first one seen on, each glance reads the mutex itself,
+ * and some thread must hold it and run at two thirds of those glances (at
+ * least a quarter of the window's).  Threads that take turns also ran,
+ * together, for no more than about one CPU's worth of the window. */
+#define GLANCES        20
+#define SERIAL_WATCHED 8 /* mutexes read at each glance, once seen contended */
+/* Together on CPU for at most 5/4 of the window: one CPU and the hand-overs. */
+#define SERIAL_CPU_NUM 5
+#define SERIAL_CPU_DEN 4
+
 enum wait_kind {
 	WAIT_NONE,   /* not in a futex wait */
 	WAIT_MUTEX,  /* for a mutex held by a thread of this process */
@@ -79,6 +95,7 @@ struct look {
 	char comm[64];
 	bool sched_ok;
 	uint64_t busy_ns; /* on CPU + waiting for one, since it started */
+	uint64_t cpu_ns;  /* on CPU alone */
 	int sc_rc;        /* reading syscall: 0 or a negative errno */
 	struct tl_task_syscall sc;
 	enum wait_kind kind;
@@ -89,11 +106,21 @@ struct look {
 	char wchan[64];
 };
 
+/* What one glance saw of a thread's waiting. */
+struct glance {
+	bool ok; /* its syscall file was read */
+	enum wait_kind kind;
+	uint64_t uaddr;
+	pid_t other;
+};
+
 struct thr {
 	pid_t tid;
 	struct look l[2];
-	int next;  /* index of the owner it waits for, at both looks; -1 */
-	int cycle; /* number of the cycle it is in, or -1 */
+	struct glance g[GLANCES]; /* g[0] and g[GLANCES - 1] are the two looks */
+	int held, waited;         /* glances it held, or waited for, the serialising mutex */
+	int next;                 /* index of the owner it waits for, at both looks; -1 */
+	int cycle;                /* number of the cycle it is in, or -1 */
 };
 
 struct doc {
@@ -113,6 +140,12 @@ struct doc {
 	size_t alive;      /* threads there at the second look */
 	size_t stack_size; /* a thread stack's, as glibc makes them by default */
 	int stacks;        /* thread stacks mapped, or a negative errno */
+	/* Mutexes seen with a waiter and a running holder, read at every
+	 * glance from the first such sighting on: who held each. */
+	size_t nwatched;
+	uint64_t watched[SERIAL_WATCHED];
+	int watched_from[SERIAL_WATCHED];     /* the glance it was first seen at */
+	pid_t owner[SERIAL_WATCHED][GLANCES]; /* its holder at that glance; 0 free or unread */
 };
 
 /* What the doctor makes of the two looks. */
@@ -124,6 +157,15 @@ struct verdict {
 	uint64_t max_busy;  /* the busiest thread's busy_delta */
 	bool cpu_moving;    /* the watchdog's rule: busy for a fifth of the window */
 	bool counter_known; /* tl_progress_counter read at both looks */
+	/* Serialised: this mutex was held by a running thread at most glances
+	 * and waited for at some; its holders and waiters were on CPU
+	 * together for about one CPU's worth of the window. */
+	bool serialised;
+	size_t serial;          /* index in watched[] */
+	int serial_turns;       /* glances with a waiter and a running holder */
+	int serial_looked;      /* glances the mutex was read at */
+	int serial_held;        /* ... and held by a running thread */
+	uint64_t serial_cpu_ns; /* the holders' and waiters' CPU time, summed */
 };
 
 static bool is_denied(int rc)
@@ -211,6 +253,7 @@ static void look_at(struct doc *d, struct thr *t, int k)
 	if (tl_procfs_read_schedstat(d->root, d->pid, t->tid, &ss) == 0) {
 		l->sched_ok = true;
 		l->busy_ns = ss.cpu_ns + ss.wait_ns;
+		l->cpu_ns = ss.cpu_ns;
 	}
 	if (tl_procfs_read_wchan(d->root, d->pid, t->tid, l->wchan, sizeof(l->wchan)) != 0)
 		strcpy(l->wchan, "-");
@@ -219,6 +262,105 @@ static void look_at(struct doc *d, struct thr *t, int k)
 		d->denied = true;
 	if (l->sc_rc == 0 && l->sc.state == TL_SYSCALL_IN && l->sc.nr == SYS_futex)
 		classify_futex(d, l);
+}
+
+/* A thread in pthread_mutex_lock's futex wait (expecting 2) whose word
+ * reads 1 has been woken by an unlock, but another thread has locked the
+ * mutex again since (glibc's mutexes let a running thread barge in): it
+ * will find it locked and wait again.  classify_futex calls that "being
+ * woken", rightly for a cycle, which must stand still; for a glance at who
+ * takes turns it is still a wait for the holder.  Only an owner that is a
+ * thread of ours counts. */
+static void woken_to_wait_again(struct doc *d, struct look *l)
+{
+	int32_t owner;
+
+	if ((l->sc.args[1] & FUTEX_CMD_MASK) != FUTEX_OP_WAIT ||
+	    l->sc.args[2] != LOCKED_CONTENDED || !l->word_ok || l->word != 1 ||
+	    ts_mem_read(d->mem_fd, l->uaddr + MUTEX_OWNER_OFFSET, &owner, sizeof(owner)) != 0 ||
+	    owner <= 0 || find_tid(d, owner) < 0)
+		return;
+	l->kind = WAIT_MUTEX;
+	l->other = owner;
+}
+
+/* The thread that holds the mutex t waits for at glance g, if that thread
+ * waits for nothing itself (it runs, or is in some other system call): -1
+ * otherwise. */
+static int running_holder(const struct doc *d, const struct thr *t, int g)
+{
+	const struct glance *w = &t->g[g];
+	int j;
+
+	if (!w->ok || w->kind != WAIT_MUTEX || w->other == t->tid)
+		return -1;
+	j = find_tid(d, w->other);
+	if (j < 0 || !d->t[j].g[g].ok || d->t[j].g[g].kind != WAIT_NONE)
+		return -1;
+	return j;
+}
+
+/* Starts watching the mutexes glance g shows contended, and reads who
+ * holds each watched one now. */
+static void watch_mutexes(struct doc *d, int g)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		uint64_t m = d->t[i].g[g].uaddr;
+		size_t k;
+
+		if (running_holder(d, &d->t[i], g) < 0)
+			continue;
+		for (k = 0; k < d->nwatched && d->watched[k] != m; k++)
+			;
+		if (k == d->nwatched && k < SERIAL_WATCHED) {
+			d->watched[k] = m;
+			d->watched_from[k] = g;
+			d->nwatched++;
+		}
+	}
+	for (size_t k = 0; k < d->nwatched; k++) {
+		uint32_t word;
+		int32_t owner;
+
+		if (ts_mem_read(d->mem_fd, d->watched[k], &word, sizeof(word)) == 0 && word != 0 &&
+		    ts_mem_read(d->mem_fd, d->watched[k] + MUTEX_OWNER_OFFSET, &owner,
+		                sizeof(owner)) == 0 &&
+		    owner > 0 && find_tid(d, owner) >= 0)
+			d->owner[k][g] = owner;
+	}
+}
+
+/* One glance: what each thread waits for, from its syscall file alone. */
+static void glance_at(struct doc *d, int g)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		struct look l;
+
+		memset(&l, 0, sizeof(l));
+		if (tl_procfs_read_syscall(d->root, d->pid, d->t[i].tid, &l.sc) != 0)
+			continue;
+		if (l.sc.state == TL_SYSCALL_IN && l.sc.nr == SYS_futex) {
+			classify_futex(d, &l);
+			if (l.kind == WAIT_NONE)
+				woken_to_wait_again(d, &l);
+		}
+		d->t[i].g[g] = (struct glance){true, l.kind, l.uaddr, l.other};
+	}
+	watch_mutexes(d, g);
+}
+
+/* A full look is a glance too (its own kinds stay as the cycles need them). */
+static void glance_from_look(struct doc *d, int k, int g)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		struct look l = d->t[i].l[k];
+
+		if (l.kind == WAIT_NONE && l.sc_rc == 0 && l.sc.state == TL_SYSCALL_IN &&
+		    l.sc.nr == SYS_futex)
+			woken_to_wait_again(d, &l);
+		d->t[i].g[g] = (struct glance){l.ok && l.sc_rc == 0, l.kind, l.uaddr, l.other};
+	}
+	watch_mutexes(d, g);
 }
 
 static void look(struct doc *d, int k)
@@ -318,6 +460,82 @@ static int find_cycles(struct doc *d)
 	return cycles;
 }
 
+/* ------------------------------------------------------------------ turns */
+
+static uint64_t busy_delta(const struct thr *t)
+{
+	const struct look *a = &t->l[0], *b = &t->l[1];
+
+	if (!a->ok || !b->ok || !a->sched_ok || !b->sched_ok || b->busy_ns < a->busy_ns)
+		return 0;
+	return b->busy_ns - a->busy_ns;
+}
+
+/* Glances at which some thread waited for `mutex` while its holder ran. */
+static int turn_glances(const struct doc *d, uint64_t mutex)
+{
+	int n = 0;
+
+	for (int g = 0; g < GLANCES; g++)
+		for (size_t i = 0; i < d->n; i++)
+			if (d->t[i].g[g].uaddr == mutex && running_holder(d, &d->t[i], g) >= 0) {
+				n++;
+				break;
+			}
+	return n;
+}
+
+/* Busy but serialised, on the watched mutex seen contended most often: at
+ * some glance a thread waited for it while its holder ran; it was read at a quarter of the glances
+ * or more and held by a running thread at two thirds of those; every thread that was busy over the
+ * window is among its holders and waiters (nothing ran beside it); and those ran, together, for at
+ * most 5/4 of the window (they took turns).  Fills v->serial* and each thread's held and waited
+ * counts. */
+static bool find_serialised(struct doc *d, struct verdict *v)
+{
+	size_t k;
+
+	for (k = 0; k < d->nwatched; k++) {
+		int n = turn_glances(d, d->watched[k]);
+
+		if (n > v->serial_turns) {
+			v->serial_turns = n;
+			v->serial = k;
+		}
+	}
+	if (v->serial_turns == 0)
+		return false;
+	k = v->serial;
+	v->serial_looked = GLANCES - d->watched_from[k];
+	for (int g = d->watched_from[k]; g < GLANCES; g++) {
+		int j = d->owner[k][g] > 0 ? find_tid(d, d->owner[k][g]) : -1;
+
+		if (j < 0 || !d->t[j].g[g].ok || d->t[j].g[g].kind != WAIT_NONE)
+			continue;
+		v->serial_held++;
+		d->t[j].held++;
+		for (size_t i = 0; i < d->n; i++)
+			if (d->t[i].g[g].kind == WAIT_MUTEX &&
+			    d->t[i].g[g].uaddr == d->watched[k] && (int)i != j)
+				d->t[i].waited++;
+	}
+	if (v->serial_looked * 4 < GLANCES || v->serial_held * 3 < v->serial_looked * 2)
+		return false;
+	for (size_t i = 0; i < d->n; i++) {
+		const struct thr *t = &d->t[i];
+
+		if (t->held == 0 && t->waited == 0) {
+			if (tl_watchdog_classify(0, busy_delta(t), v->window_ns) ==
+			    TL_STALL_LIVELOCK)
+				return false; /* it ran beside the lock: no serialisation */
+			continue;
+		}
+		if (t->l[0].sched_ok && t->l[1].sched_ok && t->l[1].cpu_ns >= t->l[0].cpu_ns)
+			v->serial_cpu_ns += t->l[1].cpu_ns - t->l[0].cpu_ns;
+	}
+	return v->serial_cpu_ns * SERIAL_CPU_DEN <= v->window_ns * SERIAL_CPU_NUM;
+}
+
 /* ------------------------------------------------------------------ report */
 
 static const char *name_of(const struct doc *d, pid_t tid)
@@ -408,15 +626,6 @@ static void print_wait(const struct doc *d, FILE *out, const struct thr *t)
 		fprintf(out, l->state == 'R' ? "running" : "-");
 }
 
-static uint64_t busy_delta(const struct thr *t)
-{
-	const struct look *a = &t->l[0], *b = &t->l[1];
-
-	if (!a->ok || !b->ok || !a->sched_ok || !b->sched_ok || b->busy_ns < a->busy_ns)
-		return 0;
-	return b->busy_ns - a->busy_ns;
-}
-
 static void print_cycle(const struct doc *d, FILE *out, int c)
 {
 	size_t i, members = 0;
@@ -453,7 +662,7 @@ static void print_cycle(const struct doc *d, FILE *out, int c)
 static int gather(struct doc *d, long window_ms)
 {
 	struct tl_task_stat ps;
-	struct timespec until;
+	struct timespec start, until;
 	int rc;
 
 	rc = tl_procfs_read_proc_stat(d->root, d->pid, &ps);
@@ -473,10 +682,18 @@ static int gather(struct doc *d, long window_ms)
 		d->counter_sym = ts_syms_find(&d->syms, "tl_progress_counter");
 
 	look(d, 0);
-	until = tl_deadline_after(window_ms);
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR)
-		;
+	glance_from_look(d, 0, 0);
+	start = tl_deadline_after(0);
+	for (int g = 1; g < GLANCES; g++) {
+		until = start;
+		tl_timespec_add_ms(&until, window_ms * g / (GLANCES - 1));
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR)
+			;
+		if (g < GLANCES - 1)
+			glance_at(d, g);
+	}
 	look(d, 1);
+	glance_from_look(d, 1, GLANCES - 1);
 
 	for (size_t i = 0; i < d->n; i++)
 		if (d->t[i].l[1].ok)
@@ -523,6 +740,9 @@ static void judge(struct doc *d, struct verdict *v)
 	} else if (leaked(d)) {
 		v->word = "thread-leak";
 		v->code = TL_EXIT_LEAK;
+	} else if (v->cpu_moving && (v->serialised = find_serialised(d, v))) {
+		v->word = "serialised";
+		v->code = 0;
 	} else {
 		v->word = v->cpu_moving ? "busy" : "idle";
 		v->code = 0;
@@ -566,6 +786,38 @@ static void print_waits(const struct doc *d, const struct verdict *v, FILE *out)
 		print_wait(d, out, t);
 		fputc('\n', out);
 	}
+}
+
+/* The mutex the busy threads took turns at, its holders and its waiters. */
+static void print_serial(const struct doc *d, const struct verdict *v, FILE *out)
+{
+	size_t rows = 0;
+
+	if (!v->serialised)
+		return;
+	fprintf(out, "serialised: busy, but behind one mutex ");
+	print_addr(d, out, d->watched[v->serial]);
+	fprintf(out,
+	        ": held by a running thread at %d of the %d glances since it was first seen "
+	        "contended, others waiting for it at %d of %d\n",
+	        v->serial_held, v->serial_looked, v->serial_turns, GLANCES);
+	fprintf(out,
+	        "  on CPU together %" PRIu64 " ms of the %" PRIu64
+	        " ms window: no more than one CPU gives (they took turns)\n",
+	        v->serial_cpu_ns / NS_PER_MS, v->window_ns / NS_PER_MS);
+	for (int role = 0; role < 2; role++)
+		for (size_t i = 0; i < d->n; i++) {
+			const struct thr *t = &d->t[i];
+			int n = role == 0 ? t->held : t->waited;
+
+			if (n == 0 || ++rows > DOCTOR_ROWS)
+				continue;
+			fprintf(out, "  %s %s (tid %d) at %d glance%s\n",
+			        role == 0 ? "held by" : "waiting", t->l[1].ok ? t->l[1].comm : "?",
+			        (int)t->tid, n, n == 1 ? "" : "s");
+		}
+	if (rows > DOCTOR_ROWS)
+		fprintf(out, "  ... and %zu more\n", rows - DOCTOR_ROWS);
 }
 
 static void print_cpu(const struct verdict *v, FILE *out)
@@ -645,6 +897,7 @@ static void print_threads(const struct doc *d, FILE *out)
 static void report(const struct doc *d, const struct verdict *v, FILE *out)
 {
 	print_head(d, v, out);
+	print_serial(d, v, out);
 	print_waits(d, v, out);
 	print_cpu(v, out);
 	print_progress(d, v, out);

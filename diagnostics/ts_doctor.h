@@ -12,6 +12,14 @@
  *                the window, the watchdog's rule, while the program's
  *                exported progress counter (tl_progress_counter, found in
  *                the executable's symbol table) stood still.
+ *   serialised   busy, but behind one mutex: of 20 glances over the
+ *                window, one saw a thread wait for it in futex while its
+ *                holder ran, and from then on (a quarter of the glances at
+ *                least) a running thread held it at two thirds of them;
+ *                every thread that ran is among its holders and waiters,
+ *                and together they were on CPU for at most 5/4 of the
+ *                window.  The report names the mutex, its holders and its
+ *                waiters.
  *   busy         threads ran and the counter moved, or there is no counter.
  *   idle         no thread ran and there is no cycle: the report names what
  *                each waits in (a mutex and its owner, a join, a futex that
@@ -34,7 +42,8 @@ struct ts_doctor_opts {
 	long window_ms;        /* <= 0: TS_DOCTOR_WINDOW_MS */
 };
 
-/* Examines pid and prints the report on out.  Returns 0 (idle or busy),
+/* Examines pid and prints the report on out.  Returns 0 (idle, busy or
+ * serialised),
  * 4 (deadlock), 5 (livelock), 6 (thread leak), or 1 when the process cannot
  * be read at all (it does not exist, or /proc refuses even its stat); then
  * one line "threadstat: ..." goes to stderr and nothing to out. */

@@ -150,25 +150,76 @@ if hold "$lab"; then
   release 4
 fi
 
+# target ARGS...: starts ts-target ARGS and waits (bounded) for its "ready"
+# line; $tmp/ready gets every line up to it.  Sets lab_pid; returns 1 if the
+# line never came.  It lives until untarget closes its stdin.
+target() {
+  rm -f "$tmp/fifo" "$tmp/out-fifo" && mkfifo "$tmp/fifo" "$tmp/out-fifo" || return 1
+  # Both fifos read-write here: opening never blocks; its stdin stays open
+  # (so it lives) until fd 3 closes.
+  exec 3<>"$tmp/fifo" 4<>"$tmp/out-fifo"
+  "$THREADLAB_BUILDDIR/tests/ts-target" "$@" < "$tmp/fifo" > "$tmp/out-fifo" 3>&- 4>&- &
+  lab_pid=$!
+  timeout "$WAIT_S" sed '/^ready /q' <&4 > "$tmp/ready"
+  if [ "$(tail -n 1 "$tmp/ready")" != "ready $lab_pid" ]; then
+    fail "$lab: no ready line: $(cat "$tmp/ready")"
+    return 1
+  fi
+  return 0
+}
+untarget() {
+  [ -n "$lab_pid" ] || return 0
+  exec 3>&- 4>&-
+  wait "$lab_pid" || fail "$lab: ts-target exited $?"
+  lab_pid=
+}
+
 # A thread leak: ts-target with 12 threads that ended and were never
 # joined (their stacks stay mapped), more than glibc's cache would keep.
 lab="ts-target --finished 12"
-rm -f "$tmp/fifo" "$tmp/out-fifo" && mkfifo "$tmp/fifo" "$tmp/out-fifo"
-# Both fifos read-write here: opening never blocks; its stdin stays open
-# (so it lives) until fd 3 closes.
-exec 3<>"$tmp/fifo" 4<>"$tmp/out-fifo"
-"$THREADLAB_BUILDDIR/tests/ts-target" --threads 2 --finished 12 < "$tmp/fifo" > "$tmp/out-fifo" 3>&- 4>&- &
-lab_pid=$!
-timeout "$WAIT_S" sed -n '/^ready /{p;q;}' <&4 > "$tmp/ready"
-if grep -q "^ready $lab_pid\$" "$tmp/ready"; then
+if target --threads 2 --finished 12; then
   doctor 6 thread-leak
   has '^stacks: 14 thread stacks of [0-9]+ KiB mapped, 2 threads besides main: 12 without a thread, glibc caches up to [0-9]+: thread leak$'
-else
-  fail "$lab: no ready line"
 fi
-exec 3>&- 4>&-
-wait "$lab_pid" || fail "$lab: ts-target exited $?"
-lab_pid=
+untarget
+
+# Busy but serialised: three threads want one mutex; the one that got it
+# spins holding it, the other two wait for it in futex (ts-target says
+# "ready" only once they do, and nothing changes until its stdin closes),
+# plus one thread asleep on a condition variable.  Looked at three times,
+# each time the doctor must name that mutex, the holder ts-target
+# reported, and exactly the other two as its waiters, at every glance.
+lab="ts-target --serial 3"
+if target --threads 4 --serial 3 --names serial-a/serial-b/serial-c/sleeper; then
+  holder=$(sed -n 's/^holder \([0-9]*\)$/\1/p' "$tmp/ready")
+  waiters=$(for t in /proc/"$lab_pid"/task/*; do
+              tid=${t##*/}; case $(cat "$t/comm") in serial-*) [ "$tid" = "$holder" ] || echo "$tid";; esac
+            done | sort)
+  for look in 1 2 3; do
+    doctor 0 serialised
+    sed -n '/^serialised: /,/^[^ ]/{/^  \(held by\|waiting\) /p;}' "$tmp/out" > "$tmp/turns"
+    want=$(printf '  held by %s (tid %s) at 20 glances\n' "$(cat "/proc/$lab_pid/task/$holder/comm")" "$holder"
+           for tid in $waiters; do
+             printf '  waiting %s (tid %s) at 20 glances\n' "$(cat "/proc/$lab_pid/task/$tid/comm")" "$tid"
+           done)
+    if [ -n "$holder" ] && [ "$(echo "$waiters" | wc -w)" -eq 2 ] && [ "$(cat "$tmp/turns")" = "$want" ]; then
+      ok "$lab, look $look: held by tid $holder, waited for by $(echo $waiters)"
+    else
+      fail "$lab, look $look: want holder $holder and waiters $(echo $waiters):"; sed 's/^/    /' "$tmp/out"
+    fi
+    has '^serialised: busy, but behind one mutex 0x[0-9a-f]+ \(giant\): held by a running thread at 20 of the 20 glances since it was first seen contended, others waiting for it at 20 of 20$'
+  done
+fi
+untarget
+
+# One thread spinning on its own beside the same picture: something ran
+# beside the lock, so the process is only busy.
+lab="ts-target --spin 1 --serial 2"
+if target --threads 3 --spin 1 --serial 2; then
+  doctor 0 busy
+  if grep -q '^serialised' "$tmp/out"; then fail "$lab: serialised beside a free spinner"; sed 's/^/    /' "$tmp/out"; fi
+fi
+untarget
 
 # A pid that cannot exist (pids stay below pid_max): one line, exit 1.
 lab="pid_max"

@@ -1,12 +1,15 @@
 /* ts-target — a process with many named threads for threadstat's tests and
  * benchmark.
  *
- *   ts-target --threads N [--names LIST] [--spin K] [--finished F]
+ *   ts-target --threads N [--names LIST] [--spin K] [--serial S] [--finished F]
  *
  * Makes N threads (1..4000).  Thread i is named after the i-th entry of
  * LIST ('/'-separated, so "my worker/x) (y/(" names three), or "t-i" past
- * the end of the list.  The first K threads spin on the CPU, the others
- * block on a condition variable.  With --finished F, F more threads end at
+ * the end of the list.  The first K threads spin on the CPU; the next S
+ * all lock one mutex and spin holding it: the first to get it keeps it,
+ * the others wait for it in futex, and "holder TID" goes to stdout before
+ * "ready" (busy, serialised behind one mutex, for `threadstat doctor`);
+ * the others block on a condition variable.  With --finished F, F more threads end at
  * once and are never joined (until exit): their stacks stay mapped with no
  * thread, a thread leak.  Once every thread exists and has its
  * name, one line "ready PID" goes to stdout; the program then waits for
@@ -30,9 +33,11 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,6 +48,8 @@ struct worker {
 	pthread_t thread;
 	char name[NAME_MAX_LEN + 1];
 	bool spin;
+	bool serial;
+	atomic_int tid;
 };
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -50,6 +57,8 @@ static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static int named;         /* threads that have set their name; under mu */
 static bool stop_blocked; /* under mu */
 static atomic_bool stop_spin;
+static pthread_mutex_t giant = PTHREAD_MUTEX_INITIALIZER; /* the --serial threads' */
+static atomic_int holder_tid;                             /* who has it, once one has */
 static int name_error; /* first pthread_setname_np failure; under mu */
 
 static void *finish_main(void *arg)
@@ -78,10 +87,44 @@ static int wait_tasks(long want)
 	}
 }
 
+/* Waits until one --serial thread holds `giant` and every other waits for
+ * it in the kernel (its syscall file shows futex on the mutex).  Nothing
+ * signals a thread's arrival in futex, so this polls, yielding, for at most
+ * 10 s, as wait_tasks does.  The holder's tid, or -1. */
+static int wait_serialised(const struct worker *w, long n)
+{
+	struct timespec t0, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		int holder = atomic_load(&holder_tid);
+		bool all = holder != 0;
+
+		for (long i = 0; all && i < n; i++) {
+			struct tl_task_syscall sc;
+			int tid = atomic_load(&w[i].tid);
+
+			if (!w[i].serial || tid == holder)
+				continue;
+			all = tl_procfs_read_syscall(NULL, getpid(), tid, &sc) == 0 &&
+			      sc.state == TL_SYSCALL_IN && sc.nr == SYS_futex &&
+			      sc.args[0] == (uintptr_t)&giant;
+		}
+		if (all)
+			return holder;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - t0.tv_sec > 10)
+			return -1;
+		sched_yield();
+	}
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	int rc = pthread_setname_np(pthread_self(), w->name);
+
+	atomic_store(&w->tid, gettid());
 
 	pthread_mutex_lock(&mu);
 	if (rc != 0 && name_error == 0)
@@ -94,6 +137,16 @@ static void *worker_main(void *arg)
 			;
 		return NULL;
 	}
+	if (w->serial) {
+		pthread_mutex_unlock(&mu);
+		pthread_mutex_lock(&giant);
+		if (!atomic_load(&stop_spin))
+			atomic_store(&holder_tid, gettid());
+		while (!atomic_load_explicit(&stop_spin, memory_order_relaxed))
+			;
+		pthread_mutex_unlock(&giant);
+		return NULL;
+	}
 	while (!stop_blocked)
 		pthread_cond_wait(&cv, &mu);
 	pthread_mutex_unlock(&mu);
@@ -104,7 +157,7 @@ static int usage(const char *why)
 {
 	fprintf(stderr,
 	        "ts-target: %s (usage: ts-target --threads N [--names A/B/...] [--spin K] "
-	        "[--finished F])\n",
+	        "[--serial S] [--finished F])\n",
 	        why);
 	return 2;
 }
@@ -170,6 +223,17 @@ static void stop_and_join(struct worker *w, long made)
 		pthread_join(w[i].thread, NULL);
 }
 
+/* Joins the finished threads, ends the others: the way out after an error. */
+static int end_early(pthread_t *fin, long finished, struct worker *w, long made)
+{
+	for (long i = 0; i < finished; i++)
+		pthread_join(fin[i], NULL);
+	free(fin);
+	stop_and_join(w, made);
+	free(w);
+	return 1;
+}
+
 /* Reads stdin until end of file (or an error: nobody can write any more). */
 static void wait_for_eof(void)
 {
@@ -185,7 +249,7 @@ static void wait_for_eof(void)
 
 int main(int argc, char **argv)
 {
-	long n = -1, spin = 0, finished = 0, i, made = 0;
+	long n = -1, spin = 0, serial = 0, finished = 0, i, made = 0;
 	pthread_t *fin;
 	const char *names = NULL;
 	struct worker *w;
@@ -204,6 +268,10 @@ int main(int argc, char **argv)
 			spin = number(argv[++i_arg], 0, MAX_THREADS);
 			if (spin < 0)
 				return usage("--spin takes a number from 0 to 4000");
+		} else if (strcmp(opt, "--serial") == 0) {
+			serial = number(argv[++i_arg], 0, MAX_THREADS);
+			if (serial < 0)
+				return usage("--serial takes a number from 0 to 4000");
 		} else if (strcmp(opt, "--finished") == 0) {
 			finished = number(argv[++i_arg], 0, MAX_THREADS);
 			if (finished < 0)
@@ -216,8 +284,8 @@ int main(int argc, char **argv)
 	}
 	if (n < 0)
 		return usage("--threads is required");
-	if (spin > n)
-		return usage("--spin must not exceed --threads");
+	if (spin + serial > n)
+		return usage("--spin and --serial together must not exceed --threads");
 	w = calloc((size_t)n, sizeof(*w));
 	if (w == NULL) {
 		fprintf(stderr, "ts-target: out of memory\n");
@@ -232,6 +300,7 @@ int main(int argc, char **argv)
 
 	for (i = 0; i < n; i++) {
 		w[i].spin = i < spin;
+		w[i].serial = i >= spin && i < spin + serial;
 		rc = pthread_create(&w[i].thread, NULL, worker_main, &w[i]);
 		if (rc != 0) {
 			fprintf(stderr, "ts-target: pthread_create (thread %ld of %ld): %s\n",
@@ -274,14 +343,19 @@ int main(int argc, char **argv)
 		if (rc == 0)
 			fprintf(stderr,
 			        "ts-target: the finished threads did not leave /proc/self/task\n");
-		for (i = 0; i < finished; i++)
-			pthread_join(fin[i], NULL);
-		free(fin);
-		stop_and_join(w, made);
-		free(w);
-		return 1;
+		return end_early(fin, finished, w, made);
 	}
 
+	if (serial > 0) {
+		int holder = wait_serialised(w, n);
+
+		if (holder < 0) {
+			fprintf(stderr, "ts-target: the --serial threads did not all reach the "
+			                "mutex within 10 s\n");
+			return end_early(fin, finished, w, made);
+		}
+		printf("holder %d\n", holder);
+	}
 	printf("ready %ld\n", (long)getpid());
 	fflush(stdout);
 	wait_for_eof();
