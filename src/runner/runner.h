@@ -3,6 +3,7 @@
  *   runner_exec.c   running one (program, tool) and judging the result
  *   runner_cmds.c   list, show, run, check
  *   runner_stress.c stress
+ *   runner_bench.c  bench
  *   runner_tour.c   the guided tour
  *   runner_opts.c   the subcommands' command line parser and help texts
  */
@@ -62,6 +63,10 @@ int lab_first_variant(const struct lab *lab); /* broken, else demo */
 /* Source path relative to the source tree: "labs/race/counter/broken.c". */
 void lab_source_rel(const struct lab *lab, int variant, char *buf, size_t len);
 int lab_spec(const struct lab *lab, int variant, struct tl_spec *spec, char *err, size_t errlen);
+/* Marks in chosen[] (labs->n of them) the labs that names[0..n) pick:
+ * whole categories, or labs as labs_resolve reads them.  0, or -1 after one
+ * line on stderr for a name that is neither. */
+int labs_select(const struct labs *l, char *const *names, size_t n, bool *chosen);
 /* Resolves a user's LAB argument: exact id, or unique "name" match. */
 const struct lab *labs_resolve(const struct labs *l, const char *arg);
 /* LAB and an optional VARIANT (NULL: the lab's first, broken or demo) as a
@@ -83,6 +88,9 @@ struct outcome {
 int lab_execute(const struct lab *lab, int variant, enum tl_tool tool, bool echo,
                 char *const *lab_args, struct outcome *o);
 void outcome_free(struct outcome *o);
+/* The program's "outcome: NAME=VALUE" line (tl_lab_outcome, printed when
+ * THREADLAB_OUTCOMES=1): its name and value; false when it printed none. */
+bool outcome_number(const struct outcome *o, char *name, size_t namelen, long *value);
 /* Compares o with the spec's expectation for tool; appends the reasons for a
  * mismatch to why.  True when they agree. */
 bool outcome_matches(const struct tl_spec *spec, enum tl_tool tool, const char *src_rel,
@@ -117,7 +125,7 @@ struct runner_command {
 /* Every subcommand, in the order of threadlab --help; NULL at the end. */
 extern const struct runner_command *const runner_commands[];
 extern const struct runner_command runner_cmd_list, runner_cmd_show, runner_cmd_run,
-    runner_cmd_check, runner_cmd_stress, runner_cmd_tour, runner_cmd_help;
+    runner_cmd_check, runner_cmd_stress, runner_cmd_bench, runner_cmd_tour, runner_cmd_help;
 
 const struct runner_command *runner_command_find(const char *name);
 void runner_overview(FILE *f);                                       /* threadlab --help */

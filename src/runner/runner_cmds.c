@@ -603,20 +603,10 @@ static int cmd_check(int argc, char **argv)
 	}
 	/* Which labs: named ones, whole categories, or all. */
 	bool *chosen = calloc(labs.n ? labs.n : 1, sizeof *chosen);
-	for (size_t k = 0; k < nnames; k++) {
-		bool hit = false;
-		for (size_t i = 0; i < labs.n; i++)
-			if (!strcmp(labs.v[i].category, names[k]))
-				chosen[i] = hit = true;
-		if (!hit) {
-			const struct lab *lab = labs_resolve(&labs, names[k]);
-			if (!lab) {
-				free(chosen);
-				labs_free(&labs);
-				return RUNNER_USAGE;
-			}
-			chosen[lab - labs.v] = true;
-		}
+	if (labs_select(&labs, names, nnames, chosen)) {
+		free(chosen);
+		labs_free(&labs);
+		return RUNNER_USAGE;
 	}
 	struct tally t = {0};
 	for (int pass = 0; pass < 2; pass++)

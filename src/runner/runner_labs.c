@@ -14,7 +14,7 @@ const char *const lab_variant_names[LAB_VARIANTS] = {"broken", "fixed", "demo", 
 
 /* The order a learner meets the categories in; others follow by name. */
 static const char *const category_order[] = {"race",     "deadlock", "livelock", "leak",
-                                             "lifetime", "demos",    "probes"};
+                                             "lifetime", "perf",     "demos",    "probes"};
 
 static int category_rank(const char *c)
 {
@@ -161,6 +161,23 @@ const struct lab *labs_resolve(const struct labs *l, const char *arg)
 	else
 		runner_error("unknown lab '%s' (threadlab list shows them)", arg);
 	return NULL;
+}
+
+int labs_select(const struct labs *l, char *const *names, size_t n, bool *chosen)
+{
+	for (size_t k = 0; k < n; k++) {
+		bool hit = false;
+		for (size_t i = 0; i < l->n; i++)
+			if (!strcmp(l->v[i].category, names[k]))
+				chosen[i] = hit = true;
+		if (!hit) {
+			const struct lab *lab = labs_resolve(l, names[k]);
+			if (!lab)
+				return -1;
+			chosen[lab - l->v] = true;
+		}
+	}
+	return 0;
 }
 
 int lab_first_variant(const struct lab *lab)

@@ -17,30 +17,6 @@ static int cmp_long(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Finds "outcome: NAME=VALUE" in a program's stdout. */
-static bool find_outcome(const tl_buf *out, char *name, size_t namelen, long *value)
-{
-	const char *p = out->data;
-	while (p && (p = strstr(p, "outcome: "))) {
-		if (p == out->data || p[-1] == '\n') {
-			const char *eq = strchr(p, '=');
-			const char *nl = strchr(p, '\n');
-			if (eq && (!nl || eq < nl)) {
-				char *end;
-				errno = 0;
-				long v = strtol(eq + 1, &end, 10);
-				if (!errno && end != eq + 1) {
-					snprintf(name, namelen, "%.*s", (int)(eq - p - 9), p + 9);
-					*value = v;
-					return true;
-				}
-			}
-		}
-		p += 9;
-	}
-	return false;
-}
-
 /* Bars of a histogram over decades: 0, 1..9, 10..99, ... */
 static void print_decades(const long *v, size_t n)
 {
@@ -112,7 +88,7 @@ static int stress_collect(const struct lab *lab, int variant, char *const *lab_a
 		t->per_verdict[o.program]++;
 		t->wall_ms += o.res.wall_ms;
 		long v;
-		if (find_outcome(&o.res.out, t->outcome_name, sizeof t->outcome_name, &v))
+		if (outcome_number(&o, t->outcome_name, sizeof t->outcome_name, &v))
 			t->values[t->nvalues++] = v;
 		outcome_free(&o);
 		if (isatty(STDERR_FILENO))
