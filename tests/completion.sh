@@ -74,6 +74,8 @@ has "check --<TAB>" --verbose "$got"
 has "check --<TAB>" --help "$got"
 has "threadlab check de<TAB>" deadlock "$(comp _threadlab "$tl" check de)"
 has "threadlab check de<TAB>" deadlock/lock-order "$(comp _threadlab "$tl" check de)"
+has "threadlab bench pe<TAB>" perf "$(comp _threadlab "$tl" bench pe)"
+has "threadlab bench perf/false<TAB>" perf/false-sharing-atomic "$(comp _threadlab "$tl" bench perf/false)"
 expect "threadlab list --n<TAB>" --names "$(comp _threadlab "$tl" list --n)"
 expect "threadlab help st<TAB>" "$(printf "stress")" "$(comp _threadlab "$tl" help st)"
 
