@@ -3,9 +3,9 @@
  * Two threads, each pinned to its own CPU, add N items each into one shared
  * total, locking a mutex around every single addition.  The total is always
  * right and every detector calls the program clean; but each addition costs
- * a lock and an unlock, the lock's cache line moves between the cores, and
- * whenever both threads want it one of them sleeps in the kernel.  The fixed
- * program adds into a local sum and takes the lock once.
+ * a lock and an unlock, the mutex's and the total's cache lines move between
+ * the cores on every addition, and the threads add one at a time.  The
+ * fixed program adds into a local sum and takes the lock once.
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean

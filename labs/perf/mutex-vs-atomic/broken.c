@@ -1,11 +1,12 @@
 /* perf/mutex-vs-atomic — broken
- * One shared counter, a mutex around each increment: a lock, an unlock, and at times a sleep.
+ * One shared counter, a mutex around each increment: a lock, an unlock, at times a sleep.
  * Two threads, each pinned to its own CPU, increment one shared counter N
  * times each, with a mutex around each increment (race/counter's fix).  The
  * count is exact and every detector calls it clean, but the lock costs two
- * atomic operations per increment, and a thread that finds it taken spins a
- * little, then sleeps in the kernel (futex) until the unlock wakes it.  The
- * fixed program makes the increment one atomic add.
+ * atomic operations per increment on a cache line of its own, besides the
+ * counter's, and a thread that finds it taken asks the kernel to put it to
+ * sleep (futex) until the unlock wakes it.  The fixed program makes the
+ * increment one atomic add.
  * expect run:      clean
  * expect tsan:     clean
  * expect helgrind: clean
