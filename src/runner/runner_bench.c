@@ -19,13 +19,14 @@
 #include "bench_stats.h"
 #include "runner.h"
 
-enum { BROKEN = 0, FIXED = 1 }; /* lab_variant_names' order */
+enum { BROKEN = 0, FIXED = 1 };    /* lab_variant_names' order */
+enum { BENCH_MAX_USER_ARGS = 64 }; /* after "--", in place of a bench line's own */
 
 /* One program run of a round: a variant with its arguments. */
 struct bench_prog {
 	int variant;
-	char *argv[TL_BENCH_MAX_ARGS + 64 + 3]; /* ARGS (or the user's) [--threads N] NULL */
-	char label[256];                        /* "fixed --iterations 400 --threads 2" */
+	char *argv[TL_BENCH_MAX_ARGS + BENCH_MAX_USER_ARGS + 3]; /* ARGS [--threads N] NULL */
+	char label[256]; /* "perf/x fixed --iterations 400 --threads 2" */
 	struct bench_series ns;
 };
 
@@ -41,7 +42,7 @@ struct bench_job {
 };
 
 /* prog's argv: the bench line's arguments, or the user's in their place,
- * then "--threads N" when threads > 0. */
+ * then "--threads THREADS" unless threads is NULL. */
 static void prog_setup(struct bench_prog *p, const struct lab *lab, int variant,
                        const struct tl_bench *b, char *const *user_args, int nuser,
                        const char *threads)
@@ -184,8 +185,7 @@ static bool bench_line(const struct lab *lab, const struct tl_bench *b, char *co
 		return false;
 	}
 	printf("  %d rounds%s, load average %.2f before, %.2f after\n", j->rounds,
-	       j->rounds == BENCH_MAX_ROUNDS ? " (the cap: medians still moving)" : "", load[0][0],
-	       load[1][0]);
+	       j->rounds == BENCH_MAX_ROUNDS ? " (the cap)" : "", load[0][0], load[1][0]);
 	for (int i = 0; i < j->nprog; i++) {
 		char name[64];
 		snprintf(name, sizeof name, "%s%s", lab_variant_names[j->prog[i].variant],
@@ -309,8 +309,8 @@ static int cmd_bench(int argc, char **argv)
 		             a.pos[0], a.npos > 1 ? " ..." : "");
 		goto out;
 	}
-	if (a.nlab_args > 64) {
-		runner_error("bench: more than 64 arguments after '--'");
+	if (a.nlab_args > BENCH_MAX_USER_ARGS) {
+		runner_error("bench: more than %d arguments after '--'", BENCH_MAX_USER_ARGS);
 		goto out;
 	}
 	/* The programs print their "outcome: ns=N" line only when asked. */
