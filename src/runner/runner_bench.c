@@ -211,7 +211,7 @@ static bool bench_goal_same(const struct tl_bench_goal *x, const struct tl_bench
 	return x->at_most == y->at_most && x->value == y->value;
 }
 
-/* Whether two headers' bench lines say the same (fixed.c may repeat broken.c's). */
+/* Whether two headers' bench lines say the same. */
 static bool bench_lines_same(const struct tl_spec *x, const struct tl_spec *y)
 {
 	if (x->nbench != y->nbench)
@@ -229,7 +229,8 @@ static bool bench_lines_same(const struct tl_spec *x, const struct tl_spec *y)
 	return true;
 }
 
-/* The bench lines of a lab (broken.c's header) into *spec: RUNNER_OK;
+/* The bench lines of a lab into *spec (broken.c's header, or fixed.c's if
+ * only it has them; if both have, they must agree): RUNNER_OK;
  * RUNNER_SKIP for a lab of a named category that has none; else, after one
  * line on stderr, RUNNER_USAGE (a lab named on its own has none) or
  * RUNNER_ERROR (a header does not parse, or fixed.c's bench lines differ
@@ -248,18 +249,20 @@ static int bench_spec(const struct lab *lab, bool named, struct tl_spec *spec)
 		runner_error("%s", err);
 		return RUNNER_ERROR;
 	}
-	if (!spec->nbench && !named)
-		return RUNNER_SKIP;
-	if (!spec->nbench) {
-		runner_error("bench: %s has no bench line in its header (threadlab list perf "
-		             "shows the labs that have)",
-		             lab->id);
-		return RUNNER_USAGE;
-	}
-	if (fixed.nbench && !bench_lines_same(spec, &fixed)) {
+	if (!spec->nbench) { /* only fixed.c's header has them, if any */
+		memcpy(spec->bench, fixed.bench, sizeof spec->bench);
+		spec->nbench = fixed.nbench;
+	} else if (fixed.nbench && !bench_lines_same(spec, &fixed)) {
 		runner_error("bench: labs/%s/fixed.c's bench lines differ from broken.c's",
 		             lab->id);
 		return RUNNER_ERROR;
+	}
+	if (!spec->nbench) {
+		if (named)
+			runner_error("bench: %s has no bench line in its header (threadlab list "
+			             "perf shows the labs that have)",
+			             lab->id);
+		return named ? RUNNER_USAGE : RUNNER_SKIP;
 	}
 	return RUNNER_OK;
 }
