@@ -110,7 +110,7 @@ _threadlab()
 			variants=$'broken\nfixed\ndemo'
 		_threadlab_reply "$variants" "$cur"
 		;;
-	check:* | matrix:*)
+	check:* | matrix:* | bench:*)
 		names=$("$prog" list --names 2>/dev/null)
 		_threadlab_reply "$(printf '%s\n' "$names" | sed 's|/.*||' | uniq)"$'\n'"$names" "$cur"
 		;;

@@ -229,5 +229,25 @@ else
   echo "(script(1) is not installed: show on a terminal not tested)"
 fi
 
+# bench: bad input, a failed run, and one quick run's lines (their form
+# only: a timing goal is never asserted in a test).
+expect 2 "bench: no lab" -- "$THREADLAB" bench
+expect 2 "bench: unknown lab" -- "$THREADLAB" bench no-such-lab
+expect 2 "bench: a lab without bench lines" -- "$THREADLAB" bench race/counter
+expect 2 "bench: a category without bench lines" -- "$THREADLAB" bench race
+expect 2 "bench: a lab without broken and fixed" -- "$THREADLAB" bench demos/lock
+expect 2 "bench: unknown option" -- "$THREADLAB" bench perf --frobnicate
+expect 1 "bench: a run that fails" -- "$THREADLAB" bench perf/mutex-vs-atomic -- --bogus
+grep -q "bench: perf/mutex-vs-atomic broken --bogus: " "$err"
+judge "bench: the failed run is named"
+expect 0 "bench: a tiny size" -- "$THREADLAB" bench perf/false-sharing-atomic -- --iterations 2000
+num='[0-9][0-9]*\.[0-9][0-9]'
+grep -q "^perf/false-sharing-atomic: ratio ≥ 2\.5, --iterations 2000\$" "$out" &&
+  grep -q "^  [0-9][0-9]* rounds.*, load average $num before, $num after\$" "$out" &&
+  grep -q "^  broken  *$num ms \[$num–$num\]\$" "$out" &&
+  grep -q "^  fixed  *$num ms \[$num–$num\]\$" "$out" &&
+  grep -q "^  ratio broken / fixed  *$num× \[$num–$num\]   goal ≥ 2\.5: \(met\|MISSED\)\$" "$out"
+judge "bench: both programs' times and the figure with its goal"
+
 [ "$fails" -eq 0 ] && echo "cli: all passed" || echo "cli: $fails failed"
 [ "$fails" -eq 0 ]

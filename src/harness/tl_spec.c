@@ -4,8 +4,10 @@
 #include "tl_spec.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct cursor {
@@ -239,6 +241,115 @@ static int parse_expect(const char *s, size_t n, int line, struct tl_spec *spec,
 	return 0;
 }
 
+/* The next blank-separated word of [*p, end): *w and *wn; false at the end. */
+static bool next_word(const char **p, const char *end, const char **w, size_t *wn)
+{
+	while (*p < end && isspace((unsigned char)**p))
+		(*p)++;
+	*w = *p;
+	while (*p < end && !isspace((unsigned char)**p))
+		(*p)++;
+	*wn = (size_t)(*p - *w);
+	return *wn > 0;
+}
+
+static bool word_is(const char *w, size_t wn, const char *lit)
+{
+	return wn == strlen(lit) && memcmp(w, lit, wn) == 0;
+}
+
+/* "OP GOAL" of a bench line into *g; what names the figure in messages. */
+static int bench_goal(const char **p, const char *end, const char *what, int line,
+                      struct tl_bench_goal *g, char *err, size_t errlen)
+{
+	const char *w;
+	size_t wn;
+	if (!next_word(p, end, &w, &wn) || !(word_is(w, wn, ">=") || word_is(w, wn, "<=")))
+		return fail(err, errlen, line,
+		            "bench: %s needs '>=' or '<=' then a goal, not '%.*s'", what, (int)wn,
+		            w);
+	g->at_most = w[0] == '<';
+	if (!next_word(p, end, &w, &wn) || wn >= sizeof g->text)
+		return fail(err, errlen, line, "bench: %s has no goal after '%s'", what,
+		            g->at_most ? "<=" : ">=");
+	memcpy(g->text, w, wn);
+	g->text[wn] = '\0';
+	char *stop;
+	g->value = strtod(g->text, &stop);
+	if (*stop || stop == g->text || !isfinite(g->value) || g->value <= 0)
+		return fail(err, errlen, line, "bench: %s goal '%s' is not a positive number", what,
+		            g->text);
+	return 0;
+}
+
+/* s[0..n) follows "bench:": "ratio OP GOAL ARGS..." or
+ * "speedup broken OP GOAL fixed OP GOAL ARGS...". */
+static int parse_bench(const char *s, size_t n, int line, struct tl_spec *spec, char *err,
+                       size_t errlen)
+{
+	if (spec->nbench == TL_SPEC_MAX_BENCH)
+		return fail(err, errlen, line, "more than %d bench lines", TL_SPEC_MAX_BENCH);
+	struct tl_bench *b = &spec->bench[spec->nbench];
+	memset(b, 0, sizeof *b);
+	b->line = line;
+	const char *p = s, *end = s + n, *w;
+	size_t wn;
+	next_word(&p, end, &w, &wn);
+	if (word_is(w, wn, "ratio")) {
+		b->kind = TL_BENCH_RATIO;
+		if (bench_goal(&p, end, "ratio", line, &b->goal[0], err, errlen))
+			return -1;
+	} else if (word_is(w, wn, "speedup")) {
+		b->kind = TL_BENCH_SPEEDUP;
+		static const char *const variant[2] = {"broken", "fixed"};
+		for (int i = 0; i < 2; i++) {
+			if (!next_word(&p, end, &w, &wn) || !word_is(w, wn, variant[i]))
+				return fail(err, errlen, line,
+				            "bench: want 'speedup broken OP GOAL fixed OP GOAL', "
+				            "not '%.*s' for '%s'",
+				            (int)wn, w, variant[i]);
+			if (bench_goal(&p, end, variant[i], line, &b->goal[i], err, errlen))
+				return -1;
+		}
+	} else {
+		return fail(err, errlen, line, "bench: want 'ratio' or 'speedup', not '%.*s'",
+		            (int)wn, w);
+	}
+	while (next_word(&p, end, &w, &wn)) {
+		if (b->nargs == TL_BENCH_MAX_ARGS)
+			return fail(err, errlen, line, "bench: more than %d arguments",
+			            TL_BENCH_MAX_ARGS);
+		if (wn >= sizeof b->args[0])
+			return fail(err, errlen, line, "bench: argument '%.*s' too long", (int)wn,
+			            w);
+		/* The speedup's two runs differ only in the --threads it adds. */
+		if (b->kind == TL_BENCH_SPEEDUP &&
+		    (word_is(w, wn, "--threads") || (wn > 10 && !memcmp(w, "--threads=", 10))))
+			return fail(err, errlen, line,
+			            "bench: speedup sets --threads itself (1, then 2)");
+		memcpy(b->args[b->nargs], w, wn);
+		b->args[b->nargs++][wn] = '\0';
+	}
+	spec->nbench++;
+	return 0;
+}
+
+static bool is_bench_line(const char *s, size_t n)
+{
+	return n >= 6 && memcmp(s, "bench:", 6) == 0;
+}
+
+/* "bench ratio ...": a bench line without its colon, refused rather than
+ * taken for the lesson's prose. */
+static bool is_malformed_bench_line(const char *s, size_t n)
+{
+	const char *p = s, *end = s + n, *w;
+	size_t wn;
+	return next_word(&p, end, &w, &wn) && word_is(w, wn, "bench") &&
+	       next_word(&p, end, &w, &wn) &&
+	       (word_is(w, wn, "ratio") || word_is(w, wn, "speedup") || word_is(w, wn, ":"));
+}
+
 /* One line of the header comment: *s and *n become its text, without the
  * comment's leading '*' and the blanks around it, and *closes is set if the
  * comment ends on it.  Returns the text's column (tabs to the next multiple
@@ -297,12 +408,26 @@ static int header_line(const char *s, size_t n, int line, struct tl_spec *spec,
                        struct pending *pend, int *last_tool, char *err, size_t errlen)
 {
 	if (n > 7 && memcmp(s, "expect", 6) == 0 && isspace((unsigned char)s[6])) {
+		if (spec->nbench)
+			return fail(err, errlen, line,
+			            "expect line after a bench line: bench lines "
+			            "come after every expect line");
 		enum tl_tool t = TL_TOOL_RUN;
 		if (parse_expect(s + 6, n - 6, line, spec, pend, &t, err, errlen))
 			return -1;
 		*last_tool = (int)t;
+	} else if (is_bench_line(s, n)) {
+		if (*last_tool < 0)
+			return fail(err, errlen, line,
+			            "bench line before the expect lines: it comes "
+			            "after them");
+		if (parse_bench(s + 6, n - 6, line, spec, err, errlen))
+			return -1;
+	} else if (is_malformed_bench_line(s, n)) {
+		return fail(err, errlen, line,
+		            "malformed bench line (want 'bench: ratio|speedup ...')");
 	} else if (is_note_line(s, n)) {
-		if (*last_tool < 0) {
+		if (*last_tool < 0 || spec->nbench) {
 			const char *colon = memchr(s, ':', n);
 			return fail(err, errlen, line, "'%.*s' must follow an expect line",
 			            (int)(colon ? colon - s + 1 : 1), s);
@@ -362,7 +487,8 @@ int tl_spec_parse(const char *src, size_t len, struct tl_spec *spec, char *err, 
 			continue;
 		}
 		bool note = is_note_line(s, n);
-		bool keyword = note || (n >= 6 && memcmp(s, "expect", 6) == 0);
+		bool keyword =
+		    note || is_bench_line(s, n) || (n >= 6 && memcmp(s, "expect", 6) == 0);
 		if (note_col >= 0 && col > note_col && !keyword) {
 			/* A long note wrapped onto lines indented under it. */
 			struct tl_expectation *e = &spec->expect[last_tool];

@@ -3,6 +3,7 @@
  *   runner_exec.c   running one (program, tool) and judging the result
  *   runner_cmds.c   list, show, run, check
  *   runner_stress.c stress
+ *   runner_bench.c  bench
  *   runner_tour.c   the guided tour
  *   runner_opts.c   the subcommands' command line parser and help texts
  */
@@ -111,6 +112,9 @@ void runner_jobs_run(size_t n, int jobs, void (*work)(size_t i, void *arg),
                      void (*finished)(size_t i, size_t done, void *arg), void *arg);
 /* --jobs J's value, 1 to 64; -1 after one line on stderr. */
 int runner_parse_jobs(const char *cmd, const char *text, int *jobs);
+/* The program's "outcome: NAME=VALUE" line (tl_lab_outcome, printed when
+ * THREADLAB_OUTCOMES=1): its name and value; false when it printed none. */
+bool outcome_number(const struct outcome *o, char *name, size_t namelen, long *value);
 /* Compares o with the spec's expectation for tool; appends the reasons for a
  * mismatch to why.  True when they agree. */
 bool outcome_matches(const struct tl_spec *spec, enum tl_tool tool, const char *src_rel,
@@ -145,7 +149,8 @@ struct runner_command {
 /* Every subcommand, in the order of threadlab --help; NULL at the end. */
 extern const struct runner_command *const runner_commands[];
 extern const struct runner_command runner_cmd_list, runner_cmd_show, runner_cmd_run,
-    runner_cmd_check, runner_cmd_matrix, runner_cmd_stress, runner_cmd_tour, runner_cmd_help;
+    runner_cmd_check, runner_cmd_matrix, runner_cmd_stress, runner_cmd_bench, runner_cmd_tour,
+    runner_cmd_help;
 
 const struct runner_command *runner_command_find(const char *name);
 void runner_overview(FILE *f);                                       /* threadlab --help */

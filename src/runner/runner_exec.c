@@ -137,6 +137,30 @@ void outcome_free(struct outcome *o)
 	tl_reports_free(&o->reports);
 }
 
+bool outcome_number(const struct outcome *o, char *name, size_t namelen, long *value)
+{
+	const tl_buf *out = &o->res.out;
+	const char *p = out->data;
+	while (p && (p = strstr(p, "outcome: "))) {
+		if (p == out->data || p[-1] == '\n') {
+			const char *eq = strchr(p, '=');
+			const char *nl = strchr(p, '\n');
+			if (eq && (!nl || eq < nl)) {
+				char *end;
+				errno = 0;
+				long v = strtol(eq + 1, &end, 10);
+				if (!errno && end != eq + 1) {
+					snprintf(name, namelen, "%.*s", (int)(eq - p - 9), p + 9);
+					*value = v;
+					return true;
+				}
+			}
+		}
+		p += 9;
+	}
+	return false;
+}
+
 void expectation_format(const struct tl_spec *spec, enum tl_tool tool, char *buf, size_t len)
 {
 	const struct tl_expectation *e = &spec->expect[tool];

@@ -87,7 +87,7 @@ static const struct entry guide[] = {
      {{"one lock around all the work: the threads take turns (Python's GIL is such a lock)",
        "perf/giant-lock", "threadstat -- CMD", "threads asleep on a futex, CPU well under 200%"},
       {"counters of different threads on one cache line, which bounces between the cores",
-       "perf/false-sharing", "threadstat -- CMD", "both threads busy, the work barely faster"}}},
+       "perf/false-sharing-atomic", "threadstat -- CMD", "both threads busy, the work barely faster"}}},
     {"Many small tasks are slow (per-task overhead)",
      {{"handing a task to a worker costs more than a tiny task: give workers bigger tasks",
        "executor/submit-result", "make bench-pool", "the hand-off cost per task"}}},

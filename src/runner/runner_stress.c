@@ -21,30 +21,6 @@ static int cmp_long(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Finds "outcome: NAME=VALUE" in a program's stdout. */
-static bool find_outcome(const tl_buf *out, char *name, size_t namelen, long *value)
-{
-	const char *p = out->data;
-	while (p && (p = strstr(p, "outcome: "))) {
-		if (p == out->data || p[-1] == '\n') {
-			const char *eq = strchr(p, '=');
-			const char *nl = strchr(p, '\n');
-			if (eq && (!nl || eq < nl)) {
-				char *end;
-				errno = 0;
-				long v = strtol(eq + 1, &end, 10);
-				if (!errno && end != eq + 1) {
-					snprintf(name, namelen, "%.*s", (int)(eq - p - 9), p + 9);
-					*value = v;
-					return true;
-				}
-			}
-		}
-		p += 9;
-	}
-	return false;
-}
-
 /* Bars of a histogram over decades: 0, 1..9, 10..99, ... */
 static void print_decades(const long *v, size_t n)
 {
@@ -127,8 +103,7 @@ static void stress_one(size_t i, void *arg)
 	} else {
 		r->verdict = o.program;
 		r->wall_ms = o.res.wall_ms;
-		r->has_value =
-		    find_outcome(&o.res.out, r->value_name, sizeof r->value_name, &r->value);
+		r->has_value = outcome_number(&o, r->value_name, sizeof r->value_name, &r->value);
 	}
 	outcome_free(&o);
 }

@@ -129,6 +129,50 @@ START_TEST(an_indented_line_after_an_expect_without_note_is_no_note)
 }
 END_TEST
 
+/* A perf lab's bench lines: each figure's kind, goals and arguments, and
+ * none of it in the lesson. */
+static const char perf_src[] = "/* perf/x — broken\n"
+                               " * Adjacent counters share a cache line.\n"
+                               " * expect run:      clean\n"
+                               " * expect tsan:     clean\n"
+                               " * note: both variants are correct\n"
+                               " * bench: ratio >= 2.5 --iterations 20000000\n"
+                               " * bench: speedup broken <= 1.1 fixed >= 1.8 --iterations 400\n"
+                               " * bench: ratio <= 0.5\n"
+                               " */\n";
+
+START_TEST(bench_lines_give_figures_not_lesson)
+{
+	ck_assert_msg(parse(perf_src) == 0, "%s", err);
+	ck_assert_str_eq(spec.lesson, "Adjacent counters share a cache line.");
+	ck_assert_str_eq(spec.expect[TL_TOOL_TSAN].note, "note: both variants are correct");
+	ck_assert_uint_eq(spec.nbench, 3);
+	const struct tl_bench *b = &spec.bench[0];
+	ck_assert_int_eq(b->kind, TL_BENCH_RATIO);
+	ck_assert(!b->goal[0].at_most);
+	ck_assert_double_eq(b->goal[0].value, 2.5);
+	ck_assert_str_eq(b->goal[0].text, "2.5");
+	ck_assert_uint_eq(b->nargs, 2);
+	ck_assert_str_eq(b->args[0], "--iterations");
+	ck_assert_str_eq(b->args[1], "20000000");
+	ck_assert_int_eq(b->line, 6);
+	b = &spec.bench[1];
+	ck_assert_int_eq(b->kind, TL_BENCH_SPEEDUP);
+	ck_assert(b->goal[0].at_most);
+	ck_assert_double_eq(b->goal[0].value, 1.1);
+	ck_assert(!b->goal[1].at_most);
+	ck_assert_double_eq(b->goal[1].value, 1.8);
+	ck_assert_uint_eq(b->nargs, 2);
+	ck_assert_str_eq(b->args[1], "400");
+	b = &spec.bench[2];
+	ck_assert(b->goal[0].at_most);
+	ck_assert_uint_eq(b->nargs, 0);
+	/* A lab without bench lines has none. */
+	ck_assert_int_eq(parse(counter_src), 0);
+	ck_assert_uint_eq(spec.nbench, 0);
+}
+END_TEST
+
 struct bad_case {
 	const char *src;
 	const char *needle; /* must appear in the message */
@@ -156,6 +200,32 @@ static const struct bad_case bad[] = {
     {"/* t\n * expect tsan: unclassified\n */\n", "unknown verdict"},
     {"/* t\n * expect tsan: clean\n * miss: a\n * b not indented\n */\n", "indent it"},
     {"/* t\n * expect tsan: clean\n * miss: a\n *\n *   after a blank line\n */\n", "indent it"},
+    {"/* t\n * bench: ratio >= 2\n * expect run: clean\n */\n", "before the expect lines"},
+    {"/* t\n * expect run: clean\n * bench: ratio >= 2\n * expect tsan: clean\n */\n",
+     "after a bench line"},
+    {"/* t\n * expect run: clean\n * bench: ratio >= 2\n * note: late\n */\n", "must follow"},
+    {"/* t\n * expect run: clean\n * bench: ratio > 2\n */\n", "'>=' or '<='"},
+    {"/* t\n * expect run: clean\n * bench: ratio >=\n */\n", "no goal"},
+    {"/* t\n * expect run: clean\n * bench: ratio >= two\n */\n", "not a positive number"},
+    {"/* t\n * expect run: clean\n * bench: ratio >= 2x\n */\n", "not a positive number"},
+    {"/* t\n * expect run: clean\n * bench: ratio >= -1\n */\n", "not a positive number"},
+    {"/* t\n * expect run: clean\n * bench: ratio >= nan\n */\n", "not a positive number"},
+    {"/* t\n * expect run: clean\n * bench: ratios >= 2\n */\n", "'ratio' or 'speedup'"},
+    {"/* t\n * expect run: clean\n * bench:\n */\n", "'ratio' or 'speedup'"},
+    {"/* t\n * expect run: clean\n * bench: speedup fixed >= 2 broken <= 1\n */\n",
+     "speedup broken OP GOAL fixed OP GOAL"},
+    {"/* t\n * expect run: clean\n * bench: speedup broken <= 1.1\n */\n",
+     "speedup broken OP GOAL fixed OP GOAL"},
+    {"/* t\n * expect run: clean\n * bench: speedup broken <= 1 fixed >= 2 --threads 4\n */\n",
+     "sets --threads itself"},
+    {"/* t\n * expect run: clean\n * bench: ratio >= 2 a b c d e f g h i\n */\n",
+     "more than 8 arguments"},
+    {"/* t\n * expect run: clean\n * bench: ratio >= 2 --an-argument-far-too-long-to-keep\n */\n",
+     "too long"},
+    {"/* t\n * expect run: clean\n * bench ratio >= 2\n */\n", "malformed bench line"},
+    {"/* t\n * expect run: clean\n * bench: ratio >= 1\n * bench: ratio >= 1\n"
+     " * bench: ratio >= 1\n * bench: ratio >= 1\n * bench: ratio >= 1\n */\n",
+     "more than 4 bench lines"},
 };
 
 START_TEST(bad_headers_give_a_located_message)
@@ -239,6 +309,7 @@ int main(void)
 	tcase_add_test(tc, an_at_sign_in_code_is_not_an_anchor);
 	tcase_add_test(tc, indented_lines_continue_a_note);
 	tcase_add_test(tc, an_indented_line_after_an_expect_without_note_is_no_note);
+	tcase_add_test(tc, bench_lines_give_figures_not_lesson);
 	tcase_add_loop_test(tc, bad_headers_give_a_located_message, 0,
 	                    (int)(sizeof bad / sizeof bad[0]));
 	tcase_add_test(tc, a_lesson_or_note_too_long_is_refused_not_cut);
