@@ -87,7 +87,7 @@ int main(int argc, char **argv)
 	                                            "SIGTERM from the parent", "abort()"};
 	pid_t pids[CHILDREN];
 	for (int i = 0; i < CHILDREN; i++) {
-		pids[i] = fork(); /* @fork */
+		pids[i] = fork();
 		if (pids[i] < 0) {
 			int err = errno;
 			for (int j = 0; j < i; j++)

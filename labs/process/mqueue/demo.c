@@ -71,7 +71,7 @@ static void producer(mqd_t q, long n, int full_wr, long patience_ms)
 			told = true;
 		}
 		struct timespec until = deadline_in(patience_ms);
-		if (mq_timedsend(q, (const char *)&msg, sizeof msg, 0, &until) != 0) /* @send */
+		if (mq_timedsend(q, (const char *)&msg, sizeof msg, 0, &until) != 0)
 			_exit(1);
 	}
 	_exit(told ? 0 : 1);
@@ -158,7 +158,7 @@ int main(int argc, char **argv)
 	 * a receiver finds that out instead of waiting for ever. */
 	double t0 = mono_ms();
 	struct timespec until = deadline_in(empty_wait_ms);
-	ssize_t r = mq_timedreceive(q, (char *)&msg, sizeof msg, NULL, &until); /* @receive */
+	ssize_t r = mq_timedreceive(q, (char *)&msg, sizeof msg, NULL, &until);
 	int err = errno;
 	double waited = mono_ms() - t0;
 	tl_log("empty queue: mq_timedreceive gave %s after %.1f ms",

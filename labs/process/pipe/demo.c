@@ -46,7 +46,7 @@ static ssize_t read_full(int fd, void *buf, size_t len)
 			continue;
 		if (n < 0)
 			return -1;
-		if (n == 0) /* @eof */
+		if (n == 0)
 			break;
 		got += (size_t)n;
 	}
@@ -84,7 +84,7 @@ int main(int argc, char **argv)
 	if (pid == 0) {
 		/* The child reads down[0] and writes up[1]; its copies of the
 		 * other two ends go, or its own down[1] would keep EOF away. */
-		close(down[1]); /* @child-close */
+		close(down[1]);
 		close(up[0]);
 		adder(down[0], up[1]);
 	}
@@ -97,7 +97,7 @@ int main(int argc, char **argv)
 	for (long i = 1; i <= o.iterations && sent; i++)
 		sent = write_all(down[1], &i, sizeof i);
 	tl_log("sent 1..%ld; closing the write end", o.iterations);
-	close(down[1]); /* @parent-close */
+	close(down[1]);
 
 	long reply[2] = {0, 0}, extra;
 	ssize_t got = read_full(up[0], reply, sizeof reply);

@@ -64,7 +64,7 @@ static void transfer(long amount)
 static void doomed(int holding_wr, int never_rd)
 {
 	tl_thread_name("doomed");
-	pthread_mutex_lock(&sh->mu); /* @doomed-lock */
+	pthread_mutex_lock(&sh->mu);
 	sh->moving = 100;
 	sh->from -= 100;
 	tl_log("pid %d holds the mutex, half-way through a transfer", (int)getpid());
@@ -120,7 +120,7 @@ static bool kill_owner_holding(void)
 		struct pollfd p = {.fd = holding[0], .events = POLLIN};
 		if (poll(&p, 1, (int)(10000 * tl_slowdown())) == 1)
 			held = read(holding[0], &c, 1) == 1;
-		kill(pid, SIGKILL); /* @kill */
+		kill(pid, SIGKILL);
 		int status = 0;
 		waitpid(pid, &status, 0);
 		held = held && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;

@@ -46,7 +46,7 @@ static struct shared *sh;
  * "counter += n": each step really is load, add, store. */
 static __attribute__((noinline)) void increment(void)
 {
-	sh->counter++; /* @counter-write */
+	sh->counter++;
 }
 
 /* One adder: on its own CPU, adding until all have done their share and have

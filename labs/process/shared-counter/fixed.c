@@ -41,7 +41,7 @@ static struct shared *sh;
 static __attribute__((noinline)) void increment(void)
 {
 	pthread_mutex_lock(&sh->mu);
-	sh->counter++; /* @counter-write */
+	sh->counter++;
 	pthread_mutex_unlock(&sh->mu);
 }
 
