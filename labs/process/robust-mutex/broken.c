@@ -46,7 +46,7 @@ struct shared {
 
 static struct shared *sh;
 
-/* One transfer of `amount`, in two steps, under the mutex. */
+/* One transfer of `amount`, under the mutex. */
 static void transfer(long amount)
 {
 	pthread_mutex_lock(&sh->mu); /* @lock */
@@ -124,7 +124,8 @@ static bool kill_owner_holding(void)
 		int status = 0;
 		waitpid(pid, &status, 0);
 		held = held && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
-		tl_log("pid %d killed while holding the mutex", (int)pid);
+		if (held)
+			tl_log("pid %d killed while holding the mutex", (int)pid);
 	}
 	close(holding[0]);
 	close(never[1]);

@@ -60,7 +60,7 @@ static void lock_repairing(void)
 	}
 }
 
-/* One transfer of `amount`, in two steps, under the mutex. */
+/* One transfer of `amount`, under the mutex. */
 static void transfer(long amount)
 {
 	lock_repairing();
@@ -138,7 +138,8 @@ static bool kill_owner_holding(void)
 		int status = 0;
 		waitpid(pid, &status, 0);
 		held = held && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
-		tl_log("pid %d killed while holding the mutex", (int)pid);
+		if (held)
+			tl_log("pid %d killed while holding the mutex", (int)pid);
 	}
 	close(holding[0]);
 	close(never[1]);
