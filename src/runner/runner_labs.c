@@ -14,7 +14,8 @@ const char *const lab_variant_names[LAB_VARIANTS] = {"broken", "fixed", "demo", 
 
 /* The order a learner meets the categories in; others follow by name. */
 static const char *const category_order[] = {"race",     "deadlock", "livelock", "leak",
-                                             "lifetime", "perf",     "demos",    "probes"};
+                                             "lifetime", "perf",     "process",  "eventloop",
+                                             "usecase",  "demos",    "probes"};
 
 static int category_rank(const char *c)
 {
