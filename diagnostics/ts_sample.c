@@ -21,8 +21,9 @@
 #include <unistd.h>
 
 /* The files behind the TS_READ_* bits, in bit order. */
-enum { F_STAT, F_SCHED, F_STATUS, F_WCHAN, F_SYSCALL, F_COUNT };
-static const char *const leaf_name[F_COUNT] = {"stat", "schedstat", "status", "wchan", "syscall"};
+enum { F_STAT, F_SCHED, F_STATUS, F_WCHAN, F_SYSCALL, F_CHILDREN, F_COUNT };
+static const char *const leaf_name[F_COUNT] = {"stat",  "schedstat", "status",
+                                               "wchan", "syscall",   "children"};
 
 /* A thread as the sampler remembers it between samples. */
 struct rec {
@@ -53,6 +54,10 @@ struct ts_sampler {
 	size_t cap_tids;
 	struct ts_thread *thr, *gone;
 	size_t cap_thr, cap_gone;
+	pid_t *kids; /* TS_READ_CHILDREN, this sample */
+	size_t n_kids, cap_kids;
+	bool zombie; /* read_process found it ended: exit_* are final */
+	unsigned long long exit_cpu_ms, exit_children_ms;
 	struct ts_sample sample;
 	char dents[32768];
 };
@@ -211,7 +216,7 @@ static bool unchanged(const struct ts_sampler *sm, const struct rec *r,
 
 	if (!r->have_last || sm->samples % TS_REFRESH_EVERY == 0)
 		return false;
-	if (sm->fields & ~(unsigned)(TS_READ_STAT | TS_READ_SCHED))
+	if (sm->fields & ~(unsigned)(TS_READ_STAT | TS_READ_SCHED | TS_READ_CHILDREN))
 		return false; /* other files are read anyway: keep it simple */
 	if (!(l->have & TS_READ_SCHED) || l->cpu_ns != sc->cpu_ns || l->slices != sc->slices)
 		return false;
@@ -304,6 +309,26 @@ static void read_syscall(struct ts_sampler *sm, struct rec *r, struct ts_thread 
 	t->have |= TS_READ_SYSCALL;
 }
 
+/* Adds the pids in a children file ("12 34 ") to sm->kids. */
+static void read_children(struct ts_sampler *sm, struct rec *r, char *buf, size_t cap)
+{
+	ssize_t n = read_leaf(sm, r, F_CHILDREN, buf, cap);
+	char *p = buf, *end;
+
+	if (n <= 0)
+		return;
+	for (;;) {
+		long pid = strtol(p, &end, 10);
+
+		if (end == p || pid <= 0 || pid > INT_MAX)
+			return;
+		if (ts_grow((void **)&sm->kids, &sm->cap_kids, sm->n_kids + 1, sizeof(*sm->kids)))
+			return;
+		sm->kids[sm->n_kids++] = (pid_t)pid;
+		p = end;
+	}
+}
+
 /* Reads a thread's files into t.  0, -ESRCH when it ended, or another
  * negative errno when its stat cannot be read: either way, skip it. */
 static int read_thread(struct ts_sampler *sm, struct rec *r, struct ts_thread *t)
@@ -345,6 +370,8 @@ static int read_thread(struct ts_sampler *sm, struct rec *r, struct ts_thread *t
 		read_wchan(sm, r, t, buf, sizeof(buf));
 	if ((sm->fields & TS_READ_SYSCALL) && !(sm->denied & TS_READ_SYSCALL))
 		read_syscall(sm, r, t, buf, sizeof(buf));
+	if (sm->fields & TS_READ_CHILDREN)
+		read_children(sm, r, buf, sizeof(buf));
 	return 0;
 }
 
@@ -471,6 +498,16 @@ fail:
 	return -e;
 }
 
+bool ts_sampler_exit_times(const struct ts_sampler *sm, unsigned long long *cpu_ms,
+                           unsigned long long *children_ms)
+{
+	if (!sm->zombie)
+		return false;
+	*cpu_ms = sm->exit_cpu_ms;
+	*children_ms = sm->exit_children_ms;
+	return true;
+}
+
 unsigned ts_sampler_denied(const struct ts_sampler *sm)
 {
 	return sm->denied;
@@ -487,8 +524,14 @@ static int read_process(struct ts_sampler *sm, struct tl_task_stat *ps)
 		return gone_errno((int)-r) ? -ESRCH : (int)r;
 	if (tl_procfs_parse_stat(buf, (size_t)r, ps) != 0)
 		return -ESRCH;
-	if (ps->state == 'Z' || ps->state == 'X')
+	if (ps->state == 'Z' || ps->state == 'X') {
+		/* A zombie's times are final: the last chance to see them
+		 * unless we are the one to wait for it. */
+		sm->zombie = true;
+		sm->exit_cpu_ms = (ps->utime + ps->stime) * 1000 / (unsigned long long)sm->hz;
+		sm->exit_children_ms = ps->children_time * 1000 / (unsigned long long)sm->hz;
 		return -ESRCH;
+	}
 	return 0;
 }
 
@@ -624,6 +667,7 @@ int ts_sampler_take(struct ts_sampler *sm, const struct ts_sample **s)
 	    ts_grow((void **)&sm->thr, &sm->cap_thr, (size_t)n, sizeof(*sm->thr)) ||
 	    ts_grow((void **)&sm->gone, &sm->cap_gone, sm->n_recs, sizeof(*sm->gone)))
 		return -ENOMEM;
+	sm->n_kids = 0;
 	n_thr = take_threads(sm, (size_t)n, now, &n_gone);
 	swap_records(sm, n_thr);
 	sm->samples++;
@@ -633,6 +677,11 @@ int ts_sampler_take(struct ts_sampler *sm, const struct ts_sample **s)
 	out->pid = sm->pid;
 	memcpy(out->name, ps.comm, sizeof(out->name));
 	out->threads = ps.num_threads;
+	out->ppid = ps.ppid;
+	out->cpu_ms = (ps.utime + ps.stime) * 1000 / (unsigned long long)sm->hz;
+	out->children_ms = ps.children_time * 1000 / (unsigned long long)sm->hz;
+	out->children = sm->kids;
+	out->n_children = sm->n_kids;
 	out->starttime = ps.starttime;
 	out->rss_kb = ps.rss * ((unsigned long long)sysconf(_SC_PAGESIZE) / 1024);
 	out->vsize_kb = ps.vsize / 1024;
@@ -672,5 +721,6 @@ void ts_sampler_close(struct ts_sampler *sm)
 	free(sm->tids);
 	free(sm->thr);
 	free(sm->gone);
+	free(sm->kids);
 	free(sm);
 }

@@ -30,6 +30,10 @@ enum ts_field {
 	TS_READ_STATUS = 1 << 2,  /* voluntary / involuntary context switches */
 	TS_READ_WCHAN = 1 << 3,   /* the kernel function a sleeper waits in */
 	TS_READ_SYSCALL = 1 << 4, /* the system call it is in (needs ptrace rights) */
+	/* The processes each thread forked (task/TID/children).  Read only for
+	 * threads that ran since the last sample, like stat: a thread that
+	 * did not run forked nothing. */
+	TS_READ_CHILDREN = 1 << 5,
 };
 #define TS_READ_ALL                                                                                \
 	(TS_READ_STAT | TS_READ_SCHED | TS_READ_STATUS | TS_READ_WCHAN | TS_READ_SYSCALL)
@@ -60,6 +64,9 @@ struct ts_sample {
 	pid_t pid;
 	char name[64]; /* the process's (main thread's) name */
 	long threads;  /* threads the kernel counts */
+	pid_t ppid;
+	unsigned long long cpu_ms;      /* user + system of the whole process, ended threads too */
+	unsigned long long children_ms; /* of the children it has waited for (cutime + cstime) */
 	unsigned long long rss_kb, vsize_kb;
 	unsigned long long starttime; /* the process's, clock ticks after boot */
 	struct ts_thread *thr;        /* sorted by tid */
@@ -68,6 +75,10 @@ struct ts_sample {
 	 * now belongs to a newer thread). */
 	struct ts_thread *gone;
 	size_t n_gone;
+	/* TS_READ_CHILDREN: processes forked by the threads read this time
+	 * (maybe with repeats). */
+	pid_t *children;
+	size_t n_children;
 };
 
 struct ts_sampler;
@@ -83,6 +94,12 @@ int ts_sampler_open(struct ts_sampler **out, const char *root, pid_t pid, unsign
  * or close).  Returns 0, -ESRCH when the process has ended, or another
  * negative errno. */
 int ts_sampler_take(struct ts_sampler *sm, const struct ts_sample **s);
+
+/* True when the sampler last found the process a zombie (it ended and its
+ * parent has not waited for it yet): then *cpu_ms and *children_ms are its
+ * final user + system times, its own and its waited-for children's. */
+bool ts_sampler_exit_times(const struct ts_sampler *sm, unsigned long long *cpu_ms,
+                           unsigned long long *children_ms);
 
 /* Files the sampler failed to read for lack of rights (TS_READ_* mask):
  * /proc/PID/task/TID/syscall needs ptrace access, and so may wchan. */
