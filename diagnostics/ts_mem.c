@@ -7,6 +7,7 @@
 #endif
 
 #include "ts_mem.h"
+#include "ts_sample.h"
 #include "tl_procfs.h"
 
 #include <errno.h>
@@ -342,4 +343,110 @@ const char *ts_syms_describe(const struct ts_syms *s, uint64_t addr, char *buf, 
 	else
 		snprintf(buf, len, "%s+%llu", y->name, (unsigned long long)off);
 	return buf;
+}
+
+/* ------------------------------------------------------------------ smaps */
+
+/* "Name:   123 kB" at the start of a line: the number, when the name is it. */
+static bool smaps_kb(const char *line, size_t len, const char *name, unsigned long long *kb)
+{
+	size_t n = strlen(name);
+	char *end;
+
+	if (len <= n || memcmp(line, name, n) != 0 || line[n] != ':')
+		return false;
+	*kb = strtoull(line + n + 1, &end, 10);
+	return end != line + n + 1;
+}
+
+int ts_smaps_parse(const char *text, size_t len, struct ts_smaps *m)
+{
+	const char *p = text, *end = text + len;
+	struct ts_mapping *cur = NULL;
+	bool heap = false;
+
+	m->n = 0;
+	m->heap_kb = m->anon_kb = 0;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t ll = (size_t)((nl ? nl : end) - p);
+		struct tl_map_line ml;
+		unsigned long long kb;
+
+		/* A mapping's line starts with a hex digit; its fields' with
+		 * a capital letter. */
+		if (ll > 0 && ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'))) {
+			if (tl_procfs_parse_map_line(p, ll, &ml) != 0)
+				return -EINVAL;
+			if (ts_grow((void **)&m->v, &m->cap, m->n + 1, sizeof(*m->v)))
+				return -ENOMEM;
+			cur = &m->v[m->n++];
+			memset(cur, 0, sizeof(*cur));
+			cur->lo = ml.lo;
+			cur->hi = ml.hi;
+			heap = ml.path != NULL && ml.path_len == 6 &&
+			       memcmp(ml.path, "[heap]", 6) == 0;
+		} else if (cur != NULL && smaps_kb(p, ll, "Rss", &kb)) {
+			cur->rss_kb = kb;
+			if (heap)
+				m->heap_kb += kb;
+		} else if (cur != NULL && smaps_kb(p, ll, "Swap", &kb)) {
+			cur->swap_kb = kb;
+		} else if (cur != NULL && smaps_kb(p, ll, "Anonymous", &kb)) {
+			m->anon_kb += kb;
+		}
+		p += ll + (nl ? 1 : 0);
+	}
+	return 0;
+}
+
+const struct ts_mapping *ts_smaps_find(const struct ts_smaps *m, uint64_t addr)
+{
+	size_t lo = 0, hi = m->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (addr < m->v[mid].lo)
+			hi = mid;
+		else if (addr >= m->v[mid].hi)
+			lo = mid + 1;
+		else
+			return &m->v[mid];
+	}
+	return NULL;
+}
+
+void ts_smaps_free(struct ts_smaps *m)
+{
+	free(m->v);
+	memset(m, 0, sizeof(*m));
+}
+
+int ts_lowest_held_page(int pagemap_fd, uint64_t lo, uint64_t hi, uint64_t *lowest)
+{
+	uint64_t entries[512]; /* 2 MiB of address space per read */
+	const uint64_t page = 4096;
+
+	/* pagemap: one 64-bit entry per page; bit 63 present, bit 62 swapped. */
+	for (uint64_t a = lo; a < hi;) {
+		size_t want = (size_t)((hi - a) / page);
+		ssize_t r;
+
+		if (want > sizeof(entries) / sizeof(entries[0]))
+			want = sizeof(entries) / sizeof(entries[0]);
+		r = pread(pagemap_fd, entries, want * sizeof(entries[0]), (off_t)(a / page * 8));
+		if (r < 0)
+			return errno == EINTR ? -EAGAIN : -errno;
+		if (r == 0)
+			break;
+		for (size_t i = 0; i < (size_t)r / sizeof(entries[0]); i++)
+			if (entries[i] >> 62) {
+				*lowest = a + i * page;
+				return 0;
+			}
+		a += (uint64_t)r / sizeof(entries[0]) * page;
+	}
+	*lowest = hi;
+	return 0;
 }

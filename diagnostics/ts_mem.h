@@ -61,4 +61,36 @@ const char *ts_syms_describe(const struct ts_syms *s, uint64_t addr, char *buf, 
  * offset 0, for fixtures where exe is a plain file).  0 or -ENOENT. */
 int ts_mem_find_base(const char *maps, size_t len, const char *exe_path, uint64_t *base);
 
+/* ------------------------------------------------------------------ smaps */
+
+/* One mapping of ROOT/PID/smaps, with what is resident of it. */
+struct ts_mapping {
+	uint64_t lo, hi;
+	unsigned long long rss_kb, swap_kb;
+};
+
+/* The mappings of a process (in address order, as smaps lists them) and its
+ * totals: the heap ([heap]'s Rss) and every anonymous page (the sum of the
+ * "Anonymous:" lines: heap, thread stacks, malloc arenas, private copies). */
+struct ts_smaps {
+	struct ts_mapping *v;
+	size_t n, cap;
+	unsigned long long heap_kb, anon_kb;
+};
+
+/* Parses the text of a smaps file into m (reusing its array).  0, -EINVAL
+ * for text that is no smaps, -ENOMEM. */
+int ts_smaps_parse(const char *text, size_t len, struct ts_smaps *m);
+
+/* The mapping that holds addr, or NULL. */
+const struct ts_mapping *ts_smaps_find(const struct ts_smaps *m, uint64_t addr);
+
+void ts_smaps_free(struct ts_smaps *m);
+
+/* The lowest page of [lo, hi) that was ever touched and is still held
+ * (present or swapped, from ROOT/PID/pagemap on fd): for a stack, which
+ * grows down, its high-water mark is hi less that.  0 with *lowest = hi
+ * when no page is held, or a negative errno. */
+int ts_lowest_held_page(int pagemap_fd, uint64_t lo, uint64_t hi, uint64_t *lowest);
+
 #endif

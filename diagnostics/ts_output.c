@@ -186,6 +186,51 @@ static void val_start(const struct ts_sample *s, const struct ts_thread *t, bool
 	c->sign = table;
 }
 
+/* A stack figure in KiB: "264K" or "8.0M" in the table. */
+static void stack_kb(const struct ts_thread *t, unsigned long long kb, bool table, struct cell *c)
+{
+	if (!(t->have & TS_READ_MEM)) {
+		if (table)
+			cell_text(c, "-");
+		return;
+	}
+	if (table && kb >= 10240) {
+		cell_fixed(c, (double)kb / 1024.0, 1);
+		c->unit = "M";
+	} else if (table) {
+		snprintf(c->buf, sizeof(c->buf), "%lluK", kb);
+		cell_text(c, c->buf);
+	} else {
+		c->kind = CELL_UINT;
+		c->u = kb;
+	}
+}
+
+static void val_stack(const struct ts_sample *s, const struct ts_thread *t, bool table,
+                      struct cell *c)
+{
+	(void)s;
+	stack_kb(t, t->stack_kb, table, c);
+}
+
+static void val_stack_rss(const struct ts_sample *s, const struct ts_thread *t, bool table,
+                          struct cell *c)
+{
+	(void)s;
+	stack_kb(t, t->stack_rss_kb, table, c);
+}
+
+static void val_stack_hwm(const struct ts_sample *s, const struct ts_thread *t, bool table,
+                          struct cell *c)
+{
+	(void)s;
+	stack_kb(t, t->stack_hwm_kb, table, c);
+}
+
+/* The stack columns find a thread's stack by its stack pointer, which only
+ * the syscall file shows (kstkesp in stat reads 0 on this kernel). */
+#define TS_READ_STACK (TS_READ_MEM | TS_READ_SYSCALL)
+
 static const struct column columns[TS_COL_COUNT] = {
     [TS_COL_TID] = {"tid", "TID", 8, false, TS_READ_STAT, val_tid},
     [TS_COL_NAME] = {"name", "NAME", 16, true, TS_READ_STAT, val_name},
@@ -202,6 +247,9 @@ static const struct column columns[TS_COL_COUNT] = {
     [TS_COL_SYSCALL] = {"syscall", NULL, 0, true, TS_READ_SYSCALL, val_syscall},
     [TS_COL_CPU] = {"cpu", "CPU", 3, false, TS_READ_STAT, val_cpu},
     [TS_COL_START] = {"start_s", "START", 8, false, TS_READ_STAT, val_start},
+    [TS_COL_STACK] = {"stack_kb", "STACK", 6, false, TS_READ_STACK, val_stack},
+    [TS_COL_STACK_RSS] = {"stack_rss_kb", "STK-RSS", 7, false, TS_READ_STACK, val_stack_rss},
+    [TS_COL_STACK_HWM] = {"stack_hwm_kb", "STK-HWM", 7, false, TS_READ_STACK, val_stack_hwm},
 };
 
 static bool has(const struct ts_out *o, enum ts_col c)
@@ -260,7 +308,7 @@ const char *ts_cols_names(void)
 	for (int k = 0; k < TS_COL_COUNT; k++)
 		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", k ? "," : "",
 		                      columns[k].name);
-	snprintf(list + n, sizeof(list) - n, " (or all, cheap)");
+	snprintf(list + n, sizeof(list) - n, " (or all, cheap, mem)");
 	return list;
 }
 
@@ -291,6 +339,9 @@ int ts_cols_parse(const char *list, unsigned *cols, char *bad, size_t badlen)
 			mask |= TS_COLS_ALL;
 		} else if (n == 5 && strncmp(p, "cheap", 5) == 0) {
 			mask |= ts_cols_cheap();
+		} else if (n == 3 && strncmp(p, "mem", 3) == 0) {
+			mask |= 1u << TS_COL_TID | 1u << TS_COL_NAME | 1u << TS_COL_STACK |
+			        1u << TS_COL_STACK_RSS | 1u << TS_COL_STACK_HWM;
 		} else {
 			for (k = 0; k < TS_COL_COUNT; k++)
 				if (strlen(columns[k].name) == n &&
@@ -436,6 +487,10 @@ static void json_sample(struct ts_out *o, const struct ts_sample *s)
 	json_object_object_add(root, "threads", json_object_new_int64(s->threads));
 	json_object_object_add(root, "rss_kb", jint(s->rss_kb));
 	json_object_object_add(root, "vsize_kb", jint(s->vsize_kb));
+	if (s->have_mem) {
+		json_object_object_add(root, "heap_kb", jint(s->heap_kb));
+		json_object_object_add(root, "anon_kb", jint(s->anon_kb));
+	}
 	for (size_t i = 0; i < s->n; i++)
 		json_object_array_add(tasks, json_thread(o, s, &s->thr[i]));
 	for (size_t i = 0; i < s->n_gone; i++)
@@ -487,6 +542,11 @@ static void table_title(const struct ts_out *o, const struct ts_sample *s)
 		fprintf(o->f, "%s+%.3f s  ", o->header_done ? "\n" : "", (double)s->t_ns / 1e9);
 	fprintf(o->f, "pid %d (%s): %ld thread%s, RSS %s, virtual %s", (int)s->pid, name,
 	        s->threads, s->threads == 1 ? "" : "s", rss, vsz);
+	if (s->have_mem) {
+		human_kb(rss, sizeof(rss), s->heap_kb);
+		human_kb(vsz, sizeof(vsz), s->anon_kb);
+		fprintf(o->f, ", heap %s, anonymous %s", rss, vsz);
+	}
 	if (!o->watch && has(o, TS_COL_CPU_PCT))
 		fprintf(o->f, "; CPU%% over %ld ms", o->interval_ms);
 	fputc('\n', o->f);

@@ -5,6 +5,8 @@
 
 #include "ts_sample.h"
 
+#include "ts_mem.h"
+
 #include "tl_clock.h"
 #include "tl_procfs.h"
 
@@ -33,6 +35,7 @@ struct rec {
 	struct ts_thread last;
 	bool have_last;
 	uint64_t last_t_ns;
+	uint64_t stack_lo; /* TS_READ_MEM: the mapping its sp was last seen in */
 };
 
 struct ts_sampler {
@@ -56,6 +59,10 @@ struct ts_sampler {
 	size_t cap_thr, cap_gone;
 	pid_t *kids; /* TS_READ_CHILDREN, this sample */
 	size_t n_kids, cap_kids;
+	int smaps_fd, pagemap_fd; /* TS_READ_MEM */
+	char *smaps_text;
+	size_t cap_smaps;
+	struct ts_smaps smaps;
 	bool zombie; /* read_process found it ended: exit_* are final */
 	unsigned long long exit_cpu_ms, exit_children_ms;
 	struct ts_sample sample;
@@ -299,6 +306,8 @@ static void read_syscall(struct ts_sampler *sm, struct rec *r, struct ts_thread 
 	}
 	if (n <= 0 || tl_procfs_parse_syscall(buf, (size_t)n, &sys) != 0)
 		return;
+	if (sys.state != TL_SYSCALL_RUNNING)
+		t->sp = sys.sp;
 	t->syscall = sys.state == TL_SYSCALL_RUNNING ? TS_SYSCALL_RUNNING
 	             : sys.state == TL_SYSCALL_NONE  ? TS_SYSCALL_NONE
 	                                             : sys.nr;
@@ -477,7 +486,7 @@ int ts_sampler_open(struct ts_sampler **out, const char *root, pid_t pid, unsign
 	sm->pid = pid;
 	sm->fields = fields | TS_READ_STAT;
 	sm->hz = ts_clk_tck();
-	sm->task_fd = sm->stat_fd = -1;
+	sm->task_fd = sm->stat_fd = sm->smaps_fd = sm->pagemap_fd = -1;
 	/* Keep 64 descriptors for everything else (output, gnuplot, the
 	 * transient reads past the budget). */
 	sm->fd_budget = raise_nofile() - 64;
@@ -489,6 +498,16 @@ int ts_sampler_open(struct ts_sampler **out, const char *root, pid_t pid, unsign
 	sm->stat_fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (sm->stat_fd < 0)
 		goto fail;
+	if (sm->fields & TS_READ_MEM) {
+		/* Each needs ptrace read rights: without them the memory
+		 * columns stay empty (ts_sampler_denied). */
+		snprintf(path, sizeof(path), "%s/%d/smaps", root ? root : "/proc", (int)pid);
+		sm->smaps_fd = open(path, O_RDONLY | O_CLOEXEC);
+		snprintf(path, sizeof(path), "%s/%d/pagemap", root ? root : "/proc", (int)pid);
+		sm->pagemap_fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (sm->smaps_fd < 0)
+			sm->denied |= TS_READ_MEM;
+	}
 	sm->t0 = tl_mono_ns();
 	*out = sm;
 	return 0;
@@ -646,6 +665,70 @@ static void swap_records(struct ts_sampler *sm, size_t n)
 	sm->n_recs = n;
 }
 
+/* The whole of smaps, from offset 0 on the kept descriptor.  0 or -errno. */
+static int read_smaps(struct ts_sampler *sm, size_t *len)
+{
+	size_t got = 0;
+
+	for (;;) {
+		ssize_t r;
+
+		if (sm->cap_smaps - got < 4096 &&
+		    ts_grow((void **)&sm->smaps_text, &sm->cap_smaps, got + 65536, 1))
+			return -ENOMEM;
+		r = pread(sm->smaps_fd, sm->smaps_text + got, sm->cap_smaps - got - 1, (off_t)got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	sm->smaps_text[got] = '\0';
+	*len = got;
+	return 0;
+}
+
+/* A thread's stack: the mapping its stack pointer is in now, or was in
+ * when last seen off CPU ("running" shows no stack pointer). */
+static void thread_stack(struct ts_sampler *sm, struct rec *r, struct ts_thread *t)
+{
+	const struct ts_mapping *m = NULL;
+	uint64_t lowest;
+
+	if (t->sp != 0)
+		m = ts_smaps_find(&sm->smaps, t->sp);
+	if (m == NULL && r->stack_lo != 0)
+		m = ts_smaps_find(&sm->smaps, r->stack_lo);
+	if (m == NULL)
+		return;
+	r->stack_lo = m->lo;
+	t->stack_kb = (m->hi - m->lo) / 1024;
+	t->stack_rss_kb = m->rss_kb;
+	if (sm->pagemap_fd >= 0 && ts_lowest_held_page(sm->pagemap_fd, m->lo, m->hi, &lowest) == 0)
+		t->stack_hwm_kb = (m->hi - lowest) / 1024;
+	else
+		t->stack_hwm_kb = m->rss_kb + m->swap_kb; /* a stack is touched from the top */
+	t->have |= TS_READ_MEM;
+}
+
+/* TS_READ_MEM for the sample just taken (thr[i] and recs[i] go together). */
+static void read_mem(struct ts_sampler *sm, struct ts_sample *out)
+{
+	size_t len;
+
+	if (sm->smaps_fd < 0 || read_smaps(sm, &len) != 0 ||
+	    ts_smaps_parse(sm->smaps_text, len, &sm->smaps) != 0)
+		return;
+	out->heap_kb = sm->smaps.heap_kb;
+	out->anon_kb = sm->smaps.anon_kb;
+	out->have_mem = true;
+	for (size_t i = 0; i < sm->n_recs; i++) {
+		thread_stack(sm, &sm->recs[i], &sm->thr[i]);
+	}
+}
+
 int ts_sampler_take(struct ts_sampler *sm, const struct ts_sample **s)
 {
 	struct tl_task_stat ps;
@@ -689,6 +772,8 @@ int ts_sampler_take(struct ts_sampler *sm, const struct ts_sample **s)
 	out->n = n_thr;
 	out->gone = sm->gone;
 	out->n_gone = n_gone;
+	if (sm->fields & TS_READ_MEM)
+		read_mem(sm, out);
 	*s = out;
 	return 0;
 }
@@ -716,6 +801,12 @@ void ts_sampler_close(struct ts_sampler *sm)
 		close(sm->task_fd);
 	if (sm->stat_fd >= 0)
 		close(sm->stat_fd);
+	if (sm->smaps_fd >= 0)
+		close(sm->smaps_fd);
+	if (sm->pagemap_fd >= 0)
+		close(sm->pagemap_fd);
+	free(sm->smaps_text);
+	ts_smaps_free(&sm->smaps);
 	free(sm->recs);
 	free(sm->next);
 	free(sm->tids);

@@ -34,6 +34,10 @@ enum ts_field {
 	 * threads that ran since the last sample, like stat: a thread that
 	 * did not run forked nothing. */
 	TS_READ_CHILDREN = 1 << 5,
+	/* Each thread's stack (the mapping its stack pointer is in: needs
+	 * syscall, see below) from the process's smaps and pagemap, and the
+	 * process's heap and anonymous memory. */
+	TS_READ_MEM = 1 << 6,
 };
 #define TS_READ_ALL                                                                                \
 	(TS_READ_STAT | TS_READ_SCHED | TS_READ_STATUS | TS_READ_WCHAN | TS_READ_SYSCALL)
@@ -53,7 +57,11 @@ struct ts_thread {
 	char wchan[48];                     /* TS_READ_WCHAN; "-" when not waiting */
 	long syscall;                       /* TS_READ_SYSCALL: number or TS_SYSCALL_* */
 	int processor;
-	bool kernel;    /* a kernel thread (PF_KTHREAD) */
+	bool kernel;           /* a kernel thread (PF_KTHREAD) */
+	unsigned long long sp; /* TS_READ_SYSCALL: stack pointer, 0 when running */
+	/* TS_READ_MEM: the thread's stack mapping, its size, what is resident
+	 * of it, and its high-water mark (top less the lowest page held). */
+	unsigned long long stack_kb, stack_rss_kb, stack_hwm_kb;
 	double cpu_pct; /* over the interval since this thread's previous sample; -1: new */
 	bool is_new;    /* not in the previous sample */
 	unsigned have;  /* which TS_READ_* were read for this sample */
@@ -68,6 +76,8 @@ struct ts_sample {
 	unsigned long long cpu_ms;      /* user + system of the whole process, ended threads too */
 	unsigned long long children_ms; /* of the children it has waited for (cutime + cstime) */
 	unsigned long long rss_kb, vsize_kb;
+	unsigned long long heap_kb, anon_kb; /* TS_READ_MEM (have_mem) */
+	bool have_mem;
 	unsigned long long starttime; /* the process's, clock ticks after boot */
 	struct ts_thread *thr;        /* sorted by tid */
 	size_t n;
