@@ -423,30 +423,35 @@ void ts_smaps_free(struct ts_smaps *m)
 	memset(m, 0, sizeof(*m));
 }
 
-int ts_lowest_held_page(int pagemap_fd, uint64_t lo, uint64_t hi, uint64_t *lowest)
+int ts_lowest_held_page(int pagemap_fd, uint64_t lo, uint64_t hi, uint64_t held, uint64_t *lowest)
 {
-	uint64_t entries[512]; /* 2 MiB of address space per read */
+	uint64_t entries[64]; /* 256 KiB of address space per read */
 	const uint64_t page = 4096;
+	uint64_t found = 0, top = hi;
 
+	*lowest = hi;
 	/* pagemap: one 64-bit entry per page; bit 63 present, bit 62 swapped. */
-	for (uint64_t a = lo; a < hi;) {
-		size_t want = (size_t)((hi - a) / page);
+	while (top > lo && (held == 0 || found < held)) {
+		size_t want = (size_t)((top - lo) / page);
+		uint64_t from;
 		ssize_t r;
 
 		if (want > sizeof(entries) / sizeof(entries[0]))
 			want = sizeof(entries) / sizeof(entries[0]);
-		r = pread(pagemap_fd, entries, want * sizeof(entries[0]), (off_t)(a / page * 8));
+		from = top - want * page;
+		r = pread(pagemap_fd, entries, want * sizeof(entries[0]), (off_t)(from / page * 8));
+		if (r < 0 && errno == EINTR)
+			continue;
 		if (r < 0)
-			return errno == EINTR ? -EAGAIN : -errno;
-		if (r == 0)
-			break;
-		for (size_t i = 0; i < (size_t)r / sizeof(entries[0]); i++)
+			return -errno;
+		if ((size_t)r != want * sizeof(entries[0]))
+			return -EIO;
+		for (size_t i = want; i-- > 0;)
 			if (entries[i] >> 62) {
-				*lowest = a + i * page;
-				return 0;
+				*lowest = from + i * page;
+				found++;
 			}
-		a += (uint64_t)r / sizeof(entries[0]) * page;
+		top = from;
 	}
-	*lowest = hi;
 	return 0;
 }

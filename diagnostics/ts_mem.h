@@ -89,8 +89,11 @@ void ts_smaps_free(struct ts_smaps *m);
 
 /* The lowest page of [lo, hi) that was ever touched and is still held
  * (present or swapped, from ROOT/PID/pagemap on fd): for a stack, which
- * grows down, its high-water mark is hi less that.  0 with *lowest = hi
- * when no page is held, or a negative errno. */
-int ts_lowest_held_page(int pagemap_fd, uint64_t lo, uint64_t hi, uint64_t *lowest);
+ * grows down, its high-water mark is hi less that.  The pages are looked at
+ * from the top down, and the look stops once `held` pages (what smaps said:
+ * Rss + Swap, in 4 KiB pages) have been found: a stack's pages are mostly
+ * one run under its top, so an 8 MiB stack costs one small read, not 2048
+ * entries.  0 with *lowest = hi when no page is held, or a negative errno. */
+int ts_lowest_held_page(int pagemap_fd, uint64_t lo, uint64_t hi, uint64_t held, uint64_t *lowest);
 
 #endif

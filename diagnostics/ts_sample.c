@@ -36,6 +36,7 @@ struct rec {
 	bool have_last;
 	uint64_t last_t_ns;
 	uint64_t stack_lo; /* TS_READ_MEM: the mapping its sp was last seen in */
+	bool reused;       /* this sample is its last one (unchanged) */
 };
 
 struct ts_sampler {
@@ -63,7 +64,8 @@ struct ts_sampler {
 	char *smaps_text;
 	size_t cap_smaps;
 	struct ts_smaps smaps;
-	bool zombie; /* read_process found it ended: exit_* are final */
+	bool live_proc; /* /proc itself, not a recorded tree (same_threads) */
+	bool zombie;    /* read_process found it ended: exit_* are final */
 	unsigned long long exit_cpu_ms, exit_children_ms;
 	struct ts_sample sample;
 	char dents[32768];
@@ -214,8 +216,10 @@ static void rec_close(struct ts_sampler *sm, struct rec *r)
 	}
 }
 
-/* Did this thread stay off CPU since its last sample, asleep?  Then its
- * stat fields are as they were (see ts_sample.h). */
+/* Did this thread stay off CPU since its last sample, asleep?  Then what
+ * every file of it says is as it was (see ts_sample.h): its stat fields,
+ * its context switches (counted when it leaves a CPU), where it waits
+ * (wchan, syscall, stack pointer), what it forked. */
 static bool unchanged(const struct ts_sampler *sm, const struct rec *r,
                       const struct tl_task_sched *sc)
 {
@@ -223,10 +227,16 @@ static bool unchanged(const struct ts_sampler *sm, const struct rec *r,
 
 	if (!r->have_last || sm->samples % TS_REFRESH_EVERY == 0)
 		return false;
-	if (sm->fields & ~(unsigned)(TS_READ_STAT | TS_READ_SCHED | TS_READ_CHILDREN))
-		return false; /* other files are read anyway: keep it simple */
+	/* In a recorded tree a file is rewritten in place, where the
+	 * kernel would end the thread and fail its descriptors: there, only
+	 * stat is trusted to this rule (what fixtures are written for). */
+	if (!sm->live_proc &&
+	    (sm->fields & ~(unsigned)(TS_READ_STAT | TS_READ_SCHED | TS_READ_CHILDREN)))
+		return false;
 	if (!(l->have & TS_READ_SCHED) || l->cpu_ns != sc->cpu_ns || l->slices != sc->slices)
 		return false;
+	if ((sm->fields & ~(unsigned)(TS_READ_CHILDREN | TS_READ_MEM)) & ~l->have & ~sm->denied)
+		return false; /* a file it failed to read last time: try again */
 	return l->state == 'S' || l->state == 'I' || l->state == 'D' || l->state == 'T' ||
 	       l->state == 't';
 }
@@ -357,7 +367,8 @@ static int read_thread(struct ts_sampler *sm, struct rec *r, struct ts_thread *t
 		if (n < 0 && gone_errno((int)-n))
 			return -ESRCH;
 		have_sc = n > 0 && tl_procfs_parse_schedstat(buf, (size_t)n, &sc) == 0;
-		if (have_sc && unchanged(sm, r, &sc)) {
+		r->reused = have_sc && unchanged(sm, r, &sc);
+		if (r->reused) {
 			*t = r->last;
 			t->cpu_pct = -1;
 			t->is_new = false;
@@ -484,6 +495,7 @@ int ts_sampler_open(struct ts_sampler **out, const char *root, pid_t pid, unsign
 	if (sm == NULL)
 		return -ENOMEM;
 	sm->pid = pid;
+	sm->live_proc = root == NULL;
 	sm->fields = fields | TS_READ_STAT;
 	sm->hz = ts_clk_tck();
 	sm->task_fd = sm->stat_fd = sm->smaps_fd = sm->pagemap_fd = -1;
@@ -598,8 +610,9 @@ static bool take_thread(struct ts_sampler *sm, pid_t tid, const struct rec *old,
 	rc = read_thread(sm, r, t);
 	if (rc == -ESRCH && old != NULL) {
 		/* The descriptors may belong to a thread that ended while a
-		 * new one took its tid: try once afresh. */
+		 * new one took its tid: try once afresh, as a new thread. */
 		rec_close(sm, r);
+		r->have_last = false;
 		rc = read_thread(sm, r, t);
 	}
 	if (rc != 0) {
@@ -706,7 +719,8 @@ static void thread_stack(struct ts_sampler *sm, struct rec *r, struct ts_thread 
 	r->stack_lo = m->lo;
 	t->stack_kb = (m->hi - m->lo) / 1024;
 	t->stack_rss_kb = m->rss_kb;
-	if (sm->pagemap_fd >= 0 && ts_lowest_held_page(sm->pagemap_fd, m->lo, m->hi, &lowest) == 0)
+	if (sm->pagemap_fd >= 0 && ts_lowest_held_page(sm->pagemap_fd, m->lo, m->hi,
+	                                               (m->rss_kb + m->swap_kb) / 4, &lowest) == 0)
 		t->stack_hwm_kb = (m->hi - lowest) / 1024;
 	else
 		t->stack_hwm_kb = m->rss_kb + m->swap_kb; /* a stack is touched from the top */
@@ -725,8 +739,41 @@ static void read_mem(struct ts_sampler *sm, struct ts_sample *out)
 	out->anon_kb = sm->smaps.anon_kb;
 	out->have_mem = true;
 	for (size_t i = 0; i < sm->n_recs; i++) {
-		thread_stack(sm, &sm->recs[i], &sm->thr[i]);
+		struct rec *r = &sm->recs[i];
+
+		/* A thread that did not run has not touched its stack. */
+		if (r->reused && (r->last.have & TS_READ_MEM))
+			continue;
+		thread_stack(sm, r, &sm->thr[i]);
+		r->last = sm->thr[i];
 	}
+}
+
+/* Can the listing of task/ be skipped?  Listing 1000 threads costs about
+ * as much as reading all their schedstat files.  If the kernel counts as
+ * many threads as we hold records of, and each record's descriptors still
+ * read (a descriptor of an ended thread gives ESRCH, even when its tid is
+ * reused), no thread has come: one that ends makes its read fail and is
+ * left out, and the count differs at the next sample, which lists again.
+ * The price: a thread that starts while another ends, both between two
+ * samples, is seen one sample later.  Not under --proc-root, where a removed
+ * file stays readable through a kept descriptor; and every
+ * TS_REFRESH_EVERY-th sample lists anyway. */
+static bool same_threads(const struct ts_sampler *sm, const struct tl_task_stat *ps)
+{
+	return sm->live_proc && sm->n_recs > 0 && ps->num_threads == (long)sm->n_recs &&
+	       sm->samples % TS_REFRESH_EVERY != 0;
+}
+
+/* The tids of the previous sample, as list_tids would give them.  Count or
+ * -ENOMEM. */
+static long reuse_tids(struct ts_sampler *sm)
+{
+	if (ts_grow((void **)&sm->tids, &sm->cap_tids, sm->n_recs, sizeof(*sm->tids)))
+		return -ENOMEM;
+	for (size_t i = 0; i < sm->n_recs; i++)
+		sm->tids[i] = sm->recs[i].tid;
+	return (long)sm->n_recs;
 }
 
 int ts_sampler_take(struct ts_sampler *sm, const struct ts_sample **s)
@@ -742,7 +789,7 @@ int ts_sampler_take(struct ts_sampler *sm, const struct ts_sample **s)
 	rc = read_process(sm, &ps);
 	if (rc != 0)
 		return rc;
-	n = list_tids(sm);
+	n = same_threads(sm, &ps) ? reuse_tids(sm) : list_tids(sm);
 	if (n < 0)
 		return gone_errno((int)-n) ? -ESRCH : (int)n;
 	now = tl_mono_ns() - sm->t0;

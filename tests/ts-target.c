@@ -24,7 +24,8 @@
  * "grower", blocked; the line "grow" on stdin makes it touch KIB more of its
  * stack and block again in that frame, and then "grown TID" is written: its
  * stack's high-water mark moved down by KIB (give or take the few bytes of
- * one frame).
+ * one frame).  "ready" and "grown" wait until the grower is blocked, so
+ * that its stack pointer shows in /proc (not while it runs).
  *
  * Exit: 0 ok, 1 a thread could not be made (one line on stderr), 2 usage.
  */
@@ -121,6 +122,27 @@ static void burn(long ms)
 	while ((long long)t.tv_sec * 1000000000LL + t.tv_nsec < end_ns);
 }
 
+/* Waits until thread tid is blocked (state S or D), so that its stack
+ * pointer can be read (a running thread's syscall file shows none).  Like
+ * wait_tasks, this polls, yielding, for at most 10 s.  0 or -1. */
+static int wait_blocked(pid_t tid)
+{
+	struct timespec t0, now;
+	struct tl_task_stat st;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		if (tl_procfs_read_task_stat(NULL, getpid(), tid, &st) != 0)
+			return -1;
+		if (st.state == 'S' || st.state == 'D')
+			return 0;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - t0.tv_sec > 10)
+			return -1;
+		sched_yield();
+	}
+}
+
 /* Handles the lines of stdin ("grow") until end of file. */
 static void serve_stdin(void)
 {
@@ -145,8 +167,11 @@ static void serve_stdin(void)
 				pthread_cond_broadcast(&grow_cv);
 				while (!grow_done)
 					pthread_cond_wait(&grow_cv, &grow_mu);
-				printf("grown %d\n", (int)grower_tid);
 				pthread_mutex_unlock(&grow_mu);
+				if (wait_blocked(grower_tid) == 0)
+					printf("grown %d\n", (int)grower_tid);
+				else
+					printf("not blocked %d\n", (int)grower_tid);
 				fflush(stdout);
 			}
 			len -= (size_t)(nl + 1 - buf);
@@ -433,6 +458,10 @@ int main(int argc, char **argv)
 		while (grower_tid == 0)
 			pthread_cond_wait(&grow_cv, &grow_mu);
 		pthread_mutex_unlock(&grow_mu);
+		if (wait_blocked(grower_tid) != 0) {
+			fprintf(stderr, "ts-target: the grower thread did not block\n");
+			return 1;
+		}
 	}
 	if (child > 0) {
 		(void)!write(report, "r", 1); /* ready, to the parent */
