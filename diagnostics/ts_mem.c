@@ -363,7 +363,8 @@ int ts_smaps_parse(const char *text, size_t len, struct ts_smaps *m)
 {
 	const char *p = text, *end = text + len;
 	struct ts_mapping *cur = NULL;
-	bool heap = false;
+	struct tl_map_line prev = {0};
+	bool heap = false, have_prev = false;
 
 	m->n = 0;
 	m->heap_kb = m->anon_kb = 0;
@@ -384,6 +385,11 @@ int ts_smaps_parse(const char *text, size_t len, struct ts_smaps *m)
 			memset(cur, 0, sizeof(*cur));
 			cur->lo = ml.lo;
 			cur->hi = ml.hi;
+			cur->guarded = have_prev && ml.anonymous && prev.anonymous &&
+			               strcmp(ml.perms, "rw-p") == 0 &&
+			               strcmp(prev.perms, "---p") == 0 && prev.hi == ml.lo;
+			prev = ml;
+			have_prev = true;
 			heap = ml.path != NULL && ml.path_len == 6 &&
 			       memcmp(ml.path, "[heap]", 6) == 0;
 		} else if (cur != NULL && smaps_kb(p, ll, "Rss", &kb)) {
@@ -421,6 +427,40 @@ void ts_smaps_free(struct ts_smaps *m)
 {
 	free(m->v);
 	memset(m, 0, sizeof(*m));
+}
+
+int ts_stacks_without_thread(const char *root, pid_t pid, const uint64_t *sp, size_t n,
+                             size_t stack_size, size_t *count, unsigned long long *rss_kb)
+{
+	char path[PATH_MAX];
+	struct ts_smaps m = {0};
+	char *text;
+	size_t len;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%d/smaps", root ? root : "/proc", (int)pid);
+	if ((rc = slurp(path, &text, &len)) != 0)
+		return rc;
+	rc = ts_smaps_parse(text, len, &m);
+	free(text);
+	*count = 0;
+	*rss_kb = 0;
+	for (size_t i = 0; rc == 0 && i < m.n; i++) {
+		const struct ts_mapping *k = &m.v[i];
+		uint64_t size = k->hi - k->lo;
+		bool owned = false;
+
+		if (!k->guarded || size + 4096 < stack_size || size > stack_size + 4096)
+			continue;
+		for (size_t j = 0; j < n && !owned; j++)
+			owned = sp[j] >= k->lo && sp[j] < k->hi;
+		if (!owned) {
+			(*count)++;
+			*rss_kb += k->rss_kb;
+		}
+	}
+	ts_smaps_free(&m);
+	return rc;
 }
 
 int ts_lowest_held_page(int pagemap_fd, uint64_t lo, uint64_t hi, uint64_t held, uint64_t *lowest)

@@ -13,6 +13,7 @@
 #ifndef TS_MEM_H
 #define TS_MEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -67,6 +68,9 @@ int ts_mem_find_base(const char *maps, size_t len, const char *exe_path, uint64_
 struct ts_mapping {
 	uint64_t lo, hi;
 	unsigned long long rss_kb, swap_kb;
+	/* Anonymous rw-p right above an anonymous ---p guard: how glibc maps
+	 * a thread stack (tl_procfs_count_stacks_in_maps has the rule). */
+	bool guarded;
 };
 
 /* The mappings of a process (in address order, as smaps lists them) and its
@@ -86,6 +90,12 @@ int ts_smaps_parse(const char *text, size_t len, struct ts_smaps *m);
 const struct ts_mapping *ts_smaps_find(const struct ts_smaps *m, uint64_t addr);
 
 void ts_smaps_free(struct ts_smaps *m);
+
+/* The thread stacks of ROOT/PID (guarded mappings of stack_size, give or
+ * take a page) that hold none of the n stack pointers given, and their
+ * resident KiB, from its smaps.  0 or a negative errno. */
+int ts_stacks_without_thread(const char *root, pid_t pid, const uint64_t *sp, size_t n,
+                             size_t stack_size, size_t *count, unsigned long long *rss_kb);
 
 /* The lowest page of [lo, hi) that was ever touched and is still held
  * (present or swapped, from ROOT/PID/pagemap on fd): for a stack, which

@@ -163,6 +163,7 @@ timeout "$WAIT_S" sed -n '/^ready /{p;q;}' <&4 > "$tmp/ready"
 if grep -q "^ready $lab_pid\$" "$tmp/ready"; then
   doctor 6 thread-leak
   has '^stacks: 14 thread stacks of [0-9]+ KiB mapped, 2 threads besides main: 12 without a thread, glibc caches up to [0-9]+: thread leak$'
+  has '^stack memory: 12 stacks hold no thread.s stack pointer, [0-9]+ KiB of them resident \(0 threads running: not placed\)$'
 else
   fail "$lab: no ready line"
 fi

@@ -454,6 +454,8 @@ START_TEST(smaps_stacks)
 	ck_assert_uint_eq(k->lo, 0x7f0000001000ull);
 	ck_assert_uint_eq(k->rss_kb, 264);
 	ck_assert_uint_eq(k->swap_kb, 8);
+	ck_assert(k->guarded); /* above its ---p guard: a thread stack */
+	ck_assert(!m.v[0].guarded && !m.v[3].guarded);
 	ck_assert_ptr_null(ts_smaps_find(&m, 0x7f0000801000ull));
 	ck_assert_ptr_null(ts_smaps_find(&m, 0x1000));
 	ck_assert_int_eq(ts_smaps_parse("not smaps\n", 10, &m), 0);
