@@ -132,7 +132,8 @@ struct run {
 	long interval_ms;
 	long count; /* 0: no limit */
 	bool watch;
-	bool tree; /* follow child processes */
+	bool tree;    /* follow child processes */
+	long written; /* samples written (sample_loop) */
 	const char *plot;
 	struct ts_out out;
 	struct ts_track track;
@@ -235,7 +236,9 @@ static int sample_loop(struct run *r, pid_t pid, int pidfd)
 		}
 		if (taken > 0) {
 			ts_out_sample(&r->out, s);
-			if (ts_track_add(&r->track, s) != 0) {
+			r->written++;
+			/* The history is for a chart or a summary only. */
+			if ((r->plot != NULL || pidfd >= 0) && ts_track_add(&r->track, s) != 0) {
 				fprintf(stderr, "threadstat: out of memory\n");
 				ts_sampler_close(sm);
 				return 1;
@@ -267,7 +270,7 @@ static int watch(struct run *r, pid_t pid)
 {
 	int rc = sample_loop(r, pid, -1);
 
-	if (rc == 0 && !stop_signal && (r->count == 0 || (long)r->track.ns < r->count) &&
+	if (rc == 0 && !stop_signal && (r->count == 0 || r->written < r->count) &&
 	    r->out.format == TS_FORMAT_TABLE)
 		fprintf(stderr, "threadstat: process %d ended\n", (int)pid);
 	if (rc == 0)

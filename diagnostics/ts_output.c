@@ -454,17 +454,26 @@ static void csv_sample(struct ts_out *o, const struct ts_sample *s)
 		o->header_done = true;
 	}
 	/* The same start for every row of the sample. */
-	snprintf(buf, sizeof(buf), "%llu,%d", (unsigned long long)(s->t_ns / 1000000), (int)s->pid);
-	snprintf(lead, sizeof(lead), "%s", buf);
+	snprintf(lead, sizeof(lead), "%llu,%d,", (unsigned long long)(s->t_ns / 1000000),
+	         (int)s->pid);
 	for (size_t i = 0; i < s->n; i++) {
+		bool first = true;
+
 		fputs(lead, f);
 		for (int k = 0; k < TS_COL_COUNT; k++) {
+			const char *v;
+
 			if (!has(o, (enum ts_col)k))
 				continue;
-			fputc(',', f);
+			if (!first)
+				fputc(',', f);
+			first = false;
+			v = value_str((enum ts_col)k, s, &s->thr[i], false, &c, buf, sizeof(buf));
 			/* Only text can hold a comma, a quote or an edge space. */
-			ts_csv_field(f, value_str((enum ts_col)k, s, &s->thr[i], false, &c, buf,
-			                          sizeof(buf)));
+			if (c.kind == CELL_TEXT)
+				ts_csv_field(f, v);
+			else
+				fputs(v, f);
 		}
 		fputc('\n', f);
 	}
