@@ -573,10 +573,11 @@ static void tree_summary(const struct run *r, double tree_cpu_s)
 		summary_threads(f, p);
 	}
 	if (at_exit > 0 || tree_cpu_s * 1000.0 > (double)rows_ms + 0.5)
-		fprintf(f, "  (a process that starts and ends between samples is found only if "
-		           "threadstat waits for it;\n"
-		           "   one waited for by its own parent is missed, its CPU counted only in "
-		           "the tree's)\n");
+		fprintf(f,
+		        "  (not seen: what a process used after its last sample, unless it was "
+		        "seen at exit;\n"
+		        "   and the processes that started and ended between samples, waited for "
+		        "by their own parent)\n");
 }
 
 static int run_command(struct run *r, char **cmd)

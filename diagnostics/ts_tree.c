@@ -77,11 +77,17 @@ int ts_tree_open(struct ts_tree *t, const char *proc_root, pid_t pid, unsigned f
 static void ended(struct ts_tree *t, struct ts_proc *p)
 {
 	unsigned long long cpu, kids;
+	char name[64];
 
-	if (ts_sampler_exit_times(p->sm, &cpu, &kids)) {
+	if (ts_sampler_exit_times(p->sm, &cpu, &kids, name)) {
 		p->cpu_ms = cpu;
 		p->children_ms = kids;
 		p->how = TS_CPU_ZOMBIE;
+		if (p->track.ns == 0) {
+			/* Never sampled alive: found at exit. */
+			p->only_at_exit = true;
+			memcpy(p->name, name, sizeof(p->name));
+		}
 	} else {
 		p->how = TS_CPU_LAST_SEEN;
 	}
