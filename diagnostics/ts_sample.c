@@ -67,6 +67,7 @@ struct ts_sampler {
 	bool live_proc; /* /proc itself, not a recorded tree (same_threads) */
 	bool zombie;    /* read_process found it ended: exit_* are final */
 	unsigned long long exit_cpu_ms, exit_children_ms;
+	unsigned long long exit_starttime;
 	char exit_name[64];
 	struct ts_sample sample;
 	char dents[32768];
@@ -531,10 +532,12 @@ fail:
 }
 
 bool ts_sampler_exit_times(const struct ts_sampler *sm, unsigned long long *cpu_ms,
-                           unsigned long long *children_ms, char name[64])
+                           unsigned long long *children_ms, unsigned long long *starttime,
+                           char name[64])
 {
 	if (!sm->zombie)
 		return false;
+	*starttime = sm->exit_starttime;
 	memcpy(name, sm->exit_name, 64);
 	*cpu_ms = sm->exit_cpu_ms;
 	*children_ms = sm->exit_children_ms;
@@ -562,6 +565,7 @@ static int read_process(struct ts_sampler *sm, struct tl_task_stat *ps)
 		 * unless we are the one to wait for it. */
 		sm->zombie = true;
 		memcpy(sm->exit_name, ps->comm, sizeof(sm->exit_name));
+		sm->exit_starttime = ps->starttime;
 		sm->exit_cpu_ms = (ps->utime + ps->stime) * 1000 / (unsigned long long)sm->hz;
 		sm->exit_children_ms = ps->children_time * 1000 / (unsigned long long)sm->hz;
 		return -ESRCH;

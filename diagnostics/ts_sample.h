@@ -108,9 +108,10 @@ int ts_sampler_take(struct ts_sampler *sm, const struct ts_sample **s);
 /* True when the sampler last found the process a zombie (it ended and its
  * parent has not waited for it yet): then *cpu_ms and *children_ms are its
  * final user + system times, its own and its waited-for children's, and
- * name its name. */
+ * *starttime and name its start time and name. */
 bool ts_sampler_exit_times(const struct ts_sampler *sm, unsigned long long *cpu_ms,
-                           unsigned long long *children_ms, char name[64]);
+                           unsigned long long *children_ms, unsigned long long *starttime,
+                           char name[64]);
 
 /* Files the sampler failed to read for lack of rights (TS_READ_* mask):
  * /proc/PID/task/TID/syscall needs ptrace access, and so may wchan. */

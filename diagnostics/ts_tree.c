@@ -9,6 +9,7 @@
 #include "ts_tree.h"
 
 #include "tl_clock.h"
+#include "tl_procfs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,15 +21,6 @@
 uint64_t ts_tree_now(const struct ts_tree *t)
 {
 	return tl_mono_ns() - t->t0;
-}
-
-/* The live entry for pid, or NULL. */
-static struct ts_proc *find_live(struct ts_tree *t, pid_t pid)
-{
-	for (size_t i = 0; i < t->n; i++)
-		if (t->p[i].pid == pid && t->p[i].sm != NULL)
-			return &t->p[i];
-	return NULL;
 }
 
 static struct ts_proc *add_entry(struct ts_tree *t, pid_t pid)
@@ -76,16 +68,17 @@ int ts_tree_open(struct ts_tree *t, const char *proc_root, pid_t pid, unsigned f
  * found a zombie. */
 static void ended(struct ts_tree *t, struct ts_proc *p)
 {
-	unsigned long long cpu, kids;
+	unsigned long long cpu, kids, start;
 	char name[64];
 
-	if (ts_sampler_exit_times(p->sm, &cpu, &kids, name)) {
+	if (ts_sampler_exit_times(p->sm, &cpu, &kids, &start, name)) {
 		p->cpu_ms = cpu;
 		p->children_ms = kids;
 		p->how = TS_CPU_ZOMBIE;
 		if (p->track.ns == 0) {
 			/* Never sampled alive: found at exit. */
 			p->only_at_exit = true;
+			p->starttime = start;
 			memcpy(p->name, name, sizeof(p->name));
 		}
 	} else {
@@ -96,13 +89,40 @@ static void ended(struct ts_tree *t, struct ts_proc *p)
 	(void)t;
 }
 
+/* The newest entry of pid, or NULL. */
+static struct ts_proc *find_newest(struct ts_tree *t, pid_t pid)
+{
+	for (size_t i = t->n; i-- > 0;)
+		if (t->p[i].pid == pid)
+			return &t->p[i];
+	return NULL;
+}
+
+/* Is pid, listed as a child, a process already followed to its end?  A
+ * zombie stays in its parent's children file until the parent waits for it
+ * (later, on a busy machine): it must not come back as a new process each
+ * sample.  One stat read, for a pid seen before only. */
+static bool seen_to_end(struct ts_tree *t, pid_t pid)
+{
+	struct ts_proc *old = find_newest(t, pid);
+	struct tl_task_stat st;
+
+	if (old == NULL)
+		return false;
+	if (old->sm != NULL)
+		return true; /* followed now */
+	if (tl_procfs_read_proc_stat(t->proc_root, pid, &st) != 0)
+		return true; /* gone since */
+	return st.starttime == old->starttime;
+}
+
 /* Follows the pids listed (children of a sampled thread, or ours). */
 static int follow_all(struct ts_tree *t, const pid_t *pids, size_t n)
 {
 	for (size_t k = 0; k < n; k++) {
 		int rc;
 
-		if (find_live(t, pids[k]) != NULL)
+		if (seen_to_end(t, pids[k]))
 			continue;
 		rc = follow(t, pids[k]);
 		if (rc == -ENOMEM)
