@@ -75,11 +75,11 @@ static void ended(struct ts_tree *t, struct ts_proc *p)
 		p->cpu_ms = cpu;
 		p->children_ms = kids;
 		p->how = TS_CPU_ZOMBIE;
+		memcpy(p->name, name, sizeof(p->name)); /* after its last exec */
 		if (p->track.ns == 0) {
 			/* Never sampled alive: found at exit. */
 			p->only_at_exit = true;
 			p->starttime = start;
-			memcpy(p->name, name, sizeof(p->name));
 		}
 	} else {
 		p->how = TS_CPU_LAST_SEEN;
@@ -238,7 +238,7 @@ int ts_tree_reaped(struct ts_tree *t, pid_t pid, unsigned long long starttime, c
 	}
 	if (p->track.ns == 0)
 		p->only_at_exit = true;
-	if (p->only_at_exit && name != NULL)
+	if (name != NULL) /* its last name: the command it exec'd last */
 		snprintf(p->name, sizeof(p->name), "%s", name);
 	p->last_ns = ts_tree_now(t);
 	p->cpu_ms = cpu_ms;
