@@ -1,11 +1,13 @@
 #!/bin/bash
 # make bench: what threadstat costs per thread per sample, at 1000 threads,
-# against top -H and pidstat -t measured in the same run.
+# against the floor, top -H and pidstat -t measured in the same run.
 #
 # CPU time (user+system, from wait4) of each tool, by bench/bench-run:
 #   threadstat --watch --interval 0 --count K --format csv PID, K = 1 and 21
 #   (default columns; stat for every thread every time; -o all):
 #       per thread per sample = (cpu(K=21) - cpu(K=1)) / 20 / 1000
+#   bench/schedstat-floor PID K, K = 1 and 21: the floor, a bare loop that
+#       preads schedstat of every thread on kept descriptors (same formula)
 #   top -H -b -n 1 -p PID and pidstat -t -p PID (one report), at 1000 threads
 #   and at 1:  per thread = (cpu(1000) - cpu(1)) / 999
 # Each measurement is repeated ROUNDS times (the rounds interleave the tools,
@@ -15,11 +17,12 @@
 set -u
 : "${THREADLAB_BUILDDIR:?run me from make bench}"
 run=$THREADLAB_BUILDDIR/bench/bench-run
+floor=$THREADLAB_BUILDDIR/bench/schedstat-floor
 target=$THREADLAB_BUILDDIR/tests/ts-target
 threadstat=${THREADSTAT:-$THREADLAB_BUILDDIR/diagnostics/threadstat}
 threads=${BENCH_THREADS:-1000}
 rounds=${BENCH_ROUNDS:-5}
-for prog in "$run" "$target" "$threadstat"; do
+for prog in "$run" "$floor" "$target" "$threadstat"; do
 	if [ ! -x "$prog" ]; then
 		echo "bench: $prog not built" >&2
 		exit 1
@@ -73,6 +76,8 @@ measure() {
 watch=("$threadstat" --watch --interval 0 --format csv)
 stat_cols=tid,name,state,user_ms,sys_ms,cpu,start_s
 for ((r = 1; r <= rounds; r++)); do
+	measure floor1 "$floor" "$big" 1
+	measure floor21 "$floor" "$big" 21
 	measure ts1 "${watch[@]}" --count 1 "$big"
 	measure ts21 "${watch[@]}" --count 21 "$big"
 	# Without cpu_pct no schedstat is read, so stat is read for every
@@ -113,17 +118,22 @@ median() { sort -n "$tmp/$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR 
 per() { awk -v a="$(median "$1")" -v b="$(median "$2")" -v d="$3" 'BEGIN { printf "%.3f", (a - b) / d }'; }
 
 ts_per=$(per ts21 ts1 "$((20 * threads))")
+floor_per=$(per floor21 floor1 "$((20 * threads))")
 echo "threadstat bench: $threads threads, CPU time (user+sys) of each tool, medians of $rounds rounds"
+echo "  load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "  threadstat startup and one sample at $threads threads: $(median ts1) us; 21 samples: $(median ts21) us"
-printf '  %-40s %18s %14s\n' tool "us/thread/sample" "vs threadstat"
+printf '  %-40s %18s %10s %14s\n' tool "us/thread/sample" "x floor" "vs threadstat"
 row() { # LABEL VALUE
-	awk -v l="$1" -v v="$2" -v t="$ts_per" 'BEGIN {
-		printf "  %-40s %18.3f %13.1fx\n", l, v, (t > 0) ? v / t : 0 }'
+	awk -v l="$1" -v v="$2" -v t="$ts_per" -v f="$floor_per" 'BEGIN {
+		printf "  %-40s %18.3f %9.1fx %13.1fx\n", l, v, (f > 0) ? v / f : 0, (t > 0) ? v / t : 0 }'
 }
+row "floor: pread schedstat, kept fds" "$floor_per"
 row "threadstat --watch (default columns)" "$ts_per"
 row "threadstat --watch, stat every sample" "$(per st21 st1 "$((20 * threads))")"
+all_per=
 if [ "$have_all" = yes ]; then
-	row "threadstat --watch -o all" "$(per all21 all1 "$((20 * threads))")"
+	all_per=$(per all21 all1 "$((20 * threads))")
+	row "threadstat --watch -o all" "$all_per"
 else
 	echo "  threadstat -o all: not available in this threadstat"
 fi
@@ -142,12 +152,21 @@ else
 	echo "  skipped: pidstat not installed"
 fi
 
-awk -v t="$ts_per" 'BEGIN { printf "goal <= 3.5 us: %s (%.3f us)\n", (t <= 3.5) ? "met" : "NOT met", t }'
+# goal LABEL MET(0/1) VALUE-TEXT
+goal() { printf '%s: %s (%s)\n' "$1" "$([ "$2" = 1 ] && echo met || echo MISSED)" "$3"; }
+goal "threadstat --watch within 3x of the floor" \
+	"$(awk -v t="$ts_per" -v f="$floor_per" 'BEGIN { print (f > 0 && t <= 3 * f) ? 1 : 0 }')" \
+	"$(awk -v t="$ts_per" -v f="$floor_per" 'BEGIN { printf "%.1fx", (f > 0) ? t / f : 0 }')"
 if [ -n "$top_per" ]; then
-	awk -v t="$ts_per" -v p="$top_per" 'BEGIN {
-		r = (t > 0) ? p / t : 0
-		printf ">= 6x cheaper than top: %s (%.1fx)\n", (t > 0 && r >= 6) ? "met" : "NOT met", r }'
+	goal ">= 20x cheaper than top -H" \
+		"$(awk -v t="$ts_per" -v p="$top_per" 'BEGIN { print (t > 0 && p >= 20 * t) ? 1 : 0 }')" \
+		"$(awk -v t="$ts_per" -v p="$top_per" 'BEGIN { printf "%.1fx", (t > 0) ? p / t : 0 }')"
+	if [ -n "$all_per" ]; then
+		goal "-o all under a third of top -H" \
+			"$(awk -v a="$all_per" -v p="$top_per" 'BEGIN { print (3 * a < p) ? 1 : 0 }')" \
+			"$(awk -v a="$all_per" -v p="$top_per" 'BEGIN { printf "%.2f of top", (p > 0) ? a / p : 0 }')"
+	fi
 else
-	echo ">= 6x cheaper than top: not measured (top not installed)"
+	echo ">= 20x cheaper than top -H: not measured (top not installed)"
 fi
 exit 0

@@ -2,7 +2,8 @@
  *
  *   threadstat [OPTIONS] PID            one table (CPU% over --interval)
  *   threadstat --watch [OPTIONS] PID    a sample every --interval ms
- *   threadstat [OPTIONS] -- CMD ARGS    run CMD, sample it to its end, sum up
+ *   threadstat [OPTIONS] -- CMD ARGS    run CMD, sample it and its descendants to the end
+ *   threadstat --tree [OPTIONS] PID     PID and every process it forks
  *   threadstat doctor [OPTIONS] PID     deadlock, livelock, idle, busy, leak?
  */
 #ifdef HAVE_CONFIG_H
@@ -14,7 +15,9 @@
 #include "ts_plot.h"
 #include "ts_sample.h"
 #include "ts_track.h"
+#include "ts_tree.h"
 #include "tl_clock.h"
+#include "tl_procfs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +29,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -46,7 +52,9 @@ static void usage(FILE *f)
 	    f,
 	    "usage: threadstat [OPTIONS] PID            a table of the threads of PID\n"
 	    "       threadstat --watch [OPTIONS] PID    sample PID every --interval ms\n"
-	    "       threadstat [OPTIONS] -- CMD [ARG..] run CMD, sample it until it exits\n"
+	    "       threadstat [OPTIONS] -- CMD [ARG..] run CMD, sample it and every process it\n"
+	    "                                           forks until they all exit\n"
+	    "       threadstat --tree [OPTIONS] PID     PID and every process it forks\n"
 	    "       threadstat doctor [--window MS] [--proc-root DIR] PID\n"
 	    "                                           deadlock, livelock, idle, busy or "
 	    "thread-leak\n"
@@ -60,6 +68,8 @@ static void usage(FILE *f)
 	    "  -f, --format FMT       table, csv or json (one JSON object per sample)\n"
 	    "  -o, --columns LIST     %s\n"
 	    "                         (default: all for a table, cheap with --watch or --)\n"
+	    "  -t, --tree             follow PID's child processes too (always with -- CMD)\n"
+	    "      --no-children      -- CMD: sample CMD's own process only\n"
 	    "  -p, --plot FILE.png    draw CPU per thread, threads and RSS over time (gnuplot)\n"
 	    "  -O, --output FILE      write the samples to FILE instead of standard output\n"
 	    "      --window MS        doctor: how long to watch for progress (default 500)\n"
@@ -122,18 +132,41 @@ struct run {
 	long interval_ms;
 	long count; /* 0: no limit */
 	bool watch;
+	bool tree;    /* follow child processes */
+	long written; /* samples written (sample_loop) */
 	const char *plot;
 	struct ts_out out;
 	struct ts_track track;
+	struct ts_tree procs; /* with tree */
 };
+
+/* Milliseconds from now to the monotonic deadline, at least 0. */
+static int ms_until(const struct timespec *deadline)
+{
+	struct timespec now;
+	long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	return ms > 0 ? (int)ms : 0;
+}
 
 static int plot_if_asked(struct run *r)
 {
+	const struct ts_track *tr = &r->track;
+
 	if (r->plot == NULL)
 		return 0;
-	if (ts_plot(&r->track, r->plot) != 0)
+	/* A chart has one process: of a tree, the one that used most CPU. */
+	for (size_t i = 0; r->tree && i < r->procs.n; i++)
+		if (tr == &r->track || r->procs.p[i].cpu_ms > r->procs.p[0].cpu_ms)
+			tr = &r->procs.p[i].track;
+	if (ts_plot(tr, r->plot) != 0)
 		return 1;
-	fprintf(stderr, "threadstat: chart written to %s (%zu samples)\n", r->plot, r->track.ns);
+	fprintf(stderr, "threadstat: chart written to %s (%zu samples", r->plot, tr->ns);
+	if (r->tree)
+		fprintf(stderr, " of process %d", (int)tr->pid);
+	fprintf(stderr, ")\n");
 	return 0;
 }
 
@@ -203,7 +236,9 @@ static int sample_loop(struct run *r, pid_t pid, int pidfd)
 		}
 		if (taken > 0) {
 			ts_out_sample(&r->out, s);
-			if (ts_track_add(&r->track, s) != 0) {
+			r->written++;
+			/* The history is for a chart or a summary only. */
+			if ((r->plot != NULL || pidfd >= 0) && ts_track_add(&r->track, s) != 0) {
 				fprintf(stderr, "threadstat: out of memory\n");
 				ts_sampler_close(sm);
 				return 1;
@@ -216,13 +251,8 @@ static int sample_loop(struct run *r, pid_t pid, int pidfd)
 			/* Wait for the next sample, or wake up early when
 			 * the command ends. */
 			struct pollfd p = {.fd = pidfd, .events = POLLIN};
-			struct timespec now;
-			long ms;
 
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			ms = (deadline.tv_sec - now.tv_sec) * 1000 +
-			     (deadline.tv_nsec - now.tv_nsec) / 1000000;
-			if (poll(&p, 1, (int)(ms > 0 ? ms : 0)) > 0)
+			if (poll(&p, 1, ms_until(&deadline)) > 0)
 				break;
 			tl_timespec_add_ms(&deadline, r->interval_ms);
 		} else if (!wait_until(&deadline, r->interval_ms)) {
@@ -240,7 +270,7 @@ static int watch(struct run *r, pid_t pid)
 {
 	int rc = sample_loop(r, pid, -1);
 
-	if (rc == 0 && !stop_signal && (r->count == 0 || (long)r->track.ns < r->count) &&
+	if (rc == 0 && !stop_signal && (r->count == 0 || r->written < r->count) &&
 	    r->out.format == TS_FORMAT_TABLE)
 		fprintf(stderr, "threadstat: process %d ended\n", (int)pid);
 	if (rc == 0)
@@ -248,9 +278,178 @@ static int watch(struct run *r, pid_t pid)
 	return rc;
 }
 
+/* ------------------------------------------------------------------ --tree */
+
+/* One table of the tree (--tree without --watch): a baseline sample, then
+ * one --interval later, written. */
+static int tree_snapshot(struct run *r, pid_t pid)
+{
+	struct timespec deadline;
+	int rc = ts_tree_open(&r->procs, r->proc_root, pid, ts_cols_fields(r->out.cols));
+
+	if (rc != 0)
+		return ts_unreadable(pid, rc);
+	if ((rc = ts_tree_tick(&r->procs, r->interval_ms > 0 ? NULL : &r->out)) == 0 &&
+	    r->interval_ms > 0) {
+		deadline = tl_deadline_after(r->interval_ms);
+		if (!wait_until(&deadline, 0))
+			return 130;
+		rc = ts_tree_tick(&r->procs, &r->out);
+	}
+	if (rc != 0) {
+		fprintf(stderr, "threadstat: out of memory\n");
+		return 1;
+	}
+	if (ts_tree_live(&r->procs) == 0) {
+		fprintf(stderr, "threadstat: process %d ended\n", (int)pid);
+		return 1;
+	}
+	return 0;
+}
+
+/* --tree --watch: until every process of the tree has ended, --count
+ * samples, or a signal. */
+static int tree_watch(struct run *r, pid_t pid)
+{
+	struct timespec deadline;
+	int rc = ts_tree_open(&r->procs, r->proc_root, pid, ts_cols_fields(r->out.cols));
+
+	if (rc != 0)
+		return ts_unreadable(pid, rc);
+	deadline = tl_deadline_after(r->interval_ms);
+	for (;;) {
+		if (ts_tree_tick(&r->procs, r->procs.ticks > 0 ? &r->out : NULL) != 0) {
+			fprintf(stderr, "threadstat: out of memory\n");
+			return 1;
+		}
+		fflush(r->out.f);
+		if (ts_tree_live(&r->procs) == 0) {
+			if (r->out.format == TS_FORMAT_TABLE)
+				fprintf(stderr, "threadstat: process %d and its children ended\n",
+				        (int)pid);
+			break;
+		}
+		if (r->count > 0 && (long)r->procs.ticks > r->count)
+			break;
+		if (!wait_until(&deadline, r->interval_ms))
+			break;
+	}
+	return 0;
+}
+
+static double ru_seconds(const struct rusage *ru)
+{
+	return (double)(ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) +
+	       (double)(ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) / 1e6;
+}
+
+/* Waits for every child that has ended (WNOHANG), or for all of them
+ * (block), recording each in the tree: its own CPU is wait4's rusage less
+ * what its children used (its zombie's cutime + cstime, read before the
+ * wait).  Sets *status when the command is among them.  Returns true when
+ * no child is left. */
+static bool reap(struct run *r, pid_t cmd, int *status, bool *cmd_done, bool block)
+{
+	long hz = ts_clk_tck();
+
+	for (;;) {
+		siginfo_t si;
+		struct tl_task_stat st;
+		struct rusage ru;
+		bool have_stat;
+		unsigned long long kids_ms = 0, total_ms;
+		int wst;
+
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOWAIT | (block ? 0 : WNOHANG)) != 0) {
+			if (errno == EINTR && !block)
+				return false;
+			if (errno == EINTR)
+				continue;
+			return true; /* ECHILD: the whole tree has been waited for */
+		}
+		if (si.si_pid == 0)
+			return false;
+		have_stat = tl_procfs_read_proc_stat(NULL, si.si_pid, &st) == 0;
+		if (have_stat)
+			kids_ms = st.children_time * 1000 / (unsigned long long)hz;
+		while (wait4(si.si_pid, &wst, 0, &ru) < 0 && errno == EINTR)
+			;
+		total_ms = (unsigned long long)(ru_seconds(&ru) * 1000.0 + 0.5);
+		if (ts_tree_reaped(&r->procs, si.si_pid, have_stat ? st.starttime : 0,
+		                   have_stat ? st.comm : NULL,
+		                   total_ms > kids_ms ? total_ms - kids_ms : 0, kids_ms) != 0)
+			fprintf(stderr, "threadstat: out of memory\n");
+		if (si.si_pid == cmd) {
+			*status = wst;
+			*cmd_done = true;
+		}
+	}
+}
+
+/* -- CMD, following its tree: samples until every descendant has ended
+ * (threadstat is their subreaper, so orphans come back to it), --count
+ * samples, or a signal (passed on to the command).  *status is the
+ * command's. */
+static void tree_command_loop(struct run *r, pid_t cmd, int sigfd, int *status)
+{
+	struct timespec deadline;
+	bool cmd_done = false, all_done = false;
+	int rc;
+
+	rc = ts_tree_open(&r->procs, r->proc_root, cmd, ts_cols_fields(r->out.cols));
+	if (rc == -ENOMEM) {
+		fprintf(stderr, "threadstat: out of memory\n");
+		all_done = reap(r, cmd, status, &cmd_done, true);
+	}
+	/* Otherwise it may have ended already: what it was is found when it
+	 * is waited for. */
+	r->procs.self_children = true;
+	deadline = tl_deadline_after(r->interval_ms);
+	while (!all_done && !stop_signal) {
+		if (ts_tree_tick(&r->procs, r->procs.ticks > 0 ? &r->out : NULL) != 0) {
+			fprintf(stderr, "threadstat: out of memory\n");
+			break;
+		}
+		if (reap(r, cmd, status, &cmd_done, false))
+			break;
+		if (r->count > 0 && (long)r->procs.ticks > r->count)
+			break;
+		/* Until the next sample, wait for the children as they end:
+		 * the sooner, the likelier their zombie still shows their
+		 * parent's and their own last times. */
+		for (;;) {
+			struct pollfd p = {.fd = sigfd, .events = POLLIN};
+			struct signalfd_siginfo ssi;
+			int n = poll(&p, 1, ms_until(&deadline));
+
+			if (n <= 0 || stop_signal)
+				break;
+			while (read(sigfd, &ssi, sizeof(ssi)) > 0)
+				;
+			if ((all_done = reap(r, cmd, status, &cmd_done, false)))
+				break;
+		}
+		tl_timespec_add_ms(&deadline, r->interval_ms);
+	}
+	fflush(r->out.f);
+	if (stop_signal && !cmd_done)
+		kill(cmd, stop_signal); /* pass Ctrl-C or a TERM on to the command */
+	while (!all_done && !cmd_done) {
+		all_done = reap(r, cmd, status, &cmd_done, true);
+		if (stop_signal && !cmd_done)
+			kill(cmd, stop_signal);
+	}
+	if (!stop_signal && !all_done)
+		(void)reap(r, cmd, status, &cmd_done, true);
+	ts_tree_finish(&r->procs);
+}
+
 /* ------------------------------------------------------------------ -- CMD */
 
-static void summary(const struct run *r, char **cmd, int status, double wall_s)
+static void tree_summary(const struct run *r, double tree_cpu_s);
+
+static void summary(const struct run *r, char **cmd, int status, double wall_s, double tree_cpu_s)
 {
 	const struct ts_track *tr = &r->track;
 	size_t *idx, shown;
@@ -263,6 +462,11 @@ static void summary(const struct run *r, char **cmd, int status, double wall_s)
 	else if (WIFSIGNALED(status))
 		fprintf(f, "was killed by signal %d (%s)", WTERMSIG(status),
 		        strsignal(WTERMSIG(status)));
+	if (r->tree) {
+		fprintf(f, "; %zu samples, one every %ld ms\n", r->procs.ticks, r->interval_ms);
+		tree_summary(r, tree_cpu_s);
+		return;
+	}
 	fprintf(f, "; %zu samples, one every %ld ms\n", tr->ns, r->interval_ms);
 	if (tr->ns == 0) {
 		fprintf(f, "  (it ended before a second sample: nothing to sum up)\n");
@@ -290,16 +494,122 @@ static void summary(const struct run *r, char **cmd, int status, double wall_s)
 	free(idx);
 }
 
+static const char *cpu_source(enum ts_proc_cpu how)
+{
+	switch (how) {
+	case TS_CPU_REAPED:
+		return "at exit (wait4)";
+	case TS_CPU_ZOMBIE:
+		return "at exit (zombie)";
+	case TS_CPU_LAST_SEEN:
+		return "last sample";
+	default:
+		return "running";
+	}
+}
+
+/* The threads of one process, busiest first, under its row. */
+static void summary_threads(FILE *f, const struct ts_proc *p)
+{
+	const struct ts_track *tr = &p->track;
+	size_t *idx = ts_track_by_cpu(tr), shown;
+	char name[128];
+
+	if (idx == NULL) {
+		fprintf(f, "      (out of memory: no table of threads)\n");
+		return;
+	}
+	shown = tr->n < 20 ? tr->n : 20;
+	for (size_t i = 0; i < shown; i++) {
+		const struct ts_track_thread *t = &tr->th[idx[i]];
+
+		ts_name_clean(name, sizeof(name), t->name);
+		fprintf(f, "    %8d %-14s %8.2f-%-8.2f %8.2fs%s\n", (int)t->tid, name,
+		        (double)(p->first_ns + t->first_ns) / 1e9,
+		        (double)(p->first_ns + t->last_ns) / 1e9, (double)t->cpu_ms / 1000.0,
+		        t->ended ? "             ended" : "");
+	}
+	if (shown < tr->n)
+		fprintf(f, "      ... and %zu more threads\n", tr->n - shown);
+	free(idx);
+}
+
+/* The summary of -- CMD with its tree: a row per process, its threads under
+ * it, and the tree's totals, measured (rows) and counted by the kernel
+ * (rusage of everything threadstat waited for). */
+static void tree_summary(const struct run *r, double tree_cpu_s)
+{
+	const struct ts_tree *t = &r->procs;
+	size_t threads = 0, at_exit = 0;
+	unsigned long long rows_ms = 0;
+	char name[128];
+	FILE *f = stderr;
+
+	for (size_t i = 0; i < t->n; i++) {
+		threads += t->p[i].track.n;
+		at_exit += t->p[i].only_at_exit;
+		rows_ms += t->p[i].cpu_ms;
+	}
+	fprintf(f,
+	        "  processes: %zu (%zu found only at exit); threads: %zu seen, at most %ld at "
+	        "once; peak RSS of the tree %.1f MiB\n",
+	        t->n, at_exit, threads, t->max_threads, (double)t->max_rss_kb / 1024.0);
+	fprintf(f, "  CPU: %.2f s in the processes below; %.2f s used by the whole tree (rusage)",
+	        (double)rows_ms / 1000.0, tree_cpu_s);
+	if (tree_cpu_s * 1000.0 > (double)rows_ms + 0.5)
+		fprintf(f, "; %.2f s not seen by sampling", tree_cpu_s - (double)rows_ms / 1000.0);
+	fputc('\n', f);
+	fprintf(f, "  %8s %-16s %-17s %9s %10s  %s\n", "PID", "COMMAND", "SEEN (s)", "CPU",
+	        "PEAK RSS", "CPU FROM");
+	fprintf(f, "    %8s %-14s   (the threads of each process, under it)\n", "TID", "NAME");
+	for (size_t i = 0; i < t->n; i++) {
+		const struct ts_proc *p = &t->p[i];
+
+		ts_name_clean(name, sizeof(name), p->name);
+		fprintf(f, "  %8d %-16s %8.2f-%-8.2f %8.2fs %6.1f MiB  %s\n", (int)p->pid, name,
+		        (double)p->first_ns / 1e9, (double)p->last_ns / 1e9,
+		        (double)p->cpu_ms / 1000.0, (double)p->peak_rss_kb / 1024.0,
+		        cpu_source(p->how));
+		summary_threads(f, p);
+	}
+	if (at_exit > 0 || tree_cpu_s * 1000.0 > (double)rows_ms + 0.5)
+		fprintf(f,
+		        "  (not seen: what a process used after its last sample, unless it was "
+		        "seen at exit;\n"
+		        "   and the processes that started and ended between samples, waited for "
+		        "by their own parent)\n");
+}
+
 static int run_command(struct run *r, char **cmd)
 {
-	int pipefd[2], pidfd, status, err = 0;
+	int pipefd[2], pidfd = -1, sigfd = -1, status = 0, err = 0;
 	struct timespec t0, t1;
+	struct rusage ru;
+	sigset_t chld, old;
 	ssize_t n;
 	pid_t child;
 
 	if (pipe2(pipefd, O_CLOEXEC) != 0) {
 		fprintf(stderr, "threadstat: pipe: %s\n", strerror(errno));
 		return 1;
+	}
+	if (r->tree) {
+		/* Orphans of the tree become our children, so that they can be
+		 * waited for and their rusage counted; SIGCHLD, through a
+		 * signalfd, says when one ends. */
+		if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
+			fprintf(stderr, "threadstat: PR_SET_CHILD_SUBREAPER: %s\n",
+			        strerror(errno));
+			return 1;
+		}
+		sigemptyset(&chld);
+		sigaddset(&chld, SIGCHLD);
+		sigprocmask(SIG_BLOCK, &chld, &old);
+		sigfd = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC);
+		if (sigfd < 0) {
+			fprintf(stderr, "threadstat: signalfd: %s\n", strerror(errno));
+			return 1;
+		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	child = fork();
@@ -310,6 +620,8 @@ static int run_command(struct run *r, char **cmd)
 	if (child == 0) {
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
+		if (r->tree)
+			sigprocmask(SIG_SETMASK, &old, NULL);
 		close(pipefd[0]);
 		execvp(cmd[0], cmd);
 		err = errno;
@@ -327,29 +639,37 @@ static int run_command(struct run *r, char **cmd)
 		fprintf(stderr, "threadstat: cannot run %s: %s\n", cmd[0], strerror(err));
 		return 127;
 	}
-	pidfd = (int)syscall(SYS_pidfd_open, child, 0);
-	if (pidfd < 0) {
-		fprintf(stderr, "threadstat: pidfd_open: %s\n", strerror(errno));
-		kill(child, SIGKILL);
-		waitpid(child, &status, 0);
-		return 1;
-	}
-	(void)sample_loop(r, child, pidfd);
-	if (stop_signal)
-		kill(child, stop_signal); /* pass Ctrl-C or a TERM on to the command */
-	while (waitpid(child, &status, 0) < 0) {
-		if (errno != EINTR) {
-			fprintf(stderr, "threadstat: waitpid: %s\n", strerror(errno));
-			close(pidfd);
+	if (r->tree) {
+		tree_command_loop(r, child, sigfd, &status);
+		close(sigfd);
+	} else {
+		pidfd = (int)syscall(SYS_pidfd_open, child, 0);
+		if (pidfd < 0) {
+			fprintf(stderr, "threadstat: pidfd_open: %s\n", strerror(errno));
+			kill(child, SIGKILL);
+			waitpid(child, &status, 0);
 			return 1;
 		}
+		(void)sample_loop(r, child, pidfd);
 		if (stop_signal)
-			kill(child, stop_signal);
+			kill(child, stop_signal); /* pass Ctrl-C or a TERM on to the command */
+		while (waitpid(child, &status, 0) < 0) {
+			if (errno != EINTR) {
+				fprintf(stderr, "threadstat: waitpid: %s\n", strerror(errno));
+				close(pidfd);
+				return 1;
+			}
+			if (stop_signal)
+				kill(child, stop_signal);
+		}
+		close(pidfd);
 	}
-	close(pidfd);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* Before any gnuplot: the rusage of the command's tree alone. */
+	getrusage(RUSAGE_CHILDREN, &ru);
 	summary(r, cmd, status,
-	        (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	        (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+	        ru_seconds(&ru));
 	if (plot_if_asked(r) != 0)
 		return 1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -411,7 +731,9 @@ struct opts {
 	long interval_ms;
 	long count; /* 0: no limit */
 	bool watch;
-	bool dashdash; /* -- CMD [ARG..] */
+	bool dashdash;    /* -- CMD [ARG..] */
+	bool tree;        /* --tree */
+	bool no_children; /* --no-children */
 	enum ts_format format;
 	unsigned cols;
 	const char *plot;
@@ -455,6 +777,8 @@ static void parse_options(int argc, char **argv, struct opts *o, const char **co
 	    {"plot", required_argument, NULL, 'p'},
 	    {"output", required_argument, NULL, 'O'},
 	    {"proc-root", required_argument, NULL, 'R'},
+	    {"tree", no_argument, NULL, 't'},
+	    {"no-children", no_argument, NULL, 'C'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -462,7 +786,7 @@ static void parse_options(int argc, char **argv, struct opts *o, const char **co
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:wi:n:f:o:p:O:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:wi:n:f:o:p:O:th", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'w':
 			o->watch = true;
@@ -487,6 +811,12 @@ static void parse_options(int argc, char **argv, struct opts *o, const char **co
 			break;
 		case 'R':
 			o->proc_root = optarg;
+			break;
+		case 't':
+			o->tree = true;
+			break;
+		case 'C':
+			o->no_children = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -531,6 +861,13 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		die_usage("%s", "--count needs --watch");
 	if (o->plot != NULL && !o->watch && !o->dashdash)
 		die_usage("%s", "--plot needs --watch or -- CMD (a chart is drawn over time)");
+	if (o->no_children && !o->dashdash)
+		die_usage("%s",
+		          "--no-children goes with -- CMD (a PID is followed alone unless --tree)");
+	if (o->no_children && o->tree)
+		die_usage("%s", "--tree and --no-children contradict each other");
+	if (o->dashdash)
+		o->tree = !o->no_children;
 }
 
 /* Where the samples go: --output, standard output, or nowhere for -- CMD
@@ -580,6 +917,7 @@ int main(int argc, char **argv)
 	r.interval_ms = o.interval_ms;
 	r.count = o.count;
 	r.watch = o.watch;
+	r.tree = o.tree;
 	r.plot = o.plot;
 	r.out.format = o.format;
 	r.out.cols = o.cols;
@@ -592,11 +930,16 @@ int main(int argc, char **argv)
 
 	if (o.dashdash)
 		rc = run_command(&r, o.args);
+	else if (o.tree && o.watch)
+		rc = tree_watch(&r, parse_pid(o.args[0]));
+	else if (o.tree)
+		rc = tree_snapshot(&r, parse_pid(o.args[0]));
 	else if (o.watch)
 		rc = watch(&r, parse_pid(o.args[0]));
 	else
 		rc = snapshot(&r, parse_pid(o.args[0]));
 	ts_track_free(&r.track);
+	ts_tree_free(&r.procs);
 	if (fflush(r.out.f) != 0 || (r.out.f != stdout && fclose(r.out.f) != 0)) {
 		if (errno != EPIPE) {
 			fprintf(stderr, "threadstat: write error: %s\n", strerror(errno));

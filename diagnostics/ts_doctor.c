@@ -146,6 +146,9 @@ struct doc {
 	uint64_t watched[SERIAL_WATCHED];
 	int watched_from[SERIAL_WATCHED];     /* the glance it was first seen at */
 	pid_t owner[SERIAL_WATCHED][GLANCES]; /* its holder at that glance; 0 free or unread */
+	int orphans_rc; /* the stacks no thread's sp is in (threadstat -o mem's numbers) */
+	size_t orphans, unplaced; /* unplaced: threads without a stack pointer (running) */
+	unsigned long long orphans_kb;
 };
 
 /* What the doctor makes of the two looks. */
@@ -655,6 +658,29 @@ static void print_cycle(const struct doc *d, FILE *out, int c)
 
 /* ------------------------------------------------------------------ gather */
 
+/* The stacks without a thread and what they hold, by the second look's
+ * stack pointers. */
+static void orphan_stacks(struct doc *d)
+{
+	uint64_t *sp = calloc(d->n + 1, sizeof(*sp));
+	size_t n = 0;
+
+	d->orphans_rc = -ENOMEM;
+	if (sp == NULL)
+		return;
+	for (size_t i = 0; i < d->n; i++) {
+		const struct look *l = &d->t[i].l[1];
+
+		if (l->ok && l->sc_rc == 0 && l->sc.state != TL_SYSCALL_RUNNING)
+			sp[n++] = l->sc.sp;
+		else if (l->ok)
+			d->unplaced++;
+	}
+	d->orphans_rc = ts_stacks_without_thread(d->root, d->pid, sp, n, d->stack_size, &d->orphans,
+	                                         &d->orphans_kb);
+	free(sp);
+}
+
 /* Lists the threads, opens the process's memory and symbols, looks twice
  * window_ms apart and counts the stacks.  0, a negative errno when the
  * process cannot be read at all, or 1 when it ended meanwhile (said on
@@ -704,6 +730,7 @@ static int gather(struct doc *d, long window_ms)
 	}
 	d->stack_size = tl_procfs_default_stack_size(); /* ours standing in for the target's */
 	d->stacks = tl_procfs_count_stacks(d->root, d->pid, d->stack_size);
+	orphan_stacks(d);
 	return 0;
 }
 
@@ -868,6 +895,11 @@ static void print_stacks(const struct doc *d, const struct verdict *v, FILE *out
 	        (size_t)d->stacks + 1 > d->alive ? (size_t)d->stacks + 1 - d->alive : 0,
 	        GLIBC_STACK_CACHE / d->stack_size,
 	        v->code == TL_EXIT_LEAK ? "thread leak" : "no leak");
+	if (d->orphans_rc == 0)
+		fprintf(out,
+		        "stack memory: %zu stacks hold no thread's stack pointer, %llu KiB of "
+		        "them resident (%zu threads running: not placed)\n",
+		        d->orphans, d->orphans_kb, d->unplaced);
 }
 
 /* Every live thread (the first DOCTOR_ROWS) and what it waits in. */

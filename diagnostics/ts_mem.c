@@ -7,6 +7,7 @@
 #endif
 
 #include "ts_mem.h"
+#include "ts_sample.h"
 #include "tl_procfs.h"
 
 #include <errno.h>
@@ -342,4 +343,155 @@ const char *ts_syms_describe(const struct ts_syms *s, uint64_t addr, char *buf, 
 	else
 		snprintf(buf, len, "%s+%llu", y->name, (unsigned long long)off);
 	return buf;
+}
+
+/* ------------------------------------------------------------------ smaps */
+
+/* "Name:   123 kB" at the start of a line: the number, when the name is it. */
+static bool smaps_kb(const char *line, size_t len, const char *name, unsigned long long *kb)
+{
+	size_t n = strlen(name);
+	char *end;
+
+	if (len <= n || memcmp(line, name, n) != 0 || line[n] != ':')
+		return false;
+	*kb = strtoull(line + n + 1, &end, 10);
+	return end != line + n + 1;
+}
+
+int ts_smaps_parse(const char *text, size_t len, struct ts_smaps *m)
+{
+	const char *p = text, *end = text + len;
+	struct ts_mapping *cur = NULL;
+	struct tl_map_line prev = {0};
+	bool heap = false, have_prev = false;
+
+	m->n = 0;
+	m->heap_kb = m->anon_kb = 0;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t ll = (size_t)((nl ? nl : end) - p);
+		struct tl_map_line ml;
+		unsigned long long kb;
+
+		/* A mapping's line starts with a hex digit; its fields' with
+		 * a capital letter. */
+		if (ll > 0 && ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'))) {
+			if (tl_procfs_parse_map_line(p, ll, &ml) != 0)
+				return -EINVAL;
+			if (ts_grow((void **)&m->v, &m->cap, m->n + 1, sizeof(*m->v)))
+				return -ENOMEM;
+			cur = &m->v[m->n++];
+			memset(cur, 0, sizeof(*cur));
+			cur->lo = ml.lo;
+			cur->hi = ml.hi;
+			cur->guarded = have_prev && ml.anonymous && prev.anonymous &&
+			               strcmp(ml.perms, "rw-p") == 0 &&
+			               strcmp(prev.perms, "---p") == 0 && prev.hi == ml.lo;
+			prev = ml;
+			have_prev = true;
+			heap = ml.path != NULL && ml.path_len == 6 &&
+			       memcmp(ml.path, "[heap]", 6) == 0;
+		} else if (cur != NULL && smaps_kb(p, ll, "Rss", &kb)) {
+			cur->rss_kb = kb;
+			if (heap)
+				m->heap_kb += kb;
+		} else if (cur != NULL && smaps_kb(p, ll, "Swap", &kb)) {
+			cur->swap_kb = kb;
+		} else if (cur != NULL && smaps_kb(p, ll, "Anonymous", &kb)) {
+			m->anon_kb += kb;
+		}
+		p += ll + (nl ? 1 : 0);
+	}
+	return 0;
+}
+
+const struct ts_mapping *ts_smaps_find(const struct ts_smaps *m, uint64_t addr)
+{
+	size_t lo = 0, hi = m->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (addr < m->v[mid].lo)
+			hi = mid;
+		else if (addr >= m->v[mid].hi)
+			lo = mid + 1;
+		else
+			return &m->v[mid];
+	}
+	return NULL;
+}
+
+void ts_smaps_free(struct ts_smaps *m)
+{
+	free(m->v);
+	memset(m, 0, sizeof(*m));
+}
+
+int ts_stacks_without_thread(const char *root, pid_t pid, const uint64_t *sp, size_t n,
+                             size_t stack_size, size_t *count, unsigned long long *rss_kb)
+{
+	char path[PATH_MAX];
+	struct ts_smaps m = {0};
+	char *text;
+	size_t len;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%d/smaps", root ? root : "/proc", (int)pid);
+	if ((rc = slurp(path, &text, &len)) != 0)
+		return rc;
+	rc = ts_smaps_parse(text, len, &m);
+	free(text);
+	*count = 0;
+	*rss_kb = 0;
+	for (size_t i = 0; rc == 0 && i < m.n; i++) {
+		const struct ts_mapping *k = &m.v[i];
+		uint64_t size = k->hi - k->lo;
+		bool owned = false;
+
+		if (!k->guarded || size + 4096 < stack_size || size > stack_size + 4096)
+			continue;
+		for (size_t j = 0; j < n && !owned; j++)
+			owned = sp[j] >= k->lo && sp[j] < k->hi;
+		if (!owned) {
+			(*count)++;
+			*rss_kb += k->rss_kb;
+		}
+	}
+	ts_smaps_free(&m);
+	return rc;
+}
+
+int ts_lowest_held_page(int pagemap_fd, uint64_t lo, uint64_t hi, uint64_t held, uint64_t *lowest)
+{
+	uint64_t entries[64]; /* 256 KiB of address space per read */
+	const uint64_t page = 4096;
+	uint64_t found = 0, top = hi;
+
+	*lowest = hi;
+	/* pagemap: one 64-bit entry per page; bit 63 present, bit 62 swapped. */
+	while (top > lo && (held == 0 || found < held)) {
+		size_t want = (size_t)((top - lo) / page);
+		uint64_t from;
+		ssize_t r;
+
+		if (want > sizeof(entries) / sizeof(entries[0]))
+			want = sizeof(entries) / sizeof(entries[0]);
+		from = top - want * page;
+		r = pread(pagemap_fd, entries, want * sizeof(entries[0]), (off_t)(from / page * 8));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if ((size_t)r != want * sizeof(entries[0]))
+			return -EIO;
+		for (size_t i = want; i-- > 0;)
+			if (entries[i] >> 62) {
+				*lowest = from + i * page;
+				found++;
+			}
+		top = from;
+	}
+	return 0;
 }

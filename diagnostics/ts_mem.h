@@ -13,6 +13,7 @@
 #ifndef TS_MEM_H
 #define TS_MEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -60,5 +61,49 @@ const char *ts_syms_describe(const struct ts_syms *s, uint64_t addr, char *buf, 
  * readlink(ROOT/PID/exe) gives it (NULL: take the first file mapping of
  * offset 0, for fixtures where exe is a plain file).  0 or -ENOENT. */
 int ts_mem_find_base(const char *maps, size_t len, const char *exe_path, uint64_t *base);
+
+/* ------------------------------------------------------------------ smaps */
+
+/* One mapping of ROOT/PID/smaps, with what is resident of it. */
+struct ts_mapping {
+	uint64_t lo, hi;
+	unsigned long long rss_kb, swap_kb;
+	/* Anonymous rw-p right above an anonymous ---p guard: how glibc maps
+	 * a thread stack (tl_procfs_count_stacks_in_maps has the rule). */
+	bool guarded;
+};
+
+/* The mappings of a process (in address order, as smaps lists them) and its
+ * totals: the heap ([heap]'s Rss) and every anonymous page (the sum of the
+ * "Anonymous:" lines: heap, thread stacks, malloc arenas, private copies). */
+struct ts_smaps {
+	struct ts_mapping *v;
+	size_t n, cap;
+	unsigned long long heap_kb, anon_kb;
+};
+
+/* Parses the text of a smaps file into m (reusing its array).  0, -EINVAL
+ * for text that is no smaps, -ENOMEM. */
+int ts_smaps_parse(const char *text, size_t len, struct ts_smaps *m);
+
+/* The mapping that holds addr, or NULL. */
+const struct ts_mapping *ts_smaps_find(const struct ts_smaps *m, uint64_t addr);
+
+void ts_smaps_free(struct ts_smaps *m);
+
+/* The thread stacks of ROOT/PID (guarded mappings of stack_size, give or
+ * take a page) that hold none of the n stack pointers given, and their
+ * resident KiB, from its smaps.  0 or a negative errno. */
+int ts_stacks_without_thread(const char *root, pid_t pid, const uint64_t *sp, size_t n,
+                             size_t stack_size, size_t *count, unsigned long long *rss_kb);
+
+/* The lowest page of [lo, hi) that was ever touched and is still held
+ * (present or swapped, from ROOT/PID/pagemap on fd): for a stack, which
+ * grows down, its high-water mark is hi less that.  The pages are looked at
+ * from the top down, and the look stops once `held` pages (what smaps said:
+ * Rss + Swap, in 4 KiB pages) have been found: a stack's pages are mostly
+ * one run under its top, so an 8 MiB stack costs one small read, not 2048
+ * entries.  0 with *lowest = hi when no page is held, or a negative errno. */
+int ts_lowest_held_page(int pagemap_fd, uint64_t lo, uint64_t hi, uint64_t held, uint64_t *lowest);
 
 #endif

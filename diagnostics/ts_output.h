@@ -25,12 +25,16 @@ enum ts_col {
 	TS_COL_SYSCALL,
 	TS_COL_CPU,
 	TS_COL_START,
+	TS_COL_STACK,     /* the thread's stack mapping, KiB */
+	TS_COL_STACK_RSS, /* resident of it */
+	TS_COL_STACK_HWM, /* its high-water mark */
 	TS_COL_COUNT
 };
 #define TS_COLS_ALL ((1u << TS_COL_COUNT) - 1)
 
-/* Parses "-o tid,name,..." into a column mask: "all" too, and "cheap", the
- * columns stat and schedstat give (what --watch shows unless told).  0 on
+/* Parses "-o tid,name,..." into a column mask: "all" too, "cheap", the
+ * columns stat and schedstat give (what --watch shows unless told), and
+ * "mem", tid, name and the stack columns.  0 on
  * success, else -1 with the bad word copied to bad[]. */
 int ts_cols_parse(const char *list, unsigned *cols, char *bad, size_t badlen);
 

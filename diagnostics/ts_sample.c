@@ -5,6 +5,8 @@
 
 #include "ts_sample.h"
 
+#include "ts_mem.h"
+
 #include "tl_clock.h"
 #include "tl_procfs.h"
 
@@ -21,8 +23,9 @@
 #include <unistd.h>
 
 /* The files behind the TS_READ_* bits, in bit order. */
-enum { F_STAT, F_SCHED, F_STATUS, F_WCHAN, F_SYSCALL, F_COUNT };
-static const char *const leaf_name[F_COUNT] = {"stat", "schedstat", "status", "wchan", "syscall"};
+enum { F_STAT, F_SCHED, F_STATUS, F_WCHAN, F_SYSCALL, F_CHILDREN, F_COUNT };
+static const char *const leaf_name[F_COUNT] = {"stat",  "schedstat", "status",
+                                               "wchan", "syscall",   "children"};
 
 /* A thread as the sampler remembers it between samples. */
 struct rec {
@@ -32,6 +35,8 @@ struct rec {
 	struct ts_thread last;
 	bool have_last;
 	uint64_t last_t_ns;
+	uint64_t stack_lo; /* TS_READ_MEM: the mapping its sp was last seen in */
+	bool reused;       /* this sample is its last one (unchanged) */
 };
 
 struct ts_sampler {
@@ -53,6 +58,17 @@ struct ts_sampler {
 	size_t cap_tids;
 	struct ts_thread *thr, *gone;
 	size_t cap_thr, cap_gone;
+	pid_t *kids; /* TS_READ_CHILDREN, this sample */
+	size_t n_kids, cap_kids;
+	int smaps_fd, pagemap_fd; /* TS_READ_MEM */
+	char *smaps_text;
+	size_t cap_smaps;
+	struct ts_smaps smaps;
+	bool live_proc; /* /proc itself, not a recorded tree (same_threads) */
+	bool zombie;    /* read_process found it ended: exit_* are final */
+	unsigned long long exit_cpu_ms, exit_children_ms;
+	unsigned long long exit_starttime;
+	char exit_name[64];
 	struct ts_sample sample;
 	char dents[32768];
 };
@@ -202,8 +218,10 @@ static void rec_close(struct ts_sampler *sm, struct rec *r)
 	}
 }
 
-/* Did this thread stay off CPU since its last sample, asleep?  Then its
- * stat fields are as they were (see ts_sample.h). */
+/* Did this thread stay off CPU since its last sample, asleep?  Then what
+ * every file of it says is as it was (see ts_sample.h): its stat fields,
+ * its context switches (counted when it leaves a CPU), where it waits
+ * (wchan, syscall, stack pointer), what it forked. */
 static bool unchanged(const struct ts_sampler *sm, const struct rec *r,
                       const struct tl_task_sched *sc)
 {
@@ -211,10 +229,16 @@ static bool unchanged(const struct ts_sampler *sm, const struct rec *r,
 
 	if (!r->have_last || sm->samples % TS_REFRESH_EVERY == 0)
 		return false;
-	if (sm->fields & ~(unsigned)(TS_READ_STAT | TS_READ_SCHED))
-		return false; /* other files are read anyway: keep it simple */
+	/* In a recorded tree a file is rewritten in place, where the
+	 * kernel would end the thread and fail its descriptors: there, only
+	 * stat is trusted to this rule (what fixtures are written for). */
+	if (!sm->live_proc &&
+	    (sm->fields & ~(unsigned)(TS_READ_STAT | TS_READ_SCHED | TS_READ_CHILDREN)))
+		return false;
 	if (!(l->have & TS_READ_SCHED) || l->cpu_ns != sc->cpu_ns || l->slices != sc->slices)
 		return false;
+	if ((sm->fields & ~(unsigned)(TS_READ_CHILDREN | TS_READ_MEM)) & ~l->have & ~sm->denied)
+		return false; /* a file it failed to read last time: try again */
 	return l->state == 'S' || l->state == 'I' || l->state == 'D' || l->state == 'T' ||
 	       l->state == 't';
 }
@@ -294,6 +318,8 @@ static void read_syscall(struct ts_sampler *sm, struct rec *r, struct ts_thread 
 	}
 	if (n <= 0 || tl_procfs_parse_syscall(buf, (size_t)n, &sys) != 0)
 		return;
+	if (sys.state != TL_SYSCALL_RUNNING)
+		t->sp = sys.sp;
 	t->syscall = sys.state == TL_SYSCALL_RUNNING ? TS_SYSCALL_RUNNING
 	             : sys.state == TL_SYSCALL_NONE  ? TS_SYSCALL_NONE
 	                                             : sys.nr;
@@ -302,6 +328,26 @@ static void read_syscall(struct ts_sampler *sm, struct rec *r, struct ts_thread 
 	if (t->kernel && t->syscall >= 0)
 		t->syscall = TS_SYSCALL_NONE;
 	t->have |= TS_READ_SYSCALL;
+}
+
+/* Adds the pids in a children file ("12 34 ") to sm->kids. */
+static void read_children(struct ts_sampler *sm, struct rec *r, char *buf, size_t cap)
+{
+	ssize_t n = read_leaf(sm, r, F_CHILDREN, buf, cap);
+	char *p = buf, *end;
+
+	if (n <= 0)
+		return;
+	for (;;) {
+		long pid = strtol(p, &end, 10);
+
+		if (end == p || pid <= 0 || pid > INT_MAX)
+			return;
+		if (ts_grow((void **)&sm->kids, &sm->cap_kids, sm->n_kids + 1, sizeof(*sm->kids)))
+			return;
+		sm->kids[sm->n_kids++] = (pid_t)pid;
+		p = end;
+	}
 }
 
 /* Reads a thread's files into t.  0, -ESRCH when it ended, or another
@@ -323,7 +369,8 @@ static int read_thread(struct ts_sampler *sm, struct rec *r, struct ts_thread *t
 		if (n < 0 && gone_errno((int)-n))
 			return -ESRCH;
 		have_sc = n > 0 && tl_procfs_parse_schedstat(buf, (size_t)n, &sc) == 0;
-		if (have_sc && unchanged(sm, r, &sc)) {
+		r->reused = have_sc && unchanged(sm, r, &sc);
+		if (r->reused) {
 			*t = r->last;
 			t->cpu_pct = -1;
 			t->is_new = false;
@@ -345,6 +392,8 @@ static int read_thread(struct ts_sampler *sm, struct rec *r, struct ts_thread *t
 		read_wchan(sm, r, t, buf, sizeof(buf));
 	if ((sm->fields & TS_READ_SYSCALL) && !(sm->denied & TS_READ_SYSCALL))
 		read_syscall(sm, r, t, buf, sizeof(buf));
+	if (sm->fields & TS_READ_CHILDREN)
+		read_children(sm, r, buf, sizeof(buf));
 	return 0;
 }
 
@@ -448,9 +497,10 @@ int ts_sampler_open(struct ts_sampler **out, const char *root, pid_t pid, unsign
 	if (sm == NULL)
 		return -ENOMEM;
 	sm->pid = pid;
+	sm->live_proc = root == NULL;
 	sm->fields = fields | TS_READ_STAT;
 	sm->hz = ts_clk_tck();
-	sm->task_fd = sm->stat_fd = -1;
+	sm->task_fd = sm->stat_fd = sm->smaps_fd = sm->pagemap_fd = -1;
 	/* Keep 64 descriptors for everything else (output, gnuplot, the
 	 * transient reads past the budget). */
 	sm->fd_budget = raise_nofile() - 64;
@@ -462,6 +512,16 @@ int ts_sampler_open(struct ts_sampler **out, const char *root, pid_t pid, unsign
 	sm->stat_fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (sm->stat_fd < 0)
 		goto fail;
+	if (sm->fields & TS_READ_MEM) {
+		/* Each needs ptrace read rights: without them the memory
+		 * columns stay empty (ts_sampler_denied). */
+		snprintf(path, sizeof(path), "%s/%d/smaps", root ? root : "/proc", (int)pid);
+		sm->smaps_fd = open(path, O_RDONLY | O_CLOEXEC);
+		snprintf(path, sizeof(path), "%s/%d/pagemap", root ? root : "/proc", (int)pid);
+		sm->pagemap_fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (sm->smaps_fd < 0)
+			sm->denied |= TS_READ_MEM;
+	}
 	sm->t0 = tl_mono_ns();
 	*out = sm;
 	return 0;
@@ -469,6 +529,19 @@ fail:
 	e = errno;
 	ts_sampler_close(sm);
 	return -e;
+}
+
+bool ts_sampler_exit_times(const struct ts_sampler *sm, unsigned long long *cpu_ms,
+                           unsigned long long *children_ms, unsigned long long *starttime,
+                           char name[64])
+{
+	if (!sm->zombie)
+		return false;
+	*starttime = sm->exit_starttime;
+	memcpy(name, sm->exit_name, 64);
+	*cpu_ms = sm->exit_cpu_ms;
+	*children_ms = sm->exit_children_ms;
+	return true;
 }
 
 unsigned ts_sampler_denied(const struct ts_sampler *sm)
@@ -487,8 +560,16 @@ static int read_process(struct ts_sampler *sm, struct tl_task_stat *ps)
 		return gone_errno((int)-r) ? -ESRCH : (int)r;
 	if (tl_procfs_parse_stat(buf, (size_t)r, ps) != 0)
 		return -ESRCH;
-	if (ps->state == 'Z' || ps->state == 'X')
+	if (ps->state == 'Z' || ps->state == 'X') {
+		/* A zombie's times are final: the last chance to see them
+		 * unless we are the one to wait for it. */
+		sm->zombie = true;
+		memcpy(sm->exit_name, ps->comm, sizeof(sm->exit_name));
+		sm->exit_starttime = ps->starttime;
+		sm->exit_cpu_ms = (ps->utime + ps->stime) * 1000 / (unsigned long long)sm->hz;
+		sm->exit_children_ms = ps->children_time * 1000 / (unsigned long long)sm->hz;
 		return -ESRCH;
+	}
 	return 0;
 }
 
@@ -536,8 +617,9 @@ static bool take_thread(struct ts_sampler *sm, pid_t tid, const struct rec *old,
 	rc = read_thread(sm, r, t);
 	if (rc == -ESRCH && old != NULL) {
 		/* The descriptors may belong to a thread that ended while a
-		 * new one took its tid: try once afresh. */
+		 * new one took its tid: try once afresh, as a new thread. */
 		rec_close(sm, r);
+		r->have_last = false;
 		rc = read_thread(sm, r, t);
 	}
 	if (rc != 0) {
@@ -603,6 +685,104 @@ static void swap_records(struct ts_sampler *sm, size_t n)
 	sm->n_recs = n;
 }
 
+/* The whole of smaps, from offset 0 on the kept descriptor.  0 or -errno. */
+static int read_smaps(struct ts_sampler *sm, size_t *len)
+{
+	size_t got = 0;
+
+	for (;;) {
+		ssize_t r;
+
+		if (sm->cap_smaps - got < 4096 &&
+		    ts_grow((void **)&sm->smaps_text, &sm->cap_smaps, got + 65536, 1))
+			return -ENOMEM;
+		r = pread(sm->smaps_fd, sm->smaps_text + got, sm->cap_smaps - got - 1, (off_t)got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	sm->smaps_text[got] = '\0';
+	*len = got;
+	return 0;
+}
+
+/* A thread's stack: the mapping its stack pointer is in now, or was in
+ * when last seen off CPU ("running" shows no stack pointer). */
+static void thread_stack(struct ts_sampler *sm, struct rec *r, struct ts_thread *t)
+{
+	const struct ts_mapping *m = NULL;
+	uint64_t lowest;
+
+	if (t->sp != 0)
+		m = ts_smaps_find(&sm->smaps, t->sp);
+	if (m == NULL && r->stack_lo != 0)
+		m = ts_smaps_find(&sm->smaps, r->stack_lo);
+	if (m == NULL)
+		return;
+	r->stack_lo = m->lo;
+	t->stack_kb = (m->hi - m->lo) / 1024;
+	t->stack_rss_kb = m->rss_kb;
+	if (sm->pagemap_fd >= 0 && ts_lowest_held_page(sm->pagemap_fd, m->lo, m->hi,
+	                                               (m->rss_kb + m->swap_kb) / 4, &lowest) == 0)
+		t->stack_hwm_kb = (m->hi - lowest) / 1024;
+	else
+		t->stack_hwm_kb = m->rss_kb + m->swap_kb; /* a stack is touched from the top */
+	t->have |= TS_READ_MEM;
+}
+
+/* TS_READ_MEM for the sample just taken (thr[i] and recs[i] go together). */
+static void read_mem(struct ts_sampler *sm, struct ts_sample *out)
+{
+	size_t len;
+
+	if (sm->smaps_fd < 0 || read_smaps(sm, &len) != 0 ||
+	    ts_smaps_parse(sm->smaps_text, len, &sm->smaps) != 0)
+		return;
+	out->heap_kb = sm->smaps.heap_kb;
+	out->anon_kb = sm->smaps.anon_kb;
+	out->have_mem = true;
+	for (size_t i = 0; i < sm->n_recs; i++) {
+		struct rec *r = &sm->recs[i];
+
+		/* A thread that did not run has not touched its stack. */
+		if (r->reused && (r->last.have & TS_READ_MEM))
+			continue;
+		thread_stack(sm, r, &sm->thr[i]);
+		r->last = sm->thr[i];
+	}
+}
+
+/* Can the listing of task/ be skipped?  Listing 1000 threads costs about
+ * as much as reading all their schedstat files.  If the kernel counts as
+ * many threads as we hold records of, and each record's descriptors still
+ * read (a descriptor of an ended thread gives ESRCH, even when its tid is
+ * reused), no thread has come: one that ends makes its read fail and is
+ * left out, and the count differs at the next sample, which lists again.
+ * The price: a thread that starts while another ends, both between two
+ * samples, is seen one sample later.  Not under --proc-root, where a removed
+ * file stays readable through a kept descriptor; and every
+ * TS_REFRESH_EVERY-th sample lists anyway. */
+static bool same_threads(const struct ts_sampler *sm, const struct tl_task_stat *ps)
+{
+	return sm->live_proc && sm->n_recs > 0 && ps->num_threads == (long)sm->n_recs &&
+	       sm->samples % TS_REFRESH_EVERY != 0;
+}
+
+/* The tids of the previous sample, as list_tids would give them.  Count or
+ * -ENOMEM. */
+static long reuse_tids(struct ts_sampler *sm)
+{
+	if (ts_grow((void **)&sm->tids, &sm->cap_tids, sm->n_recs, sizeof(*sm->tids)))
+		return -ENOMEM;
+	for (size_t i = 0; i < sm->n_recs; i++)
+		sm->tids[i] = sm->recs[i].tid;
+	return (long)sm->n_recs;
+}
+
 int ts_sampler_take(struct ts_sampler *sm, const struct ts_sample **s)
 {
 	struct tl_task_stat ps;
@@ -616,7 +796,7 @@ int ts_sampler_take(struct ts_sampler *sm, const struct ts_sample **s)
 	rc = read_process(sm, &ps);
 	if (rc != 0)
 		return rc;
-	n = list_tids(sm);
+	n = same_threads(sm, &ps) ? reuse_tids(sm) : list_tids(sm);
 	if (n < 0)
 		return gone_errno((int)-n) ? -ESRCH : (int)n;
 	now = tl_mono_ns() - sm->t0;
@@ -624,6 +804,7 @@ int ts_sampler_take(struct ts_sampler *sm, const struct ts_sample **s)
 	    ts_grow((void **)&sm->thr, &sm->cap_thr, (size_t)n, sizeof(*sm->thr)) ||
 	    ts_grow((void **)&sm->gone, &sm->cap_gone, sm->n_recs, sizeof(*sm->gone)))
 		return -ENOMEM;
+	sm->n_kids = 0;
 	n_thr = take_threads(sm, (size_t)n, now, &n_gone);
 	swap_records(sm, n_thr);
 	sm->samples++;
@@ -633,6 +814,11 @@ int ts_sampler_take(struct ts_sampler *sm, const struct ts_sample **s)
 	out->pid = sm->pid;
 	memcpy(out->name, ps.comm, sizeof(out->name));
 	out->threads = ps.num_threads;
+	out->ppid = ps.ppid;
+	out->cpu_ms = (ps.utime + ps.stime) * 1000 / (unsigned long long)sm->hz;
+	out->children_ms = ps.children_time * 1000 / (unsigned long long)sm->hz;
+	out->children = sm->kids;
+	out->n_children = sm->n_kids;
 	out->starttime = ps.starttime;
 	out->rss_kb = ps.rss * ((unsigned long long)sysconf(_SC_PAGESIZE) / 1024);
 	out->vsize_kb = ps.vsize / 1024;
@@ -640,6 +826,8 @@ int ts_sampler_take(struct ts_sampler *sm, const struct ts_sample **s)
 	out->n = n_thr;
 	out->gone = sm->gone;
 	out->n_gone = n_gone;
+	if (sm->fields & TS_READ_MEM)
+		read_mem(sm, out);
 	*s = out;
 	return 0;
 }
@@ -667,10 +855,17 @@ void ts_sampler_close(struct ts_sampler *sm)
 		close(sm->task_fd);
 	if (sm->stat_fd >= 0)
 		close(sm->stat_fd);
+	if (sm->smaps_fd >= 0)
+		close(sm->smaps_fd);
+	if (sm->pagemap_fd >= 0)
+		close(sm->pagemap_fd);
+	free(sm->smaps_text);
+	ts_smaps_free(&sm->smaps);
 	free(sm->recs);
 	free(sm->next);
 	free(sm->tids);
 	free(sm->thr);
 	free(sm->gone);
+	free(sm->kids);
 	free(sm);
 }

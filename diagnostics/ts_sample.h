@@ -30,6 +30,14 @@ enum ts_field {
 	TS_READ_STATUS = 1 << 2,  /* voluntary / involuntary context switches */
 	TS_READ_WCHAN = 1 << 3,   /* the kernel function a sleeper waits in */
 	TS_READ_SYSCALL = 1 << 4, /* the system call it is in (needs ptrace rights) */
+	/* The processes each thread forked (task/TID/children).  Read only for
+	 * threads that ran since the last sample, like stat: a thread that
+	 * did not run forked nothing. */
+	TS_READ_CHILDREN = 1 << 5,
+	/* Each thread's stack (the mapping its stack pointer is in: needs
+	 * syscall, see below) from the process's smaps and pagemap, and the
+	 * process's heap and anonymous memory. */
+	TS_READ_MEM = 1 << 6,
 };
 #define TS_READ_ALL                                                                                \
 	(TS_READ_STAT | TS_READ_SCHED | TS_READ_STATUS | TS_READ_WCHAN | TS_READ_SYSCALL)
@@ -49,7 +57,11 @@ struct ts_thread {
 	char wchan[48];                     /* TS_READ_WCHAN; "-" when not waiting */
 	long syscall;                       /* TS_READ_SYSCALL: number or TS_SYSCALL_* */
 	int processor;
-	bool kernel;    /* a kernel thread (PF_KTHREAD) */
+	bool kernel;           /* a kernel thread (PF_KTHREAD) */
+	unsigned long long sp; /* TS_READ_SYSCALL: stack pointer, 0 when running */
+	/* TS_READ_MEM: the thread's stack mapping, its size, what is resident
+	 * of it, and its high-water mark (top less the lowest page held). */
+	unsigned long long stack_kb, stack_rss_kb, stack_hwm_kb;
 	double cpu_pct; /* over the interval since this thread's previous sample; -1: new */
 	bool is_new;    /* not in the previous sample */
 	unsigned have;  /* which TS_READ_* were read for this sample */
@@ -60,7 +72,12 @@ struct ts_sample {
 	pid_t pid;
 	char name[64]; /* the process's (main thread's) name */
 	long threads;  /* threads the kernel counts */
+	pid_t ppid;
+	unsigned long long cpu_ms;      /* user + system of the whole process, ended threads too */
+	unsigned long long children_ms; /* of the children it has waited for (cutime + cstime) */
 	unsigned long long rss_kb, vsize_kb;
+	unsigned long long heap_kb, anon_kb; /* TS_READ_MEM (have_mem) */
+	bool have_mem;
 	unsigned long long starttime; /* the process's, clock ticks after boot */
 	struct ts_thread *thr;        /* sorted by tid */
 	size_t n;
@@ -68,6 +85,10 @@ struct ts_sample {
 	 * now belongs to a newer thread). */
 	struct ts_thread *gone;
 	size_t n_gone;
+	/* TS_READ_CHILDREN: processes forked by the threads read this time
+	 * (maybe with repeats). */
+	pid_t *children;
+	size_t n_children;
 };
 
 struct ts_sampler;
@@ -83,6 +104,14 @@ int ts_sampler_open(struct ts_sampler **out, const char *root, pid_t pid, unsign
  * or close).  Returns 0, -ESRCH when the process has ended, or another
  * negative errno. */
 int ts_sampler_take(struct ts_sampler *sm, const struct ts_sample **s);
+
+/* True when the sampler last found the process a zombie (it ended and its
+ * parent has not waited for it yet): then *cpu_ms and *children_ms are its
+ * final user + system times, its own and its waited-for children's, and
+ * *starttime and name its start time and name. */
+bool ts_sampler_exit_times(const struct ts_sampler *sm, unsigned long long *cpu_ms,
+                           unsigned long long *children_ms, unsigned long long *starttime,
+                           char name[64]);
 
 /* Files the sampler failed to read for lack of rights (TS_READ_* mask):
  * /proc/PID/task/TID/syscall needs ptrace access, and so may wchan. */

@@ -180,6 +180,9 @@ lab="ts-target --finished 12"
 if target --threads 2 --finished 12; then
   doctor 6 thread-leak
   has '^stacks: 14 thread stacks of [0-9]+ KiB mapped, 2 threads besides main: 12 without a thread, glibc caches up to [0-9]+: thread leak$'
+  has '^stack memory: 12 stacks hold no thread.s stack pointer, [0-9]+ KiB of them resident \(0 threads running: not placed\)$'
+else
+  fail "$lab: no ready line"
 fi
 untarget
 

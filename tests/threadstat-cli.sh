@@ -38,6 +38,8 @@ expect 2 1 "bad interval" -- --interval -1 $$
 expect 2 1 "count without watch" -- --count 3 $$
 expect 2 1 "plot without watch" -- --plot "$tmp/x.png" $$
 expect 2 1 "missing value" -- --interval
+expect 2 1 "--no-children without a command" -- --no-children $$
+expect 2 1 "--tree with --no-children" -- --tree --no-children -- true
 expect 2 1 "doctor without pid" -- doctor
 expect 2 1 "doctor bad window" -- doctor --window 0 $$
 # A pid that is free: the highest pid_max allows is never handed out
@@ -57,7 +59,8 @@ ver=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"$/\1/p' "${THREADLAB_BUILDDIR:-
 expect 0 0 "--help" -- --help
 for form in 'threadstat [OPTIONS] PID' 'threadstat --watch [OPTIONS] PID' \
 	'threadstat [OPTIONS] -- CMD [ARG..]' 'threadstat doctor [--window MS] [--proc-root DIR] PID' \
-	'threadstat doctor --help' 'threadstat --help | --version' \
+	'threadstat doctor --help' 'threadstat --help | --version' 'threadstat --tree [OPTIONS] PID' \
+	'-t, --tree' '--no-children' \
 	'-w, --watch' '-i, --interval MS' '-n, --count N' '-f, --format FMT' '-o, --columns LIST' \
 	'-p, --plot FILE.png' '-O, --output FILE' '--window MS' '--proc-root DIR' '-h, --help' \
 	'--version' 'tid,name,state,cpu_pct,user_ms,sys_ms,vcsw,nvcsw,wchan,syscall,cpu,start_s'; do

@@ -2,6 +2,7 @@
  * benchmark.
  *
  *   ts-target --threads N [--names LIST] [--spin K] [--serial S] [--finished F]
+ *             [--burn MS] [--fork P] [--grow KIB]
  *
  * Makes N threads (1..4000).  Thread i is named after the i-th entry of
  * LIST ('/'-separated, so "my worker/x) (y/(" names three), or "t-i" past
@@ -15,6 +16,19 @@
  * name, one line "ready PID" goes to stdout; the program then waits for
  * end of file on stdin, stops and joins its threads and exits 0.  Whoever
  * runs it decides how long it lives by closing its stdin: no timers.
+ *
+ * --burn MS: before making its threads, the main thread uses MS ms of CPU
+ * (its own CPU clock), so that a known amount of CPU is spent and done by
+ * the time "ready" is written.  --fork P: P child processes are forked
+ * first (while single-threaded); each burns and makes its N threads, named
+ * "cI-t-J", like the parent, and reports to it; "ready" means all of them
+ * are ready.  At end of file (the children share stdin) each exits and the
+ * parent waits for them: a forking server.  --grow KIB: one more thread,
+ * "grower", blocked; the line "grow" on stdin makes it touch KIB more of its
+ * stack and block again in that frame, and then "grown TID" is written: its
+ * stack's high-water mark moved down by KIB (give or take the few bytes of
+ * one frame).  "ready" and "grown" wait until the grower is blocked, so
+ * that its stack pointer shows in /proc (not while it runs).
  *
  * Exit: 0 ok, 1 a thread could not be made (one line on stderr), 2 usage.
  */
@@ -30,6 +44,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <alloca.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -37,8 +52,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <time.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define MAX_THREADS  4000
@@ -60,6 +76,120 @@ static atomic_bool stop_spin;
 static pthread_mutex_t giant = PTHREAD_MUTEX_INITIALIZER; /* the --serial threads' */
 static atomic_int holder_tid;                             /* who has it, once one has */
 static int name_error; /* first pthread_setname_np failure; under mu */
+
+/* --grow: the grower thread and its one command. */
+static pthread_mutex_t grow_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t grow_cv = PTHREAD_COND_INITIALIZER;
+static bool grow_asked, grow_done, grow_stop; /* under grow_mu */
+static pid_t grower_tid;                      /* under grow_mu */
+static size_t grow_bytes;
+
+/* Touches `bytes` of stack below this frame, then blocks in it until stop. */
+static __attribute__((noinline)) void grow_and_wait(size_t bytes)
+{
+	volatile char *buf = alloca(bytes);
+
+	for (size_t off = 0; off < bytes; off += 4096)
+		buf[off] = 1;
+	buf[bytes - 1] = 1;
+	pthread_mutex_lock(&grow_mu);
+	grow_done = true;
+	pthread_cond_broadcast(&grow_cv);
+	while (!grow_stop)
+		pthread_cond_wait(&grow_cv, &grow_mu);
+	pthread_mutex_unlock(&grow_mu);
+	__asm__ volatile("" : : "r"(buf) : "memory");
+}
+
+static void *grower_main(void *arg)
+{
+	bool go;
+
+	pthread_setname_np(pthread_self(), "grower");
+	pthread_mutex_lock(&grow_mu);
+	grower_tid = gettid();
+	pthread_cond_broadcast(&grow_cv);
+	while (!grow_asked && !grow_stop)
+		pthread_cond_wait(&grow_cv, &grow_mu);
+	go = !grow_stop;
+	pthread_mutex_unlock(&grow_mu);
+	if (go)
+		grow_and_wait(grow_bytes);
+	return arg;
+}
+
+/* Uses ms of this thread's CPU time. */
+static void burn(long ms)
+{
+	struct timespec t;
+	long long end_ns;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+	end_ns = (long long)t.tv_sec * 1000000000LL + t.tv_nsec + ms * 1000000LL;
+	do
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+	while ((long long)t.tv_sec * 1000000000LL + t.tv_nsec < end_ns);
+}
+
+/* Waits until thread tid is blocked (state S or D), so that its stack
+ * pointer can be read (a running thread's syscall file shows none).  Like
+ * wait_tasks, this polls, yielding, for at most 10 s.  0 or -1. */
+static int wait_blocked(pid_t tid)
+{
+	struct timespec t0, now;
+	struct tl_task_stat st;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		if (tl_procfs_read_task_stat(NULL, getpid(), tid, &st) != 0)
+			return -1;
+		if (st.state == 'S' || st.state == 'D')
+			return 0;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - t0.tv_sec > 10)
+			return -1;
+		sched_yield();
+	}
+}
+
+/* Handles the lines of stdin ("grow") until end of file. */
+static void serve_stdin(void)
+{
+	char buf[256];
+	size_t len = 0;
+
+	for (;;) {
+		ssize_t r = read(STDIN_FILENO, buf + len, sizeof(buf) - 1 - len);
+		char *nl;
+
+		if (r == 0 || (r < 0 && errno != EINTR))
+			return;
+		if (r < 0)
+			continue;
+		len += (size_t)r;
+		buf[len] = '\0';
+		while ((nl = strchr(buf, '\n')) != NULL) {
+			*nl = '\0';
+			if (strcmp(buf, "grow") == 0 && grow_bytes > 0) {
+				pthread_mutex_lock(&grow_mu);
+				grow_asked = true;
+				pthread_cond_broadcast(&grow_cv);
+				while (!grow_done)
+					pthread_cond_wait(&grow_cv, &grow_mu);
+				pthread_mutex_unlock(&grow_mu);
+				if (wait_blocked(grower_tid) == 0)
+					printf("grown %d\n", (int)grower_tid);
+				else
+					printf("not blocked %d\n", (int)grower_tid);
+				fflush(stdout);
+			}
+			len -= (size_t)(nl + 1 - buf);
+			memmove(buf, nl + 1, len + 1);
+		}
+		if (len == sizeof(buf) - 1)
+			len = 0; /* a line too long for any command */
+	}
+}
 
 static void *finish_main(void *arg)
 {
@@ -155,10 +285,11 @@ static void *worker_main(void *arg)
 
 static int usage(const char *why)
 {
-	fprintf(stderr,
-	        "ts-target: %s (usage: ts-target --threads N [--names A/B/...] [--spin K] "
-	        "[--serial S] [--finished F])\n",
-	        why);
+	fprintf(
+	    stderr,
+	    "ts-target: %s (usage: ts-target --threads N [--names A/B/...] [--spin K] [--serial S] "
+	    "[--finished F] [--burn MS] [--fork P] [--grow KIB])\n",
+	    why);
 	return 2;
 }
 
@@ -223,33 +354,39 @@ static void stop_and_join(struct worker *w, long made)
 		pthread_join(w[i].thread, NULL);
 }
 
-/* Joins the finished threads, ends the others: the way out after an error. */
-static int end_early(pthread_t *fin, long finished, struct worker *w, long made)
+/* --fork: makes P children; in each child returns its index (1..P) with
+ * *report the descriptor to write its one byte to when ready; in the
+ * parent returns 0 with the children's pids in kids[] and *report the
+ * descriptor to read P bytes from.  -1 on failure. */
+static long fork_children(long p, pid_t *kids, int *report)
 {
-	for (long i = 0; i < finished; i++)
-		pthread_join(fin[i], NULL);
-	free(fin);
-	stop_and_join(w, made);
-	free(w);
-	return 1;
-}
+	int fds[2];
 
-/* Reads stdin until end of file (or an error: nobody can write any more). */
-static void wait_for_eof(void)
-{
-	char buf[256];
-
-	for (;;) {
-		ssize_t r = read(STDIN_FILENO, buf, sizeof(buf));
-
-		if (r == 0 || (r < 0 && errno != EINTR))
-			return;
+	if (pipe(fds) != 0)
+		return -1;
+	for (long k = 0; k < p; k++) {
+		kids[k] = fork();
+		if (kids[k] < 0)
+			return -1;
+		if (kids[k] == 0) {
+			close(fds[0]);
+			*report = fds[1];
+			return k + 1;
+		}
 	}
+	close(fds[1]);
+	*report = fds[0];
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	long n = -1, spin = 0, serial = 0, finished = 0, i, made = 0;
+	long n = -1, spin = 0, serial = 0, finished = 0, i, made = 0, burn_ms = 0, forks = 0,
+	     grow_kib = 0;
+	long child = 0;
+	pid_t kids[64];
+	pthread_t grower;
+	int report = -1;
 	pthread_t *fin;
 	const char *names = NULL;
 	struct worker *w;
@@ -278,6 +415,18 @@ int main(int argc, char **argv)
 				return usage("--finished takes a number from 0 to 4000");
 		} else if (strcmp(opt, "--names") == 0) {
 			names = argv[++i_arg];
+		} else if (strcmp(opt, "--burn") == 0) {
+			burn_ms = number(argv[++i_arg], 0, 60000);
+			if (burn_ms < 0)
+				return usage("--burn takes a number of ms from 0 to 60000");
+		} else if (strcmp(opt, "--fork") == 0) {
+			forks = number(argv[++i_arg], 0, 64);
+			if (forks < 0)
+				return usage("--fork takes a number from 0 to 64");
+		} else if (strcmp(opt, "--grow") == 0) {
+			grow_kib = number(argv[++i_arg], 0, 4096);
+			if (grow_kib < 0)
+				return usage("--grow takes a number of KiB from 0 to 4096");
 		} else {
 			return usage("unknown option");
 		}
@@ -286,6 +435,11 @@ int main(int argc, char **argv)
 		return usage("--threads is required");
 	if (spin + serial > n)
 		return usage("--spin and --serial together must not exceed --threads");
+	if (forks > 0 && (child = fork_children(forks, kids, &report)) < 0) {
+		fprintf(stderr, "ts-target: fork: %s\n", strerror(errno));
+		return 1;
+	}
+	burn(burn_ms);
 	w = calloc((size_t)n, sizeof(*w));
 	if (w == NULL) {
 		fprintf(stderr, "ts-target: out of memory\n");
@@ -295,6 +449,8 @@ int main(int argc, char **argv)
 		free(w);
 		return usage("a name in --names is longer than 15 bytes");
 	}
+	for (i = 0; child > 0 && i < n; i++)
+		snprintf(w[i].name, sizeof(w[i].name), "c%ld-t-%hu", child, (unsigned short)i);
 	/* The reader of "ready" may go away; that is no reason to die. */
 	signal(SIGPIPE, SIG_IGN);
 
@@ -343,7 +499,12 @@ int main(int argc, char **argv)
 		if (rc == 0)
 			fprintf(stderr,
 			        "ts-target: the finished threads did not leave /proc/self/task\n");
-		return end_early(fin, finished, w, made);
+		for (i = 0; i < finished; i++)
+			pthread_join(fin[i], NULL);
+		free(fin);
+		stop_and_join(w, made);
+		free(w);
+		return 1;
 	}
 
 	if (serial > 0) {
@@ -352,13 +513,62 @@ int main(int argc, char **argv)
 		if (holder < 0) {
 			fprintf(stderr, "ts-target: the --serial threads did not all reach the "
 			                "mutex within 10 s\n");
-			return end_early(fin, finished, w, made);
+			for (i = 0; i < finished; i++)
+				pthread_join(fin[i], NULL);
+			free(fin);
+			stop_and_join(w, made);
+			free(w);
+			return 1;
 		}
 		printf("holder %d\n", holder);
 	}
-	printf("ready %ld\n", (long)getpid());
-	fflush(stdout);
-	wait_for_eof();
+	grow_bytes = (size_t)grow_kib * 1024;
+	if (grow_bytes > 0) {
+		rc = pthread_create(&grower, NULL, grower_main, NULL);
+		if (rc != 0) {
+			fprintf(stderr, "ts-target: pthread_create (grower): %s\n", strerror(rc));
+			return 1;
+		}
+		pthread_mutex_lock(&grow_mu);
+		while (grower_tid == 0)
+			pthread_cond_wait(&grow_cv, &grow_mu);
+		pthread_mutex_unlock(&grow_mu);
+		if (wait_blocked(grower_tid) != 0) {
+			fprintf(stderr, "ts-target: the grower thread did not block\n");
+			return 1;
+		}
+	}
+	if (child > 0) {
+		(void)!write(report, "r", 1); /* ready, to the parent */
+		close(report);
+	} else {
+		for (i = 0; i < forks; i++) {
+			char c;
+
+			if (read(report, &c, 1) != 1) {
+				fprintf(stderr, "ts-target: a child process did not get ready\n");
+				return 1;
+			}
+		}
+		printf("ready %ld\n", (long)getpid());
+		fflush(stdout);
+	}
+	serve_stdin();
+	if (grow_bytes > 0) {
+		pthread_mutex_lock(&grow_mu);
+		grow_stop = true;
+		pthread_cond_broadcast(&grow_cv);
+		pthread_mutex_unlock(&grow_mu);
+		pthread_join(grower, NULL);
+	}
+	for (i = 0; child == 0 && i < forks; i++) {
+		int st;
+
+		if (waitpid(kids[i], &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+			fprintf(stderr, "ts-target: child process %d failed\n", (int)kids[i]);
+			return 1;
+		}
+	}
 	for (i = 0; i < finished; i++)
 		pthread_join(fin[i], NULL);
 	free(fin);

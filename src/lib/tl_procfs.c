@@ -114,6 +114,17 @@ static bool cur_comm_and_state(struct cur *c, struct tl_task_stat *out)
 static bool keep_stat_field(int field, unsigned long long v, bool neg, struct tl_task_stat *out)
 {
 	switch (field) {
+	case 4:
+		if (neg || v > INT_MAX)
+			return false;
+		out->ppid = (pid_t)v;
+		break;
+	case 16:
+	case 17: /* signed in the kernel's format, never negative in fact */
+		if (neg)
+			return false;
+		out->children_time += v;
+		break;
 	case 9:
 		if (neg || v > ULONG_MAX)
 			return false;

@@ -22,9 +22,11 @@ struct tl_task_stat {
 	int processor;                /* last CPU */
 	unsigned long flags;          /* field 9: PF_* (PF_KTHREAD 0x00200000: a kernel thread) */
 	/* Process-wide fields (the same in every task of a process): */
-	long num_threads;         /* field 20 */
-	unsigned long long vsize; /* field 23, bytes */
-	unsigned long long rss;   /* field 24, pages */
+	pid_t ppid;                       /* field 4 */
+	unsigned long long children_time; /* fields 16 + 17, cutime + cstime: waited-for children */
+	long num_threads;                 /* field 20 */
+	unsigned long long vsize;         /* field 23, bytes */
+	unsigned long long rss;           /* field 24, pages */
 };
 
 /* Parses the text of /proc/PID/task/TID/stat.  0 or -EINVAL. */

@@ -6,6 +6,7 @@
 #endif
 
 #include "ts_doctor.h"
+#include "ts_mem.h"
 #include "ts_output.h"
 #include "ts_sample.h"
 #include "ts_track.h"
@@ -306,7 +307,12 @@ START_TEST(columns_parse)
 	ck_assert_uint_eq(ts_cols_fields(cols), TS_READ_STAT);
 	ck_assert_int_eq(ts_cols_parse("all", &cols, bad, sizeof(bad)), 0);
 	ck_assert_uint_eq(cols, TS_COLS_ALL);
-	ck_assert_uint_eq(ts_cols_fields(cols), TS_READ_ALL);
+	ck_assert_uint_eq(ts_cols_fields(cols), TS_READ_ALL | TS_READ_MEM);
+	/* The stack columns find stacks by the stack pointer in syscall. */
+	ck_assert_int_eq(ts_cols_parse("mem", &cols, bad, sizeof(bad)), 0);
+	ck_assert_uint_eq(cols, (1u << TS_COL_TID) | (1u << TS_COL_NAME) | (1u << TS_COL_STACK) |
+	                            (1u << TS_COL_STACK_RSS) | (1u << TS_COL_STACK_HWM));
+	ck_assert_uint_eq(ts_cols_fields(cols), TS_READ_STAT | TS_READ_SYSCALL | TS_READ_MEM);
 	ck_assert_int_eq(ts_cols_parse("cheap", &cols, bad, sizeof(bad)), 0);
 	ck_assert_uint_eq(ts_cols_fields(cols), TS_READ_STAT | TS_READ_SCHED);
 	ck_assert_int_eq(ts_cols_parse("tid,bogus,name", &cols, bad, sizeof(bad)), -1);
@@ -319,12 +325,12 @@ START_TEST(columns_table)
 {
 	/* The names --help lists are every column, each known to -o. */
 	const char *names = ts_cols_names();
-	const char *end = strstr(names, " (or all, cheap)");
+	const char *end = strstr(names, " (or all, cheap, mem)");
 	char list[256], bad[48];
 	unsigned cols;
 
 	ck_assert_ptr_nonnull(end);
-	ck_assert_int_eq(end[strlen(" (or all, cheap)")], '\0');
+	ck_assert_int_eq(end[strlen(" (or all, cheap, mem)")], '\0');
 	snprintf(list, sizeof(list), "%.*s", (int)(end - names), names);
 	ck_assert_int_eq(ts_cols_parse(list, &cols, bad, sizeof(bad)), 0);
 	ck_assert_uint_eq(cols, TS_COLS_ALL);
@@ -361,7 +367,8 @@ START_TEST(output_csv)
 	char *text = render(TS_FORMAT_CSV, TS_COLS_ALL);
 
 	ck_assert_ptr_nonnull(strstr(text, "time_ms,pid,tid,name,state,cpu_pct,user_ms,sys_ms,"
-	                                   "vcsw,nvcsw,wchan,syscall,cpu,start_s\n"));
+	                                   "vcsw,nvcsw,wchan,syscall,cpu,start_s,stack_kb,"
+	                                   "stack_rss_kb,stack_hwm_kb\n"));
 	/* A comma or quote in a name: quoted, quotes doubled. */
 	ck_assert_ptr_nonnull(strstr(text, ",7399,\"a,b \"\"q\"\"\",S,"));
 	ck_assert_ptr_nonnull(strstr(text, ",7397,x) (y) z),S,,0,0,2,0,futex_do_wait,futex,1,"));
@@ -403,12 +410,86 @@ START_TEST(output_table)
 
 	ck_assert_ptr_nonnull(strstr(text, "pid 7394 (probe.bin): 5 threads, RSS 1.6 MiB"));
 	/* Wait (syscall and wchan) last, in one column. */
-	ck_assert_ptr_nonnull(strstr(text,
-	                             "\n     TID NAME             S   CPU%      USER       SYS"
-	                             "     VCSW    NVCSW CPU    START WAIT\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(text, "\n     TID NAME             S   CPU%      USER       SYS"
+	                 "     VCSW    NVCSW CPU    START  STACK STK-RSS STK-HWM WAIT\n"));
 	ck_assert_ptr_nonnull(strstr(text, "    7397 x) (y) z)        S "));
 	ck_assert_ptr_nonnull(strstr(text, "futex in futex_do_wait\n"));
 	free(text);
+}
+END_TEST
+
+START_TEST(smaps_stacks)
+{
+	/* Three mappings: the heap, a thread stack (its guard first), the
+	 * main stack; Anonymous lines add up. */
+	static const char text[] =
+	    "55d0a0000000-55d0a0021000 rw-p 00000000 00:00 0                          [heap]\n"
+	    "Size:                132 kB\n"
+	    "Rss:                  12 kB\n"
+	    "Anonymous:            12 kB\n"
+	    "Swap:                  0 kB\n"
+	    "SwapPss:               0 kB\n"
+	    "7f0000000000-7f0000001000 ---p 00000000 00:00 0 \n"
+	    "Rss:                   0 kB\n"
+	    "Anonymous:             0 kB\n"
+	    "7f0000001000-7f0000801000 rw-p 00000000 00:00 0 \n"
+	    "Size:               8192 kB\n"
+	    "Rss:                 264 kB\n"
+	    "Anonymous:           260 kB\n"
+	    "Swap:                  8 kB\n"
+	    "VmFlags: rd wr mr mw me ac sd\n"
+	    "7ffc00000000-7ffc00021000 rw-p 00000000 00:00 0                          [stack]\n"
+	    "Rss:                  16 kB\n"
+	    "Anonymous:            16 kB\n";
+	struct ts_smaps m = {0};
+	const struct ts_mapping *k;
+
+	ck_assert_int_eq(ts_smaps_parse(text, strlen(text), &m), 0);
+	ck_assert_uint_eq(m.n, 4);
+	ck_assert_uint_eq(m.heap_kb, 12);
+	ck_assert_uint_eq(m.anon_kb, 12 + 260 + 16);
+	k = ts_smaps_find(&m, 0x7f0000700000ull);
+	ck_assert_ptr_nonnull(k);
+	ck_assert_uint_eq(k->lo, 0x7f0000001000ull);
+	ck_assert_uint_eq(k->rss_kb, 264);
+	ck_assert_uint_eq(k->swap_kb, 8);
+	ck_assert(k->guarded); /* above its ---p guard: a thread stack */
+	ck_assert(!m.v[0].guarded && !m.v[3].guarded);
+	ck_assert_ptr_null(ts_smaps_find(&m, 0x7f0000801000ull));
+	ck_assert_ptr_null(ts_smaps_find(&m, 0x1000));
+	ck_assert_int_eq(ts_smaps_parse("not smaps\n", 10, &m), 0);
+	ck_assert_uint_eq(m.n, 0);
+	ck_assert_int_eq(ts_smaps_parse("zz-1 rw-p\n", 10, &m), 0);
+	ts_smaps_free(&m);
+}
+END_TEST
+
+START_TEST(pagemap_lowest_page)
+{
+	/* A pagemap stand-in for pages 0..999: held (bit 63 present, or 62
+	 * swapped) are 990..999, and 500, a lone page deep down. */
+	char path[] = "/tmp/ts-pagemap.XXXXXX";
+	int fd = mkstemp(path);
+	uint64_t e[1000] = {0}, lowest;
+
+	ck_assert_int_ge(fd, 0);
+	unlink(path);
+	for (int i = 990; i < 1000; i++)
+		e[i] = 1ull << 63;
+	e[995] = 1ull << 62;
+	e[500] = 1ull << 63;
+	ck_assert_int_eq(write(fd, e, sizeof(e)), (ssize_t)sizeof(e));
+	/* Told of all 11 held pages, it finds the lone one too. */
+	ck_assert_int_eq(ts_lowest_held_page(fd, 0, 1000 * 4096ull, 11, &lowest), 0);
+	ck_assert_uint_eq(lowest, 500 * 4096ull);
+	/* Told of 10, it stops at the run under the top. */
+	ck_assert_int_eq(ts_lowest_held_page(fd, 0, 1000 * 4096ull, 10, &lowest), 0);
+	ck_assert_uint_eq(lowest, 990 * 4096ull);
+	/* Nothing held in [0, 400): the top itself. */
+	ck_assert_int_eq(ts_lowest_held_page(fd, 0, 400 * 4096ull, 5, &lowest), 0);
+	ck_assert_uint_eq(lowest, 400 * 4096ull);
+	close(fd);
 }
 END_TEST
 
@@ -455,6 +536,8 @@ static Suite *threadstat_suite(void)
 	tcase_add_test(tc, output_csv);
 	tcase_add_test(tc, output_json);
 	tcase_add_test(tc, output_table);
+	tcase_add_test(tc, smaps_stacks);
+	tcase_add_test(tc, pagemap_lowest_page);
 	suite_add_tcase(s, tc);
 	return s;
 }
