@@ -12,7 +12,6 @@
  * expect drd:      clean
  * expect memcheck: clean
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdint.h>
@@ -25,6 +24,7 @@
 
 #include "tl_lab.h"
 #include "tl_log.h"
+#include "tl_net.h"
 #include "tl_pool.h"
 #include "tl_watchdog.h"
 
@@ -37,32 +37,6 @@ static long conns, requests;
 static _Noreturn void fail(const char *what)
 {
 	exit(tl_lab_result(TL_EXIT_FAILURE, "%s: %s", what, strerror(errno)));
-}
-
-static bool send_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return false;
-		p += k, n -= (size_t)k;
-	}
-	return true;
-}
-
-static bool recv_all(int fd, char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t k = read(fd, p, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return false;
-		p += k, n -= (size_t)k;
-	}
-	return true;
 }
 
 /* ---- the client load: the same for every server ---- */
@@ -78,15 +52,13 @@ static void *client(void *arg)
 	struct client *c = arg;
 	tl_thread_name("client-%ld", c->id);
 	tl_watchdog_register();
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_in to = {
-	    .sin_family = AF_INET, .sin_port = c->port, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	if (fd < 0 || connect(fd, (struct sockaddr *)&to, sizeof to) < 0)
+	int fd = tl_connect_loopback(c->port);
+	if (fd < 0)
 		fail("connect");
 	for (long k = 0; k < requests; k++) {
 		char req[MSG] = {0}, rep[MSG];
 		snprintf(req, sizeof req, "client %ld, request %ld", c->id, k);
-		if (!send_all(fd, req, MSG) || !recv_all(fd, rep, MSG))
+		if (!tl_send_full(fd, req, MSG) || !tl_read_full(fd, rep, MSG))
 			break; /* the server hung up: the missing replies count as wrong */
 		c->good += !memcmp(req, rep, MSG);
 		tl_progress();
@@ -189,7 +161,7 @@ static void *serve_connection(void *arg)
 	char buf[4 * MSG];
 	ssize_t n;
 	while ((n = read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-		if (n > 0 && !send_all(fd, buf, (size_t)n))
+		if (n > 0 && !tl_send_full(fd, buf, (size_t)n))
 			break;
 	close(fd);
 	return NULL;
@@ -249,17 +221,15 @@ static const struct server {
 /* Serves the load with s on this thread; returns the good replies. */
 static long serve_load(const struct server *s)
 {
-	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | s->flags, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t alen = sizeof a; /* port 0: the kernel picks a free one */
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof a) < 0 ||
-	    listen(lfd, MAX_CONNS) < 0 || getsockname(lfd, (struct sockaddr *)&a, &alen) < 0)
+	in_port_t port; /* the kernel picks a free one */
+	int lfd = tl_listen_loopback(s->flags, MAX_CONNS, &port);
+	if (lfd < 0)
 		fail("listen on 127.0.0.1");
 
 	struct client cl[MAX_CONNS];
 	pthread_t t[MAX_CONNS];
 	for (long i = 0; i < conns; i++) {
-		cl[i] = (struct client){.id = i, .port = a.sin_port};
+		cl[i] = (struct client){.id = i, .port = port};
 		tl_lab_thread_create(&t[i], client, &cl[i]);
 	}
 	int threads = s->run(lfd);

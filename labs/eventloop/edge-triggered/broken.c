@@ -20,7 +20,6 @@
  *       still alive: Memcheck reports each one's thread block, allocated by
  *       pthread_create, as possibly lost.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -33,6 +32,7 @@
 
 #include "tl_lab.h"
 #include "tl_log.h"
+#include "tl_net.h"
 #include "tl_watchdog.h"
 
 #define MAX_CLIENTS 16
@@ -53,28 +53,13 @@ struct client {
 	long good; /* replies equal to their message; read by main after the join */
 };
 
-static bool recv_all(int fd, char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t k = read(fd, p, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return false;
-		p += k, n -= (size_t)k;
-	}
-	return true;
-}
-
 static void *client(void *arg)
 {
 	struct client *c = arg;
 	tl_thread_name("client-%ld", c->id);
 	tl_watchdog_register();
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_in to = {
-	    .sin_family = AF_INET, .sin_port = c->port, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	if (fd < 0 || connect(fd, (struct sockaddr *)&to, sizeof to) < 0)
+	int fd = tl_connect_loopback(c->port);
+	if (fd < 0)
 		fail("connect");
 	for (long k = 0; k < pairs; k++) {
 		char two[2 * MSG] = {0}, back[2 * MSG];
@@ -84,7 +69,7 @@ static void *client(void *arg)
 		 * one segment, one readiness edge for both. */
 		if (send(fd, two, sizeof two, MSG_NOSIGNAL) != sizeof two)
 			break;
-		if (!recv_all(fd, back, sizeof back))
+		if (!tl_read_full(fd, back, sizeof back))
 			break; /* the server hung up: the missing replies count as wrong */
 		c->good += !memcmp(two, back, MSG) + !memcmp(two + MSG, back + MSG, MSG);
 		tl_progress();
@@ -185,11 +170,9 @@ int main(int argc, char **argv)
 	tl_thread_name("server");
 	tl_watchdog_register();
 
-	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t alen = sizeof a; /* port 0: the kernel picks a free one */
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof a) < 0 ||
-	    listen(lfd, MAX_CLIENTS) < 0 || getsockname(lfd, (struct sockaddr *)&a, &alen) < 0)
+	in_port_t port; /* the kernel picks a free one */
+	int lfd = tl_listen_loopback(0, MAX_CLIENTS, &port);
+	if (lfd < 0)
 		fail("listen on 127.0.0.1");
 	if (o.watchdog)
 		tl_watchdog_start(0, 0);
@@ -197,7 +180,7 @@ int main(int argc, char **argv)
 	struct client cl[MAX_CLIENTS];
 	pthread_t t[MAX_CLIENTS];
 	for (long i = 0; i < o.threads; i++) {
-		cl[i] = (struct client){.id = i, .port = a.sin_port};
+		cl[i] = (struct client){.id = i, .port = port};
 		tl_lab_thread_create(&t[i], client, &cl[i]); /* @clients */
 	}
 	serve(lfd, o.threads);
