@@ -13,7 +13,9 @@
  *
  * Each measurement runs in a forked child, so that its memory starts from
  * the same point: glibc keeps the stacks of ended threads and the heap of
- * freed connections, which would hide the next server's growth.  Within a
+ * freed connections, which would hide the next server's growth.  There a
+ * warm-up with 2 connections faults in the code and the malloc arenas
+ * first, so that the RSS growth is what the connections cost.  Within a
  * round the three servers take turns; figures are median [min–max] over
  * rounds, repeated until no throughput median moved by more than
  * BENCH_STABLE_PCT (bench_stats).  Timing never fails the benchmark; a
@@ -26,12 +28,11 @@
 
 #include "bench_stats.h"
 #include "tl_clock.h"
+#include "tl_net.h"
 #include "tl_pool.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -64,6 +65,11 @@ struct result {
 
 static _Atomic int threads_now, threads_peak;
 
+static long requests_per_conn(long conns)
+{
+	return REQUESTS_TOTAL / conns > MIN_REQUESTS ? REQUESTS_TOTAL / conns : MIN_REQUESTS;
+}
+
 static void thread_started(void)
 {
 	int now = atomic_fetch_add(&threads_now, 1) + 1;
@@ -91,6 +97,27 @@ struct loop_conn {
 	bool waiting_out; /* registered for EPOLLOUT instead of EPOLLIN */
 	char out[4 * MSG];
 };
+
+/* The connections by descriptor, grown as descriptors come: the memory
+ * follows the connections. */
+struct loop_table {
+	struct loop_conn *v;
+	size_t n;
+};
+
+static struct loop_conn *loop_slot(struct loop_table *t, int fd)
+{
+	if ((size_t)fd >= t->n) {
+		size_t n = t->n ? t->n : 64;
+		while (n <= (size_t)fd)
+			n *= 2;
+		struct loop_conn *v = realloc(t->v, n * sizeof *v);
+		if (!v)
+			bench_die("out of memory");
+		t->v = v, t->n = n;
+	}
+	return &t->v[fd];
+}
 
 static void loop_watch(int ep, int op, int fd, uint32_t events)
 {
@@ -123,11 +150,10 @@ static void *event_loop_server(void *arg)
 {
 	struct server *s = arg;
 	thread_started();
-	long fds = sysconf(_SC_OPEN_MAX); /* untouched entries cost no RSS */
-	struct loop_conn *conns = calloc((size_t)fds, sizeof *conns);
+	struct loop_table table = {0};
 	int ep = epoll_create1(EPOLL_CLOEXEC);
-	if (!conns || ep < 0)
-		bench_die("event loop: %s", strerror(errno));
+	if (ep < 0)
+		bench_die("epoll_create1: %s", strerror(errno));
 	loop_watch(ep, EPOLL_CTL_ADD, s->lfd, EPOLLIN);
 	for (long closed = 0; closed < s->conns;) {
 		struct epoll_event ready[64];
@@ -138,19 +164,17 @@ static void *event_loop_server(void *arg)
 				int c;
 				while ((c = accept4(s->lfd, NULL, NULL,
 				                    SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-					if (c >= fds)
-						bench_die("descriptor %d past _SC_OPEN_MAX", c);
+					*loop_slot(&table, c) = (struct loop_conn){0};
 					loop_watch(ep, EPOLL_CTL_ADD, c, EPOLLIN);
 				}
-			} else if (!loop_serve(ep, fd, &conns[fd])) {
-				conns[fd] = (struct loop_conn){0};
+			} else if (!loop_serve(ep, fd, &table.v[fd])) {
 				close(fd);
 				closed++;
 			}
 		}
 	}
 	close(ep);
-	free(conns);
+	free(table.v);
 	thread_ended();
 	return NULL;
 }
@@ -161,12 +185,9 @@ static void *serve_connection(void *arg)
 	int fd = (int)(intptr_t)arg;
 	char buf[4 * MSG];
 	ssize_t n;
-	while ((n = read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR)) {
-		for (ssize_t off = 0, k; off < n; off += k)
-			if ((k = send(fd, buf + off, (size_t)(n - off), MSG_NOSIGNAL)) <= 0)
-				goto done;
-	}
-done:
+	while ((n = read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+		if (n > 0 && !tl_send_full(fd, buf, (size_t)n))
+			break;
 	close(fd);
 	return NULL;
 }
@@ -216,7 +237,7 @@ static void *pool_server(void *arg)
 	tl_future **f = calloc((size_t)s->conns, sizeof *f);
 	if (!pool || !f)
 		bench_die("tl_pool_create: %s", strerror(errno));
-	for (int i = 0; i < tl_pool_workers(pool); i++)
+	for (int i = 0; i < POOL_WORKERS; i++)
 		thread_started(); /* the workers start with the pool */
 	for (long i = 0; i < s->conns; i++)
 		if (!(f[i] = tl_pool_submit(pool, serve_connection,
@@ -228,8 +249,9 @@ static void *pool_server(void *arg)
 	}
 	tl_pool_free(pool);
 	free(f);
-	for (int i = 0; i <= POOL_WORKERS; i++)
+	for (int i = 0; i < POOL_WORKERS; i++)
 		thread_ended();
+	thread_ended();
 	return NULL;
 }
 
@@ -263,13 +285,10 @@ static double client_load(in_port_t port, long n, long per_conn)
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	if (!cs || ep < 0)
 		bench_die("client: %s", strerror(errno));
-	struct sockaddr_in to = {
-	    .sin_family = AF_INET, .sin_port = port, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	for (long i = 0; i < n; i++) {
 		/* Blocking connects: each completes in the listener's backlog,
 		 * whether or not the server has accepted it yet. */
-		cs[i].fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (cs[i].fd < 0 || connect(cs[i].fd, (struct sockaddr *)&to, sizeof to) < 0)
+		if ((cs[i].fd = tl_connect_loopback(port)) < 0)
 			bench_die("client connect (connection %ld): %s", i + 1, strerror(errno));
 		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (uint64_t)i};
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, cs[i].fd, &ev) < 0)
@@ -327,26 +346,37 @@ static long status_kib(const char *field)
 	return v;
 }
 
-static struct result measure(enum shape shape, long conns)
+/* Serves conns connections with shape, under the client load; returns the
+ * requests per second. */
+static double serve_once(enum shape shape, long conns)
 {
-	long before_kib = status_kib("VmRSS");
-	int lfd = socket(AF_INET,
-	                 SOCK_STREAM | SOCK_CLOEXEC | (shape == EVENT_LOOP ? SOCK_NONBLOCK : 0), 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t alen = sizeof a; /* port 0: the kernel picks */
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof a) < 0 ||
-	    listen(lfd, (int)conns) < 0 || getsockname(lfd, (struct sockaddr *)&a, &alen) < 0)
+	in_port_t port;
+	int lfd = tl_listen_loopback(shape == EVENT_LOOP ? SOCK_NONBLOCK : 0, (int)conns, &port);
+	if (lfd < 0)
 		bench_die("listen on 127.0.0.1: %s", strerror(errno));
 	struct server s = {.lfd = lfd, .conns = conns};
 	pthread_t t;
 	int rc = pthread_create(&t, NULL, server_main[shape], &s);
 	if (rc)
 		bench_die("pthread_create: %s", strerror(rc));
-	long per_conn =
-	    REQUESTS_TOTAL / conns > MIN_REQUESTS ? REQUESTS_TOTAL / conns : MIN_REQUESTS;
-	struct result r = {.requests_per_s = client_load(a.sin_port, conns, per_conn)};
+	double rate = client_load(port, conns, requests_per_conn(conns));
 	pthread_join(t, NULL);
 	close(lfd);
+	return rate;
+}
+
+static struct result measure(enum shape shape, long conns)
+{
+	/* A warm-up with 2 connections first faults in the code and starts
+	 * the malloc arenas, so that the growth measured next is what the
+	 * connections cost; then the peak is reset to the present RSS. */
+	serve_once(shape, 2);
+	FILE *f = fopen("/proc/self/clear_refs", "w");
+	if (!f || fputs("5", f) < 0 || fclose(f))
+		bench_die("cannot reset the peak RSS (/proc/self/clear_refs): %s", strerror(errno));
+	atomic_store(&threads_peak, 0);
+	long before_kib = status_kib("VmRSS");
+	struct result r = {.requests_per_s = serve_once(shape, conns)};
 	r.rss_kib = (double)(status_kib("VmHWM") - before_kib);
 	r.threads = atomic_load(&threads_peak);
 	return r;
@@ -375,8 +405,11 @@ static struct result measure_in_child(enum shape shape, long conns)
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			bench_die("waitpid: %s", strerror(errno));
+	if (WIFSIGNALED(status))
+		bench_die("%s, %ld connections: killed by signal %d", shape_names[shape], conns,
+		          WTERMSIG(status));
 	if (got != sizeof r || !WIFEXITED(status) || WEXITSTATUS(status))
-		exit(1); /* the child said why */
+		exit(1); /* the child said why, on stderr */
 	return r;
 }
 
@@ -405,8 +438,7 @@ static void run_section(long conns)
 	for (int k = 0; k < SHAPES; k++)
 		stable[k] = &s.rate[k];
 	int rounds = bench_repeat_until_stable(round_of, &s, stable, SHAPES, ROUNDS_CAP);
-	long per_conn =
-	    REQUESTS_TOTAL / conns > MIN_REQUESTS ? REQUESTS_TOTAL / conns : MIN_REQUESTS;
+	long per_conn = requests_per_conn(conns);
 	printf("%ld concurrent connections, %ld requests each (%d rounds)\n", conns, per_conn,
 	       rounds);
 	for (int k = 0; k < SHAPES; k++) {
@@ -477,12 +509,11 @@ int main(int argc, char **argv)
 	    "the\nsame process, one %d-byte request in flight per connection, every reply "
 	    "checked).\nA figure is the median [min–max] of rounds in which the servers take "
 	    "turns, each\nin a fresh process; N.NN× event loop is a server's rate over the event "
-	    "loop's in\nthe same round. Memory: the process's peak RSS growth (VmHWM minus VmRSS "
-	    "before\nthe listener), client side included (the same for all three); per "
-	    "connection it\nstill holds each server's fixed part (its threads, its tables), which "
-	    "dominates at 10.\nThreads: the server's own threads at their peak (the client's "
-	    "thread "
-	    "not counted).\n",
+	    "loop's in\nthe same round. Memory: the process's peak RSS growth while it serves the "
+	    "connections\n(VmHWM minus VmRSS before the listener, after a warm-up with 2 "
+	    "connections and a\nreset of the peak), client side included: the same for all "
+	    "three.\nThreads: the server's own threads at their peak (the client's not "
+	    "counted).\n",
 	    MSG);
 	print_load("at the start");
 	printf("\n");
