@@ -55,6 +55,7 @@
 enum shape { EVENT_LOOP, THREAD_PER_CONN, POOL, SHAPES };
 static const char *const shape_names[SHAPES] = {"event loop (1 thread)", "thread per connection",
                                                 "tl_pool, 8 workers"};
+_Static_assert(POOL_WORKERS == 8, "shape_names[POOL] names the pool's size");
 
 /* What one measurement hands back to the parent through a pipe. */
 struct result {
