@@ -184,11 +184,7 @@ static void *event_loop_server(void *arg)
 static void *serve_connection(void *arg)
 {
 	int fd = (int)(intptr_t)arg;
-	char buf[4 * MSG];
-	ssize_t n;
-	while ((n = read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-		if (n > 0 && !tl_send_full(fd, buf, (size_t)n))
-			break;
+	tl_echo_until_eof(fd);
 	close(fd);
 	return NULL;
 }

@@ -54,6 +54,15 @@ bool tl_read_full(int fd, void *buf, size_t n)
 	return true;
 }
 
+void tl_echo_until_eof(int fd)
+{
+	char buf[512];
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+		if (n > 0 && !tl_send_full(fd, buf, (size_t)n))
+			return;
+}
+
 bool tl_send_full(int fd, const void *buf, size_t n)
 {
 	const char *p = buf;

@@ -24,6 +24,11 @@ int tl_connect_loopback(in_port_t port);
  * of file or an error. */
 bool tl_read_full(int fd, void *buf, size_t n);
 
+/* Echoes what comes on a blocking socket back to its sender until the peer
+ * hangs up (end of file) or an error; does not close fd.  The handler of a
+ * server that gives each connection a thread of its own. */
+void tl_echo_until_eof(int fd);
+
 /* Sends all n bytes with MSG_NOSIGNAL (a peer that hung up gives EPIPE,
  * not SIGPIPE).  False on an error. */
 bool tl_send_full(int fd, const void *buf, size_t n);

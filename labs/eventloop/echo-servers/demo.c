@@ -158,11 +158,7 @@ static int event_loop(int lfd)
 static void *serve_connection(void *arg)
 {
 	int fd = (int)(intptr_t)arg;
-	char buf[4 * MSG];
-	ssize_t n;
-	while ((n = read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-		if (n > 0 && !tl_send_full(fd, buf, (size_t)n))
-			break;
+	tl_echo_until_eof(fd); /* read, send it back, until read returns 0 */
 	close(fd);
 	return NULL;
 }
