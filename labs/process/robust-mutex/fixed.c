@@ -50,13 +50,18 @@ static struct shared *sh;
  * make it unusable for everybody: ENOTRECOVERABLE). */
 static void lock_repairing(void)
 {
-	if (pthread_mutex_lock(&sh->mu) == EOWNERDEAD) { /* @lock */
+	int rc = pthread_mutex_lock(&sh->mu); /* @lock */
+	if (rc == EOWNERDEAD) {
 		tl_log("owner died holding the mutex: rolling back its transfer of %ld",
 		       sh->moving);
 		sh->from += sh->moving;
 		sh->moving = 0;
 		sh->repairs++;
-		pthread_mutex_consistent(&sh->mu);
+		rc = pthread_mutex_consistent(&sh->mu);
+	}
+	if (rc != 0) { /* e.g. ENOTRECOVERABLE: a repair was skipped */
+		tl_lab_result(TL_EXIT_WRONG, "the mutex cannot be taken: %s", strerror(rc));
+		_exit(TL_EXIT_WRONG);
 	}
 }
 
