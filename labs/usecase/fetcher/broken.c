@@ -9,8 +9,17 @@
  * --seed), and those pages are missing.
  * expect run:      wrong-result
  * expect tsan:     clean
+ * miss: the bug is in how the client treats the site, not in how its threads share memory: the
+ *       page counter and the site's counts are under mutexes, and no detector judges manners.
+ * note: libcurl and libmicrohttpd are not built with TSan: it sees the lab's code and every
+ *       pthread call, not the libraries' own memory accesses.
  * expect helgrind: clean
+ * miss: the same: no race, no lock misuse, only requests the site refuses.
+ * note: clean with two entries of tests/valgrind.supp: libcurl's spinlock and p11-kit's exit-time
+ *       mutexes (README; tests/fetcher-suppressions.sh shows what they hide).
  * expect drd:      clean
+ * miss: the same.
+ * note: clean with the same two suppressions as Helgrind.
  * expect memcheck: clean
  */
 #include "site.h"

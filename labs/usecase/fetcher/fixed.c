@@ -10,8 +10,13 @@
  * attempts a page.  Every page arrives in both rounds.
  * expect run:      clean
  * expect tsan:     clean
+ * note: libcurl and libmicrohttpd are not built with TSan: it sees the lab's code and every
+ *       pthread call, not the libraries' own memory accesses.
  * expect helgrind: clean
+ * note: clean with two entries of tests/valgrind.supp: libcurl's spinlock and p11-kit's exit-time
+ *       mutexes (README; tests/fetcher-suppressions.sh shows what they hide).
  * expect drd:      clean
+ * note: clean with the same two suppressions as Helgrind.
  * expect memcheck: clean
  */
 #include "site.h"
