@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,6 +37,7 @@
 #define MAX_N       10000000L
 #define TIMING_FROM 100000L /* n from which the timing table is printed */
 #define LEAF        16      /* a range this short is multiplied one by one */
+#define ROUNDS      5       /* of the timing table */
 
 /* Progress made in the worker processes, which the parent hands on to its
  * watchdog (a child's own tl_progress counts in its copy of the memory). */
@@ -212,12 +214,28 @@ struct row {
 	enum way way;
 	long workers;
 	const char *name;
-	double ms[3];
+	double ms[ROUNDS];
+	double cpu_per_wall[ROUNDS]; /* above 1: more than one CPU at once */
 };
 
-static double time_one(const struct row *r, unsigned long n, mpz_t scratch)
+/* CPU time of this process's threads and of its waited-for children. */
+static double cpu_ms(void)
+{
+	struct rusage self, children;
+	getrusage(RUSAGE_SELF, &self);
+	getrusage(RUSAGE_CHILDREN, &children);
+	return (double)(self.ru_utime.tv_sec + self.ru_stime.tv_sec + children.ru_utime.tv_sec +
+	                children.ru_stime.tv_sec) *
+	           1e3 +
+	       (double)(self.ru_utime.tv_usec + self.ru_stime.tv_usec + children.ru_utime.tv_usec +
+	                children.ru_stime.tv_usec) /
+	           1e3;
+}
+
+static void time_one(struct row *r, int round, unsigned long n, mpz_t scratch)
 {
 	uint64_t start = tl_mono_ns();
+	double cpu_start = cpu_ms();
 	if (r->way == NAIVE)
 		naive(scratch, n);
 	else if (r->way == THREADS)
@@ -226,7 +244,8 @@ static double time_one(const struct row *r, unsigned long n, mpz_t scratch)
 		by_processes(scratch, n, r->workers);
 	else
 		mpz_fac_ui(scratch, n);
-	return (double)(tl_mono_ns() - start) / 1e6;
+	r->ms[round] = (double)(tl_mono_ns() - start) / 1e6;
+	r->cpu_per_wall[round] = (cpu_ms() - cpu_start) / r->ms[round];
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -235,33 +254,39 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Three rounds, the ways taken in turns within each, so that a change in
- * the machine's load falls on all of them; the median of three. */
+/* ROUNDS rounds, the ways taken in turns within each, so that a change in
+ * the machine's load falls on all of them; the median of the rounds, for
+ * the time and for the CPU time over it (how many CPUs the way kept busy). */
 static void timing_table(unsigned long n)
 {
 	struct row rows[] = {
-	    {NAIVE, 1, "naive, left to right", {0}},  {THREADS, 1, "tree, 1 thread", {0}},
-	    {THREADS, 2, "tree, 2 threads", {0}},     {THREADS, 4, "tree, 4 threads", {0}},
-	    {PROCESSES, 1, "tree, 1 process", {0}},   {PROCESSES, 2, "tree, 2 processes", {0}},
-	    {PROCESSES, 4, "tree, 4 processes", {0}}, {GMP, 1, "mpz_fac_ui", {0}},
+	    {NAIVE, 1, "naive, left to right", {0}, {0}},
+	    {THREADS, 1, "tree, 1 thread", {0}, {0}},
+	    {THREADS, 2, "tree, 2 threads", {0}, {0}},
+	    {THREADS, 4, "tree, 4 threads", {0}, {0}},
+	    {PROCESSES, 1, "tree, 1 process", {0}, {0}},
+	    {PROCESSES, 2, "tree, 2 processes", {0}, {0}},
+	    {PROCESSES, 4, "tree, 4 processes", {0}, {0}},
+	    {GMP, 1, "mpz_fac_ui", {0}, {0}},
 	};
 	size_t nrows = sizeof rows / sizeof rows[0];
 	mpz_t scratch;
 	mpz_init(scratch);
-	for (int round = 0; round < 3; round++)
+	for (int round = 0; round < ROUNDS; round++)
 		for (size_t i = 0; i < nrows; i++)
-			rows[i].ms[round] = time_one(&rows[i], n, scratch);
+			time_one(&rows[i], round, n, scratch);
 	mpz_clear(scratch);
 	double load[3] = {0};
 	getloadavg(load, 3);
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	printf("%lu!: median of 3 rounds; %ld CPUs, load average %.2f %.2f %.2f\n", n, cpus,
-	       load[0], load[1], load[2]);
-	printf("%-22s %10s %8s\n", "way", "ms", "speed-up");
+	printf("%lu!: median of %d rounds; %ld CPUs, load average %.2f %.2f %.2f\n", n, ROUNDS,
+	       cpus, load[0], load[1], load[2]);
+	printf("%-22s %10s %8s %8s\n", "way", "ms", "speed-up", "CPU/wall");
 	double base_threads = 0, base_procs = 0;
 	for (size_t i = 0; i < nrows; i++) {
-		qsort(rows[i].ms, 3, sizeof rows[i].ms[0], cmp_double);
-		double ms = rows[i].ms[1];
+		qsort(rows[i].ms, ROUNDS, sizeof rows[i].ms[0], cmp_double);
+		qsort(rows[i].cpu_per_wall, ROUNDS, sizeof rows[i].ms[0], cmp_double);
+		double ms = rows[i].ms[ROUNDS / 2], cpus_used = rows[i].cpu_per_wall[ROUNDS / 2];
 		if (rows[i].way == THREADS && rows[i].workers == 1)
 			base_threads = ms;
 		if (rows[i].way == PROCESSES && rows[i].workers == 1)
@@ -270,9 +295,10 @@ static void timing_table(unsigned long n)
 		              : rows[i].way == PROCESSES ? base_procs
 		                                         : 0;
 		if (base > 0)
-			printf("%-22s %10.1f %7.2fx\n", rows[i].name, ms, base / ms);
+			printf("%-22s %10.1f %7.2fx %8.2f\n", rows[i].name, ms, base / ms,
+			       cpus_used);
 		else
-			printf("%-22s %10.1f %8s\n", rows[i].name, ms, "");
+			printf("%-22s %10.1f %8s %8.2f\n", rows[i].name, ms, "", cpus_used);
 	}
 }
 
