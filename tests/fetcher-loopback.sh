@@ -1,8 +1,8 @@
 #!/bin/sh
 # usecase/fetcher stays on this machine, and its requests and time are
 # bounded.  Both programs run under strace, which records every bind,
-# connect, sendto and sendmsg of every thread with the address it names:
-# each IPv4 address must be 127.0.0.1 (IPv6 ::1; Unix and netlink sockets
+# connect, sendto, sendmsg and sendmmsg of every thread with the address
+# it names: each IPv4 address must be 127.0.0.1 (IPv6 ::1; Unix and netlink sockets
 # are local by nature), the site must be bound to 127.0.0.1 on the port the
 # program prints, and the client must connect there.  From the programs'
 # own output: the client's attempts equal the requests the site answered;
@@ -26,7 +26,7 @@ pages=12
 # run VARIANT: the program under strace; leaves $tmp/VARIANT.{out,trace}, sets rc and secs
 run() {
   start=$(date +%s)
-  strace -f -qq -e trace=bind,connect,sendto,sendmsg -o "$tmp/$1.trace" \
+  strace -f -qq -e trace=bind,connect,sendto,sendmsg,sendmmsg -o "$tmp/$1.trace" \
     "$THREADLAB_BUILDDIR/labs/usecase/fetcher/$1" --iterations $pages >"$tmp/$1.out" 2>"$tmp/$1.err"
   rc=$?
   secs=$(($(date +%s) - start))
@@ -38,8 +38,8 @@ check_local() {
   t=$tmp/$1.trace
   port=$(sed -n 's#.*site on http://127\.0\.0\.1:\([0-9]*\)/.*#\1#p' "$tmp/$1.err")
   [ -n "$port" ] || { fail "$1 printed no site address"; return; }
-  calls=$(grep -cE '(bind|connect|sendto|sendmsg)\(' "$t")
-  bad=$(grep -E '(bind|connect|sendto|sendmsg)\(' "$t" | grep 'sa_family=' |
+  calls=$(grep -cE '(bind|connect|sendto|sendmsg|sendmmsg)\(' "$t")
+  bad=$(grep -E '(bind|connect|sendto|sendmsg|sendmmsg)\(' "$t" | grep 'sa_family=' |
     grep -vE 'sa_family=AF_INET, [^}]*inet_addr\("127\.0\.0\.1"\)' |
     grep -vE 'sa_family=AF_INET6, [^}]*"::1"' | grep -vE 'sa_family=AF_(UNIX|NETLINK)')
   [ -z "$bad" ] || fail "$1 named an address outside this machine: $bad"
@@ -47,7 +47,7 @@ check_local() {
     fail "$1: the site was not bound to 127.0.0.1 port 0"
   connects=$(grep -cE "connect\([0-9]+, \{sa_family=AF_INET, sin_port=htons\($port\), sin_addr=inet_addr\(\"127\.0\.0\.1\"\)" "$t")
   [ "$connects" -ge 1 ] || fail "$1: no connect to the site at 127.0.0.1:$port"
-  echo "$1: $calls bind/connect/sendto/sendmsg calls, all on this machine; $connects connects to 127.0.0.1:$port; ${secs} s"
+  echo "$1: $calls bind/connect/send calls, all on this machine; $connects connects to 127.0.0.1:$port; ${secs} s"
 }
 
 # the attempts a round line reports, and the requests the site answered
