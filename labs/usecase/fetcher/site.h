@@ -81,8 +81,16 @@ static enum MHD_Result site_answer(void *cls, struct MHD_Connection *conn, const
                                    const char *method, const char *version, const char *upload,
                                    size_t *upload_size, void **req)
 {
-	(void)version, (void)upload, (void)upload_size, (void)req;
+	(void)version, (void)upload, (void)upload_size;
+	static int headers_read;
 	struct site *s = cls;
+	/* The first call comes with the headers only: an answer queued then
+	 * makes libmicrohttpd close the connection after it ("Connection:
+	 * close"); answered on the second call, the connection is kept. */
+	if (*req == NULL) {
+		*req = &headers_read;
+		return MHD_YES;
+	}
 	char body[64];
 	unsigned status = MHD_HTTP_OK;
 	long page = -1;
