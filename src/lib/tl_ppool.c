@@ -208,6 +208,7 @@ static void worker_main(int fd, void (*init)(void *), void *init_arg)
 	 * printed twice. */
 	__fpurge(stdout);
 	__fpurge(stderr);
+	pthread_setname_np(pthread_self(), "tl_ppool-worker"); /* in ps, and in tl_log lines */
 	if (init)
 		init(init_arg);
 	fflush(stdout);
@@ -473,6 +474,7 @@ static void send_task(tl_ppool *p, int i, tl_pfuture *f)
 static void *collector_main(void *arg)
 {
 	tl_ppool *p = arg;
+	pthread_setname_np(pthread_self(), "tl_ppool-coll");
 	struct pollfd *pfd = calloc((size_t)p->nworkers + 1, sizeof *pfd);
 	int *who = calloc((size_t)p->nworkers + 1, sizeof *who);
 	pthread_mutex_lock(&p->mu);
