@@ -14,7 +14,7 @@ const char *const lab_variant_names[LAB_VARIANTS] = {"broken", "fixed", "demo", 
 
 /* The order a learner meets the categories in; others follow by name. */
 static const char *const category_order[] = {"race",     "deadlock", "livelock", "leak",
-                                             "lifetime", "demos",    "probes"};
+                                             "lifetime", "process",  "demos",    "probes"};
 
 static int category_rank(const char *c)
 {
