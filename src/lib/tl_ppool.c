@@ -2,8 +2,11 @@
  * in tl_ppool.h; the design in HACKING.md ("tl_ppool").
  *
  * Each worker has one socketpair (AF_UNIX, stream) with the parent: tasks go
- * down it, replies come up it, and its end-of-file is how the parent learns
- * the worker died.  One thread, the collector, owns every worker: it hands
+ * down it, replies come up it.  Its death is watched through a pidfd, not
+ * through the socket's end-of-file, and it is told to exit with a message,
+ * not by closing the socket: every process forked later (another pool's
+ * workers, the program's own children) inherits the parent's end of the
+ * socket, which would keep it open.  One thread, the collector, owns every worker: it hands
  * queued tasks to idle workers, polls their sockets and its wake-up eventfd
  * with the nearest task deadline as the timeout, reads the replies, kills
  * workers whose task ran out of time, reaps the dead and forks their
@@ -15,8 +18,10 @@
 #include "tl_ppool.h"
 #include "tl_sync.h"
 
+#include "tl_annotate.h"
 #include "tl_clock.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -28,11 +33,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/pidfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-enum { MSG_TASK, MSG_CHUNK, MSG_READY, MSG_DONE, MSG_FAILED };
+enum { MSG_TASK, MSG_CHUNK, MSG_EXIT, MSG_READY, MSG_DONE, MSG_FAILED };
 
 /* Parent -> worker, then count * item_len argument bytes. */
 struct task_msg {
@@ -75,6 +81,7 @@ enum worker_state { W_STARTING, W_IDLE, W_BUSY, W_GONE };
 struct worker {
 	pid_t pid;
 	int fd;
+	int pidfd; /* readable once the worker has exited; -1 if the kernel has none */
 	enum worker_state state;
 	tl_pfuture *task;
 	uint64_t deadline_ns; /* 0: none */
@@ -93,6 +100,12 @@ struct tl_ppool {
 	struct pwaiter *waiters;
 	tl_pfuture *head, *tail;
 	struct worker *w; /* written by the collector (and create) under mu */
+	/* The collector's poll set: [0] the wake-up, then each worker's socket
+	 * and pidfd, in pairs; the worker's index and pid for each entry (a
+	 * replacement made meanwhile is not the one polled). */
+	struct pollfd *pfd;
+	int *who;
+	pid_t *polled;
 	int nworkers;
 	int wake; /* eventfd: the collector's poll wakes on it */
 	void (*init)(void *);
@@ -216,7 +229,7 @@ static void worker_main(int fd, void (*init)(void *), void *init_arg)
 		_exit(0);
 	for (;;) {
 		struct task_msg m;
-		if (read_full(fd, &m, sizeof m))
+		if (read_full(fd, &m, sizeof m) || m.kind == MSG_EXIT)
 			_exit(0);
 		size_t len = (size_t)m.count * m.item_len;
 		char *arg = malloc(len ? len : 1);
@@ -238,6 +251,9 @@ static void pool_drop(tl_ppool *p)
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->changed);
 	free(p->w);
+	free(p->pfd);
+	free(p->who);
+	free(p->polled);
 	free(p);
 }
 
@@ -315,34 +331,60 @@ static void cancel_queue_locked(tl_ppool *p, int code, const char *why)
 
 /* ------------------------------------------------------------- the workers */
 
-/* Forks worker i.  The child keeps only its own socket of the pool's
- * descriptors: another worker's end kept open would hide that worker's
- * death from the parent's read. */
+/* Held from socketpair to the parent's close of the worker's end, so that
+ * no other pool's fork copies that end (a copy would keep the socket open
+ * after the worker died mid-reply, and the collector's read would wait on
+ * it).  The program's own forks are not covered: see tl_ppool.h. */
+static pthread_mutex_t spawn_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Forks worker i.  The child closes this pool's other descriptors: they
+ * are no business of its. */
 static int spawn(tl_ppool *p, int i)
 {
 	int sv[2];
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+	pthread_mutex_lock(&spawn_lock);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
+		pthread_mutex_unlock(&spawn_lock);
 		return errno;
+	}
 	pid_t pid = fork();
 	if (pid < 0) {
 		int e = errno;
 		close(sv[0]);
 		close(sv[1]);
+		pthread_mutex_unlock(&spawn_lock);
 		return e;
 	}
 	if (pid == 0) {
+		pthread_mutex_unlock(&spawn_lock); /* the child's copy, held by its only thread */
 		close(sv[0]);
 		close(p->wake);
-		for (int j = 0; j < p->nworkers; j++)
+		for (int j = 0; j < p->nworkers; j++) {
 			if (p->w[j].fd >= 0)
 				close(p->w[j].fd);
+			if (p->w[j].pidfd >= 0)
+				close(p->w[j].pidfd);
+		}
 		worker_main(sv[1], p->init, p->init_arg);
 	}
 	close(sv[1]);
+	pthread_mutex_unlock(&spawn_lock);
+	/* Valgrind 3.19 does not know pidfd_open (it warns on each call and
+	 * fails it): there the socket's end-of-file alone tells of a death. */
+	int pidfd = RUNNING_ON_VALGRIND ? -1 : pidfd_open(pid, 0);
+	if (pidfd >= 0)
+		fcntl(pidfd, F_SETFD, FD_CLOEXEC);
 	pthread_mutex_lock(&p->mu);
-	p->w[i] = (struct worker){.pid = pid, .fd = sv[0], .state = W_STARTING};
+	p->w[i] = (struct worker){.pid = pid, .fd = sv[0], .pidfd = pidfd, .state = W_STARTING};
 	pthread_mutex_unlock(&p->mu);
 	return 0;
+}
+
+/* Tells an idle or starting worker to exit; a dead one does not mind. */
+static void tell_exit(struct worker *w)
+{
+	struct task_msg m = {.kind = MSG_EXIT};
+	send_full(w->fd, &m, sizeof m);
 }
 
 static void reap(struct worker *w, int *status)
@@ -360,6 +402,8 @@ static void replace(tl_ppool *p, int i, long timeout_ms)
 	if (timeout_ms > 0)
 		kill(w->pid, SIGKILL);
 	close(w->fd);
+	if (w->pidfd >= 0)
+		close(w->pidfd);
 	int status = 0;
 	reap(w, &status);
 	pthread_mutex_lock(&p->mu);
@@ -372,7 +416,7 @@ static void replace(tl_ppool *p, int i, long timeout_ms)
 	               timeout_ms, (int)w->pid)
 	        : death(w->pid, status, was == W_BUSY ? "while running the task" : "while idle");
 	w->task = NULL;
-	w->fd = -1;
+	w->fd = w->pidfd = -1;
 	w->state = W_GONE;
 	if (was == W_STARTING && !p->broken) {
 		p->broken = true;
@@ -475,8 +519,9 @@ static void *collector_main(void *arg)
 {
 	tl_ppool *p = arg;
 	pthread_setname_np(pthread_self(), "tl_ppool-coll");
-	struct pollfd *pfd = calloc((size_t)p->nworkers + 1, sizeof *pfd);
-	int *who = calloc((size_t)p->nworkers + 1, sizeof *who);
+	struct pollfd *pfd = p->pfd;
+	int *who = p->who;
+	pid_t *pid = p->polled;
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		for (int i = 0; i < p->nworkers && p->head; i++) {
@@ -498,6 +543,9 @@ static void *collector_main(void *arg)
 				next_deadline = w->deadline_ns;
 			pfd[n] = (struct pollfd){.fd = w->fd, .events = POLLIN};
 			who[n++] = i;
+			pfd[n] = (struct pollfd){.fd = w->pidfd, .events = POLLIN};
+			pid[n] = w->pid;
+			who[n++] = i;
 		}
 		if (p->shutting && !p->head && !busy)
 			break;
@@ -517,9 +565,14 @@ static void *collector_main(void *arg)
 			if (read(p->wake, &v, sizeof v) < 0)
 				v = 0;
 		}
-		for (int k = 1; k < n; k++)
+		/* Replies first: a worker that answered and then died had its answer
+		 * counted before its death is. */
+		for (int k = 1; k < n; k += 2)
 			if (pfd[k].revents)
 				read_reply(p, who[k]);
+		for (int k = 2; k < n; k += 2)
+			if (pfd[k].revents && p->w[who[k]].pid == pid[k])
+				replace(p, who[k], 0);
 		uint64_t now = tl_mono_ns();
 		for (int i = 0; i < p->nworkers; i++) {
 			struct worker *w = &p->w[i];
@@ -530,21 +583,24 @@ static void *collector_main(void *arg)
 		pthread_mutex_lock(&p->mu);
 	}
 	pthread_mutex_unlock(&p->mu);
-	/* Every worker is idle or starting: end-of-file ends it, then reap it. */
+	/* Every worker is idle or starting: told to exit, then reaped. */
+	for (int i = 0; i < p->nworkers; i++)
+		if (p->w[i].state != W_GONE)
+			tell_exit(&p->w[i]);
 	for (int i = 0; i < p->nworkers; i++) {
 		struct worker *w = &p->w[i];
 		if (w->state == W_GONE)
 			continue;
 		close(w->fd);
+		if (w->pidfd >= 0)
+			close(w->pidfd);
 		int status;
 		reap(w, &status);
 		pthread_mutex_lock(&p->mu);
-		w->fd = -1;
+		w->fd = w->pidfd = -1;
 		w->state = W_GONE;
 		pthread_mutex_unlock(&p->mu);
 	}
-	free(pfd);
-	free(who);
 	pthread_mutex_lock(&p->mu);
 	p->stopped = true;
 	notify_locked(p);
@@ -568,7 +624,16 @@ tl_ppool *tl_ppool_create(int workers, void (*init)(void *arg), void *init_arg)
 		workers = cpus > 0 ? (int)cpus : 1;
 	}
 	tl_ppool *p = calloc(1, sizeof *p);
-	if (!p || !(p->w = calloc((size_t)workers, sizeof *p->w))) {
+	size_t slots = 2 * (size_t)workers + 1;
+	if (!p || !(p->w = calloc((size_t)workers, sizeof *p->w)) ||
+	    !(p->pfd = calloc(slots, sizeof *p->pfd)) ||
+	    !(p->who = calloc(slots, sizeof *p->who)) ||
+	    !(p->polled = calloc(slots, sizeof *p->polled))) {
+		if (p) {
+			free(p->w);
+			free(p->pfd);
+			free(p->who);
+		}
 		free(p);
 		errno = ENOMEM;
 		return NULL;
@@ -579,7 +644,7 @@ tl_ppool *tl_ppool_create(int workers, void (*init)(void *arg), void *init_arg)
 	p->owner = getpid();
 	atomic_init(&p->refs, 1);
 	for (int i = 0; i < workers; i++)
-		p->w[i] = (struct worker){.fd = -1, .state = W_GONE};
+		p->w[i] = (struct worker){.fd = -1, .pidfd = -1, .state = W_GONE};
 	int rc = 0;
 	pthread_mutex_init(&p->mu, NULL);
 	tl_cond_init_monotonic(&p->changed);
@@ -591,10 +656,15 @@ tl_ppool *tl_ppool_create(int workers, void (*init)(void *arg), void *init_arg)
 	if (!rc)
 		rc = pthread_create(&p->collector, NULL, collector_main, p);
 	if (rc) {
+		for (int i = 0; i < workers; i++)
+			if (p->w[i].state != W_GONE)
+				tell_exit(&p->w[i]);
 		for (int i = 0; i < workers; i++) {
 			if (p->w[i].state == W_GONE)
 				continue;
 			close(p->w[i].fd);
+			if (p->w[i].pidfd >= 0)
+				close(p->w[i].pidfd);
 			int status;
 			reap(&p->w[i], &status);
 		}

@@ -37,6 +37,12 @@
  * (so they are not printed twice); a task's own stdout is flushed after
  * each task.
  *
+ * Processes the program forks later (without exec) inherit the parent's
+ * ends of the workers' sockets; the pool does not rely on those being
+ * closed: a worker is told to exit with a message, and its death is seen
+ * through a pidfd (through its socket's end-of-file under Valgrind, which
+ * lacks pidfd_open).
+ *
  * Errors as tl_pool: int results are 0 or a positive errno value (EINVAL
  * for NULL or bad arguments), pointer results NULL with errno.  Timeouts
  * in milliseconds on the monotonic clock: < 0 for ever, 0 only looks.

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* How a worker's SIGSEGV ends: by the signal, except under TSan, whose
@@ -442,6 +443,35 @@ START_TEST(no_children_left_after_free)
 }
 END_TEST
 
+/* Every later fork copies the parent's end of each worker's socket: freeing
+ * a pool must not wait for those copies to close (another pool's workers,
+ * the program's own child). */
+START_TEST(free_while_others_hold_copies)
+{
+	tl_ppool *first = tl_ppool_create(1, NULL, NULL);
+	tl_ppool *second = tl_ppool_create(1, NULL, NULL);
+	pid_t child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0) {
+		char c;
+		_exit(read(gate[0], &c, 1) == 1 ? 0 : 1);
+	}
+	long two = 2;
+	tl_pfuture *f = tl_ppool_submit(first, square, &two, sizeof two);
+	ck_assert_int_eq(answer_of(f).value, 4);
+	tl_pfuture_free(f);
+	tl_ppool_free(first); /* hung here when workers were told to exit by end-of-file */
+	f = tl_ppool_submit(second, square, &two, sizeof two);
+	ck_assert_int_eq(answer_of(f).value, 4);
+	tl_pfuture_free(f);
+	tl_ppool_free(second);
+	open_gate(1);
+	int status;
+	ck_assert_int_eq(waitpid(child, &status, 0), child);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", (unsigned)status);
+}
+END_TEST
+
 START_TEST(broken_initializer)
 {
 	tl_ppool *p = tl_ppool_create(1, (void (*)(void *))abort, NULL);
@@ -497,6 +527,7 @@ static Suite *ppool_suite(void)
 	tcase_add_test(tc, shutdown_cancel_pending);
 	tcase_add_test(tc, shutdown_waits_for_the_queue);
 	tcase_add_test(tc, no_children_left_after_free);
+	tcase_add_test(tc, free_while_others_hold_copies);
 	tcase_add_test(tc, broken_initializer);
 	tcase_add_test(tc, bad_arguments);
 	suite_add_tcase(s, tc);
