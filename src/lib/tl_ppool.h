@@ -154,9 +154,9 @@ void tl_pcompletion_free(tl_pcompletion *c);
  * result_size bytes (zero-filled past what fn wrote), handed out `chunk`
  * items per task (0 counts as 1), each task with timeout_ms (<= 0: none).
  * Waits for all.  0, or the code of the first failed chunk in input order
- * (its message on stderr is not printed: use tl_pfuture_error for that);
- * chunks after it that were still queued are cancelled, and results from
- * that chunk on are zero.  ESHUTDOWN, EPIPE, ENOMEM, E2BIG, EINVAL if the
+ * (the message is not kept: submit the item alone and ask tl_pfuture_error
+ * for it); chunks after it that were still queued are cancelled, and
+ * results from that chunk on are zero.  ESHUTDOWN, EPIPE, ENOMEM, E2BIG, EINVAL if the
  * chunks could not be submitted. */
 int tl_ppool_map(tl_ppool *p, tl_ptask_fn fn, const void *args, size_t arg_size, void *results,
                  size_t result_size, size_t n, size_t chunk, long timeout_ms);
