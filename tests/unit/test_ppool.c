@@ -109,6 +109,7 @@ static size_t stuck(const void *arg, size_t len, void *result, size_t cap)
 	(void)arg, (void)len, (void)result, (void)cap;
 	for (;;)
 		pause();
+	return 0; /* never reached: the pool kills it */
 }
 
 static size_t crash(const void *arg, size_t len, void *result, size_t cap)
@@ -160,7 +161,7 @@ static void count_children(int *children, int *zombies)
 	while ((e = readdir(d))) {
 		if (e->d_name[0] < '0' || e->d_name[0] > '9')
 			continue;
-		char path[64], buf[512];
+		char path[300], buf[512]; /* a d_name is at most 255 bytes */
 		snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
 		FILE *f = fopen(path, "r");
 		if (!f)
@@ -468,7 +469,8 @@ START_TEST(free_while_others_hold_copies)
 	open_gate(1);
 	int status;
 	ck_assert_int_eq(waitpid(child, &status, 0), child);
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", (unsigned)status);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x",
+	              (unsigned)status);
 }
 END_TEST
 

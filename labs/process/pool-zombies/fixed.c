@@ -30,7 +30,7 @@ static void count_children(int *children, int *zombies)
 		return;
 	struct dirent *e;
 	while ((e = readdir(d))) {
-		char path[64], buf[512];
+		char path[300], buf[512]; /* a d_name is at most 255 bytes */
 		if (e->d_name[0] < '0' || e->d_name[0] > '9')
 			continue;
 		snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
