@@ -465,7 +465,8 @@ static void read_reply(tl_ppool *p, int i)
 	} else if (f) {
 		char *message = NULL;
 		if (m.kind == MSG_FAILED && (message = malloc(m.len + 1))) {
-			memcpy(message, data, m.len);
+			if (m.len)
+				memcpy(message, data, m.len);
 			message[m.len] = 0;
 		}
 		if (m.kind == MSG_FAILED) {
@@ -1004,7 +1005,7 @@ tl_pcompletion *tl_ppool_as_completed(tl_pfuture **fs, size_t n)
 		return NULL;
 	}
 	tl_pcompletion *c = calloc(1, sizeof *c);
-	if (!c || !(c->fs = malloc((n ? n : 1) * sizeof *c->fs)) ||
+	if (!c || !(c->fs = malloc((n ? n : 1) * sizeof(tl_pfuture *))) ||
 	    !(c->given = calloc(n ? n : 1, sizeof *c->given))) {
 		if (c)
 			free(c->fs);
@@ -1083,7 +1084,7 @@ int tl_ppool_map(tl_ppool *p, tl_ptask_fn fn, const void *args, size_t arg_size,
 		chunk = 1;
 	size_t nchunks = (n + chunk - 1) / chunk;
 	memset(results, 0, n * result_size);
-	tl_pfuture **fs = calloc(nchunks ? nchunks : 1, sizeof *fs);
+	tl_pfuture **fs = calloc(nchunks ? nchunks : 1, sizeof(tl_pfuture *));
 	if (!fs)
 		return ENOMEM;
 	int rc = 0;
@@ -1107,7 +1108,7 @@ int tl_ppool_map(tl_ppool *p, tl_ptask_fn fn, const void *args, size_t arg_size,
 		int code = tl_pfuture_result_wait(fs[k], -1, &data, &len);
 		if (!rc && !first_failure && code)
 			first_failure = code;
-		if (!rc && !first_failure)
+		if (!rc && !first_failure && len)
 			memcpy((char *)results + k * chunk * result_size, data, len);
 		tl_pfuture_free(fs[k]);
 	}
