@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 const char *bench_name = "bench";
 
@@ -109,4 +110,47 @@ bool bench_print_goal(double value, bool at_most, double goal, const char *goal_
 	bool met = at_most ? value <= goal : value >= goal;
 	printf("   goal %s %s: %s", at_most ? "≤" : "≥", goal_text, met ? "met" : "MISSED");
 	return met;
+}
+
+void bench_load_average(char *out, size_t size)
+{
+	double l1, l5, l15;
+	FILE *f = fopen("/proc/loadavg", "r");
+	if (f && fscanf(f, "%lf %lf %lf", &l1, &l5, &l15) == 3)
+		snprintf(out, size, "%.2f %.2f %.2f", l1, l5, l15);
+	else
+		snprintf(out, size, "unknown");
+	if (f)
+		fclose(f);
+}
+
+uint64_t bench_spin(uint64_t iterations)
+{
+	uint64_t x = iterations;
+	for (uint64_t i = 0; i < iterations; i++) {
+		x = x * 6364136223846793005u + 1442695040888963407u;
+		__asm__ volatile("" : "+r"(x)); /* hides the value from the optimiser */
+	}
+	return x;
+}
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+uint64_t bench_spin_per_ms(void)
+{
+	const uint64_t probe = 1u << 22;
+	uint64_t best = UINT64_MAX;
+	for (int i = 0; i < 7; i++) {
+		uint64_t t0 = thread_cpu_ns();
+		bench_spin(probe);
+		uint64_t t = thread_cpu_ns() - t0;
+		if (t < best)
+			best = t;
+	}
+	return probe * 1000000u / (best ? best : 1);
 }

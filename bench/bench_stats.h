@@ -13,6 +13,8 @@
 #define BENCH_STATS_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #define BENCH_MIN_ROUNDS 5
 #define BENCH_MAX_ROUNDS 40
@@ -59,5 +61,15 @@ void bench_print_ratio(const struct bench_series *r, const char *what);
 /* "   goal OP GOAL_TEXT: met|MISSED" (at_most: OP is ≤, else ≥); returns
  * whether the goal was met. */
 bool bench_print_goal(double value, bool at_most, double goal, const char *goal_text);
+
+/* "L1 L5 L15" from /proc/loadavg, or "unknown". */
+void bench_load_average(char *out, size_t size);
+
+/* CPU work that cannot be skipped (each step needs the one before), and
+ * how many of its iterations take 1 ms of this thread's CPU time: the
+ * fastest of several timed runs, the others having lost time to other
+ * processes. */
+uint64_t bench_spin(uint64_t iterations);
+uint64_t bench_spin_per_ms(void);
 
 #endif

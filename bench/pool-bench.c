@@ -49,42 +49,6 @@ extern char **environ;
 
 static uint64_t spin_per_ms; /* busy-loop iterations in 1 ms of CPU */
 
-static uint64_t thread_cpu_ns(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
-
-/* CPU work that cannot be skipped: each step needs the one before, and the
- * empty asm hides the value from the optimiser. */
-static uint64_t spin(uint64_t iterations)
-{
-	uint64_t x = iterations;
-	for (uint64_t i = 0; i < iterations; i++) {
-		x = x * 6364136223846793005u + 1442695040888963407u;
-		__asm__ volatile("" : "+r"(x));
-	}
-	return x;
-}
-
-/* The fastest of several timed runs: the others lost time to other
- * processes (thread CPU time leaves out time off the CPU, not every
- * disturbance). */
-static void calibrate_spin(void)
-{
-	const uint64_t probe = 1u << 22;
-	uint64_t best = UINT64_MAX;
-	for (int i = 0; i < 7; i++) {
-		uint64_t t0 = thread_cpu_ns();
-		spin(probe);
-		uint64_t t = thread_cpu_ns() - t0;
-		if (t < best)
-			best = t;
-	}
-	spin_per_ms = probe * 1000000u / (best ? best : 1);
-}
-
 /* Blocks for `ms` on a timer fd: the thread sleeps in read(2) like one
  * waiting for a socket, and costs no CPU. */
 static void block_ms(long ms)
@@ -111,7 +75,7 @@ struct work {
 static void do_work(const struct work *w)
 {
 	if (w->cpu_ms > 0)
-		spin((uint64_t)(w->cpu_ms * (double)spin_per_ms));
+		bench_spin((uint64_t)(w->cpu_ms * (double)spin_per_ms));
 	if (w->block_ms > 0)
 		block_ms(w->block_ms);
 }
@@ -970,22 +934,10 @@ static void bench_table(void)
 /* ------------------------------------------------------------------ main */
 
 /* The three load averages, from /proc/loadavg. */
-static void load_average(char *out, size_t size)
-{
-	double l1, l5, l15;
-	FILE *f = fopen("/proc/loadavg", "r");
-	if (f && fscanf(f, "%lf %lf %lf", &l1, &l5, &l15) == 3)
-		snprintf(out, size, "%.2f %.2f %.2f", l1, l5, l15);
-	else
-		snprintf(out, size, "unknown");
-	if (f)
-		fclose(f);
-}
-
 static void print_header(void)
 {
 	char load[64];
-	load_average(load, sizeof load);
+	bench_load_average(load, sizeof load);
 	printf(
 	    "pool-bench: tl_pool against GLib %u.%u.%u's GThreadPool (exclusive pools), %ld "
 	    "online CPUs.\nLoad average at the start: %s.\n"
@@ -1050,13 +1002,13 @@ int main(int argc, char **argv)
 	self_exe[len] = '\0';
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	calibrate_spin();
+	spin_per_ms = bench_spin_per_ms();
 	print_header();
 	for (size_t i = 0; i < NSECTIONS; i++)
 		if (argc == 1 || chosen[i])
 			sections[i].run();
 	char load[64];
-	load_average(load, sizeof load);
+	bench_load_average(load, sizeof load);
 	printf("Load average at the end: %s.\n", load);
 	return 0;
 }
