@@ -72,7 +72,7 @@ check_section() { # target, its rule, section
       for src in $(sources "$text"); do
         grep -qF "{\"$section\"," "$src" && found=$src
       done
-      [ -n "$found" ] || fail "$target: no section \"$section\" in the sections table of $(sources "$text" | tr '\n' ' ')"
+      [ -n "$found" ] || fail "$target: no section \"$section\" in the sections table of $(sources "$text" | xargs)"
       ;;
     *)
       found=
@@ -80,7 +80,7 @@ check_section() { # target, its rule, section
         grep -E 'counts\[[0-9]*\] = \{' "$src" | tr -c '0-9\n' ' ' | tr -s ' ' '\n' |
           grep -qx "$section" && found=$src
       done
-      [ -n "$found" ] || fail "$target: $section connections is not a count $(sources "$text" | tr '\n' ' ')runs by default"
+      [ -n "$found" ] || fail "$target: $section connections is not a count $(sources "$text" | xargs) runs by default"
       ;;
   esac
 }
@@ -107,5 +107,8 @@ $cites
 EOF
 
 echo "choosing: $targets bench targets and $sections sections cited, $fails wrong"
-[ "$targets" -gt 0 ] && [ "$sections" -gt 0 ] || { echo "FAIL: $guide cites no benchmark section"; exit 1; }
+if [ "$targets" -eq 0 ] || [ "$sections" -eq 0 ]; then
+  echo "FAIL: $guide cites no benchmark section (or the citation form changed)"
+  exit 1
+fi
 [ "$fails" -eq 0 ]
