@@ -13,7 +13,9 @@
  * expect drd:      clean
  * miss: DRD checks synchronisation, not the lifetime of threads or memory.
  * expect memcheck: thread-leak @pool
- * note: each unjoined worker's thread block (allocated by pthread_create in tl_pool_create) is possibly lost; the pools are still reachable, not lost: the unjoined workers' stacks, still mapped, point at them.
+ * note: each unjoined worker's thread block (allocated by pthread_create in tl_pool_create) is
+ *       possibly lost; the pools are still reachable, not lost: the unjoined workers' stacks, still
+ *       mapped, point at them.
  */
 #include <errno.h>
 #include <stdint.h>

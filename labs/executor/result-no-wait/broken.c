@@ -10,7 +10,8 @@
  * expect tsan:     data-race @read @write
  * expect helgrind: data-race @read @write
  * expect drd:      data-race @write
- * note: DRD names the task's write, and for the other side only main's segment between a submit and a tl_future_free, which holds the read.
+ * note: DRD names the task's write, and for the other side only main's segment between a submit and
+ *       a tl_future_free, which holds the read.
  * expect memcheck: clean
  * miss: Memcheck checks memory, not ordering: every byte read was initialised, and all is freed.
  */

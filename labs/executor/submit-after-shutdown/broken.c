@@ -8,13 +8,15 @@
  * NULL, and phase 2's answers all come out 0.
  * expect run:      wrong-result
  * expect tsan:     clean
- * miss: a refused submit is a return value nobody checked, not a race: no task of phase 2 ever runs.
+ * miss: a refused submit is a return value nobody checked, not a race: no task of phase 2 ever
+ *       runs.
  * expect helgrind: clean
  * miss: likewise: no task of phase 2 ever runs, and no lock is misused.
  * expect drd:      clean
  * miss: likewise: no task of phase 2 ever runs.
  * expect memcheck: clean
- * miss: the NULL futures are never dereferenced (the pool's calls take NULL and return at once), and nothing leaks.
+ * miss: the NULL futures are never dereferenced (the pool's calls take NULL and return at once),
+ *       and nothing leaks.
  */
 #include <errno.h>
 #include <stdint.h>

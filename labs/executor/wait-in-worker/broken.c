@@ -6,13 +6,15 @@
  * their parts sit in the queue behind them with no worker left to run them.
  * expect run:      deadlock
  * expect tsan:     clean
- * miss: every thread sleeps on a condition variable with its mutex released: no lock cycle, no race.
+ * miss: every thread sleeps on a condition variable with its mutex released: no lock cycle, no
+ *       race.
  * expect helgrind: clean
  * miss: Helgrind checks locks and races; a wait for a future nobody will run breaks no rule it has.
  * expect drd:      clean
  * miss: DRD, likewise, has no rule for a wait that can never end.
  * expect memcheck: thread-leak @pool
- * note: the watchdog ends the process with the pool's workers (and its own thread) still alive: Memcheck reports each one's thread block, allocated by pthread_create, as possibly lost.
+ * note: the watchdog ends the process with the pool's workers (and its own thread) still alive:
+ *       Memcheck reports each one's thread block, allocated by pthread_create, as possibly lost.
  */
 #include <errno.h>
 #include <stdint.h>
