@@ -7,10 +7,8 @@
  * returns must be 0 or -EINVAL (a count for maps), and what it fills in on
  * success must be consistent.
  *
- * Built with -fsanitize=fuzzer this is a libFuzzer target.  Built with
- * -DTL_FUZZ_REPLAY it has its own main(): it replays every file named on
- * its command line through every parser, whole and cut at every length, so
- * the parsers still meet the corpus where libFuzzer is missing.
+ * tests/fuzz.sh puts each file of tests/fixtures/procfs behind every
+ * selector; fuzz.h says how the target is built and replayed.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -19,26 +17,13 @@
 #define _GNU_SOURCE
 #endif
 
+#include "fuzz.h"
 #include "tl_procfs.h"
 
 #include <errno.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 #define MIB ((size_t)1 << 20)
-
-/* A broken promise is a crash, so that libFuzzer keeps the input. */
-#define REQUIRE(cond)                                                                              \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "fuzz_procfs: %s:%d: %s\n", __FILE__, __LINE__, #cond);    \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
 
 static void fuzz_stat(const char *buf, size_t len)
 {
@@ -123,13 +108,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size == 0)
 		return 0;
-	/* Copied so that the text ends exactly at the end of an allocation
-	 * (libFuzzer's own buffer does too, a replayed file may not). */
 	len = size - 1;
-	buf = malloc(len ? len : 1);
+	buf = fuzz_exact_copy(data + 1, len);
 	if (buf == NULL)
 		return 0;
-	memcpy(buf, data + 1, len);
 	switch (data[0]) {
 	case 's':
 		fuzz_stat(buf, len);
@@ -157,84 +139,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(buf);
 	return 0;
 }
-
-#ifdef TL_FUZZ_REPLAY
-/* Reads a whole file; NULL on error (said on stderr). */
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf = NULL;
-	size_t cap = 0, got = 0, r;
-
-	if (f == NULL) {
-		perror(path);
-		return NULL;
-	}
-	do {
-		if (cap - got < 4096) {
-			uint8_t *nb = realloc(buf, cap ? cap * 2 : 65536);
-
-			if (nb == NULL) {
-				free(buf);
-				fclose(f);
-				fprintf(stderr, "fuzz_procfs: out of memory\n");
-				return NULL;
-			}
-			buf = nb;
-			cap = cap ? cap * 2 : 65536;
-		}
-		r = fread(buf + got, 1, cap - got, f);
-		got += r;
-	} while (r > 0);
-	if (ferror(f)) {
-		perror(path);
-		free(buf);
-		fclose(f);
-		return NULL;
-	}
-	fclose(f);
-	*len = got;
-	return buf;
-}
-
-/* Replays FILE... through every parser: the file as it is (its first byte
- * choosing), then its text behind each selector, cut at every length. */
-int main(int argc, char **argv)
-{
-	static const char selectors[] = "stcym*";
-	unsigned long runs = 0;
-	int i;
-
-	if (argc < 2) {
-		fprintf(stderr, "usage: fuzz_procfs FILE...\n");
-		return 2;
-	}
-	for (i = 1; i < argc; i++) {
-		size_t len, k;
-		uint8_t *text = slurp(argv[i], &len);
-		uint8_t *in;
-		const char *sel;
-
-		if (text == NULL)
-			return 1;
-		in = malloc(len + 1);
-		if (in == NULL) {
-			free(text);
-			fprintf(stderr, "fuzz_procfs: out of memory\n");
-			return 1;
-		}
-		LLVMFuzzerTestOneInput(text, len);
-		runs++;
-		for (sel = selectors; *sel; sel++) {
-			in[0] = (uint8_t)*sel;
-			memcpy(in + 1, text, len);
-			for (k = 0; k <= len; k++, runs++)
-				LLVMFuzzerTestOneInput(in, k + 1);
-		}
-		free(in);
-		free(text);
-	}
-	printf("fuzz_procfs: %d files replayed, %lu runs, no failure\n", argc - 1, runs);
-	return 0;
-}
-#endif

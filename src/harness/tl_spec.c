@@ -38,6 +38,11 @@ static int fail(char *err, size_t errlen, int line, const char *fmt, ...)
 	if (n >= 0 && (size_t)n < errlen)
 		vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
 	va_end(ap);
+	/* Messages quote the source: a control character in it must not
+	 * reach the terminal (one clear line). */
+	for (char *p = err; errlen && *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	return -1;
 }
 
@@ -471,6 +476,15 @@ int tl_spec_parse(const char *src, size_t len, struct tl_spec *spec, char *err, 
 	memset(spec, 0, sizeof *spec);
 	if (errlen)
 		err[0] = '\0';
+	/* Every string the header gives would end at a NUL byte, silently
+	 * cutting a title or note and turning a bench argument into "". */
+	const char *nul = len ? memchr(src, '\0', len) : NULL;
+	if (nul) {
+		int line = 1;
+		for (const char *q = src; q < nul; q++)
+			line += *q == '\n';
+		return fail(err, errlen, line, "NUL byte in the source");
+	}
 	struct cursor c = {src, src + len, 0};
 	if (parse_title(&c, spec, err, errlen))
 		return -1;
