@@ -354,6 +354,17 @@ static void stop_and_join(struct worker *w, long made)
 		pthread_join(w[i].thread, NULL);
 }
 
+/* Joins the finished threads, ends the others: the way out after an error. */
+static int end_early(pthread_t *fin, long finished, struct worker *w, long made)
+{
+	for (long i = 0; i < finished; i++)
+		pthread_join(fin[i], NULL);
+	free(fin);
+	stop_and_join(w, made);
+	free(w);
+	return 1;
+}
+
 /* --fork: makes P children; in each child returns its index (1..P) with
  * *report the descriptor to write its one byte to when ready; in the
  * parent returns 0 with the children's pids in kids[] and *report the
@@ -499,12 +510,7 @@ int main(int argc, char **argv)
 		if (rc == 0)
 			fprintf(stderr,
 			        "ts-target: the finished threads did not leave /proc/self/task\n");
-		for (i = 0; i < finished; i++)
-			pthread_join(fin[i], NULL);
-		free(fin);
-		stop_and_join(w, made);
-		free(w);
-		return 1;
+		return end_early(fin, finished, w, made);
 	}
 
 	if (serial > 0) {
@@ -513,12 +519,7 @@ int main(int argc, char **argv)
 		if (holder < 0) {
 			fprintf(stderr, "ts-target: the --serial threads did not all reach the "
 			                "mutex within 10 s\n");
-			for (i = 0; i < finished; i++)
-				pthread_join(fin[i], NULL);
-			free(fin);
-			stop_and_join(w, made);
-			free(w);
-			return 1;
+			return end_early(fin, finished, w, made);
 		}
 		printf("holder %d\n", holder);
 	}
