@@ -78,7 +78,7 @@ static void sleep_ns(uint64_t ns)
 {
 	struct timespec t = {.tv_sec = (time_t)(ns / 1000000000u),
 	                     .tv_nsec = (long)(ns % 1000000000u)};
-	while (nanosleep(&t, &t) != 0 && errno == EINTR)
+	while (nanosleep(&t, &t) != 0 && errno == EINTR) /* sleep-ok: the backoff is the lesson */
 		;
 }
 
