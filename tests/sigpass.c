@@ -14,21 +14,8 @@
 
 #include "tl_sigpass.h"
 
-int main(int argc, char **argv)
+static int run(const char **files, size_t nfiles, const char **flags)
 {
-	const char **files = calloc((size_t)argc, sizeof *files);
-	const char **flags = calloc((size_t)argc, sizeof *flags);
-	if (!files || !flags) {
-		fprintf(stderr, "sigpass: out of memory\n");
-		return 2;
-	}
-	size_t nfiles = 0, nflags = 0;
-	for (int i = 1; i < argc; i++) {
-		if (argv[i][0] == '-')
-			flags[nflags++] = argv[i];
-		else
-			files[nfiles++] = argv[i];
-	}
 	if (nfiles == 0) {
 		fprintf(stderr, "usage: sigpass [-CFLAG...] FILE...\n");
 		return 2;
@@ -47,6 +34,26 @@ int main(int argc, char **argv)
 	}
 	int rc = out.n ? 1 : 0;
 	tl_sig_findings_free(&out);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	const char **files = calloc((size_t)argc, sizeof *files);
+	const char **flags = calloc((size_t)argc, sizeof *flags);
+	int rc = 2;
+	if (!files || !flags)
+		fprintf(stderr, "sigpass: out of memory\n");
+	else {
+		size_t nfiles = 0, nflags = 0;
+		for (int i = 1; i < argc; i++) {
+			if (argv[i][0] == '-')
+				flags[nflags++] = argv[i];
+			else
+				files[nfiles++] = argv[i];
+		}
+		rc = run(files, nfiles, flags);
+	}
 	free(files);
 	free(flags);
 	return rc;

@@ -36,7 +36,7 @@
 
 #define TL_PERTURB_DENSITY      100
 #define TL_PERTURB_DELAY_US     100000
-#define TL_PERTURB_DELAY_US_MAX 10000000
+#define TL_PERTURB_DELAY_US_MAX 10000000U
 /* Where the shim is, under the build tree or pkglibexecdir (installed with
  * the tree kept, as the lab programs are). */
 #define TL_PERTURB_SHIM "src/perturb/libtlperturb.so"

@@ -161,6 +161,9 @@ static void maybe_delay(const char *what)
 	sleep_us(cfg.delay_us);
 }
 
+/* NOLINTBEGIN(bugprone-macro-parentheses): ret, params and args are a type
+ * and lists, which parentheses would break. */
+
 /* A wrapper whose call may wait for another thread: delay, then call. */
 #define BEFORE(ret, name, params, args)                                                            \
 	SHIM_API ret name params                                                                   \
@@ -179,6 +182,8 @@ static void maybe_delay(const char *what)
 		maybe_delay(#name);                                                                \
 		return r;                                                                          \
 	}
+
+/* NOLINTEND(bugprone-macro-parentheses) */
 
 BEFORE(int, pthread_mutex_lock, (pthread_mutex_t * m), (m))
 BEFORE(int, pthread_mutex_trylock, (pthread_mutex_t * m), (m))

@@ -220,7 +220,7 @@ static const char *const locking_calls[] = {
 /* The functions that install a handler given as their second argument. */
 static const char *const installers[] = {"signal", "sigset", "bsd_signal", "sysv_signal"};
 
-#define IN(name, list) in_list(name, list, sizeof list / sizeof list[0])
+#define IN(name, list) in_list((name), (list), sizeof(list) / sizeof((list)[0]))
 
 static bool in_list(const char *name, const char *const *list, size_t n)
 {
