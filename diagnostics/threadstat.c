@@ -701,11 +701,13 @@ static int doctor_main(int argc, char **argv)
 			printf(
 			    "usage: threadstat doctor [--window MS] [--proc-root DIR] PID\n"
 			    "Watches PID for --window ms (default 500) and says what it is doing:\n"
-			    "deadlock (names the cycle of threads and mutexes), livelock, idle, "
-			    "busy,\n"
-			    "serialised (busy behind one mutex: names its holder and waiters),\n"
-			    "thread-leak.  Exit 0 idle, busy or serialised, 4 deadlock, 5 "
-			    "livelock,\n"
+			    "deadlock (names the cycle of threads and mutexes), livelock, stuck\n"
+			    "(every thread in an untimed wait only another of its threads could "
+			    "end),\n"
+			    "idle, busy, serialised (busy behind one mutex: names its holder and "
+			    "waiters),\n"
+			    "thread-leak.  Exit 0 idle, busy or serialised, 4 deadlock or stuck, "
+			    "5 livelock,\n"
 			    "6 thread leak, 1 when the process cannot be read.\n");
 			return 0;
 		default:
