@@ -6,7 +6,7 @@
 # joined threads).  Then bad targets: a pid that does not exist, pid 1,
 # and a process ptrace rules forbid us to read.  Every wait is bounded.
 set -u
-: "${THREADLAB_BUILDDIR:?run me from make check}"
+: "${THREADLAB_BUILDDIR:?run me from make check}" "${THREADLAB_SRCDIR:?run me from make check}"
 THREADSTAT=${THREADSTAT:-$THREADLAB_BUILDDIR/diagnostics/threadstat}
 LABS=$THREADLAB_BUILDDIR/labs
 # The lab's verdict comes 0.6 s after its hang (x THREADLAB_SLOWDOWN); this
@@ -142,12 +142,67 @@ fi
 
 lab=deadlock/lost-wakeup/broken
 if hold "$lab"; then
-  # Both wait on condition variables: no mutex edge, no cycle.
+  # Both wait on condition variables: no mutex edge, no cycle.  Not stuck
+  # either: the watchdog holding it waits in ppoll with a timeout, and what
+  # it does then the doctor cannot know.
   doctor 0 idle
+  has '^not stuck: 3 of 4 threads wait with no timeout for another thread, but$'
+  has '^  watchdog \(tid [0-9]+\) in ppoll, [a-z_.0-9]+: has a timeout$'
   has '^  consumer \(tid [0-9]+\) waits on condition variable job_ready '
   has '^  producer \(tid [0-9]+\) waits on condition variable job_taken '
   if grep -q 'waits for mutex\|^deadlock' "$tmp/out"; then fail "$lab: a false lock edge"; sed 's/^/    /' "$tmp/out"; fi
   release 4
+fi
+
+# A Python program whose two threads wait for each other's threading.Lock
+# (semaphores underneath: no owner to read, so no cycle): stuck, each wait
+# untimed with no owner.  Its reading twin (a thread in recv on a socket,
+# main joining it) is idle: another process could end that wait.
+# py MODE: starts tests/doctor-locks.py MODE, waits (bounded) for its "ready
+# PID" line (its thread is in its last wait) and for its main thread to be in
+# its own (its syscall file: WANT).  Sets lab_pid.
+py() {
+  rm -f "$tmp/fifo" && mkfifo "$tmp/fifo" || return 1
+  exec 3<>"$tmp/fifo"
+  python3 "$THREADLAB_SRCDIR/tests/doctor-locks.py" "$1" > "$tmp/fifo" 3>&- &
+  lab_pid=$!
+  timeout "$WAIT_S" sed -n '/^ready /{p;q;}' <&3 > "$tmp/ready"
+  if [ "$(cat "$tmp/ready")" != "ready $lab_pid" ]; then
+    fail "$lab: no ready line: $(cat "$tmp/ready")"; return 1
+  fi
+  # Its main thread's last wait comes right after the line: a bounded poll.
+  if ! timeout "$WAIT_S" sh -c 'until grep -q "$1" "/proc/$2/task/$2/syscall"; do sleep 0.01; done' \
+       sh "$2" "$lab_pid"; then
+    fail "$lab: main thread never reached its wait: $(cat "/proc/$lab_pid/task/$lab_pid/syscall")"; return 1
+  fi
+  return 0
+}
+unpy() {
+  kill -KILL "$lab_pid" 2>/dev/null; wait "$lab_pid" 2>/dev/null
+  exec 3>&-
+  lab_pid=
+}
+if command -v python3 > /dev/null; then
+  lab="python threading.Lock pair"
+  if py locks '^202 0x[0-9a-f]* 0x[0-9a-f]* 0x[0-9a-f]* 0x0 '; then
+    doctor 4 stuck
+    has '^stuck: every thread waits with no timeout, for another thread of this process, and none ran$'
+    for tid in $(ls "/proc/$lab_pid/task"); do
+      has "^  python3 \(tid $tid\) waits on futex 0x[0-9a-f]+, value 0: .*: no timeout, no owner: only a thread of this process could wake it\$"
+    done
+    [ "$(grep -c '^  python3 (tid ' "$tmp/out")" -eq 2 ] || fail "$lab: want exactly its 2 threads in the stuck block"
+    has '^  a lost wake-up is the usual cause'
+  fi
+  unpy
+  lab="python thread reading a socket"
+  if py socket '^202 0x[0-9a-f]* 0x[0-9a-f]* 0x[0-9a-f]* 0x0 '; then
+    doctor 0 idle
+    has '^not stuck: 1 of 2 threads wait with no timeout for another thread, but$'
+    has '^  python3 \(tid [0-9]+\) in recvfrom, [a-z_]+: another process can end it$'
+  fi
+  unpy
+else
+  echo "skip: python3 not installed (the threading.Lock pair)"
 fi
 
 # target ARGS...: starts ts-target ARGS and waits (bounded) for its "ready"
