@@ -990,6 +990,64 @@ static int fill(const struct doc *d, const struct verdict *v, const enum ts_wake
 	return 0;
 }
 
+/* ------------------------------------------------------------------ stacks */
+
+/* Whose stacks matter to the verdict: a cycle's threads, every thread of a
+ * stuck process, the threads that ran in a livelock; every thread when
+ * asked.  Nothing for the other verdicts: the process is never stopped for
+ * them. */
+static bool stack_wanted(const struct ts_diagnosis *g, const struct ts_thread_diag *t, bool all)
+{
+	if (!t->alive)
+		return false;
+	if (all)
+		return true;
+	switch (g->verdict) {
+	case TS_VERDICT_DEADLOCK:
+		return t->cycle >= 0;
+	case TS_VERDICT_STUCK:
+		return true;
+	case TS_VERDICT_LIVELOCK:
+		return t->busy_ns > 0;
+	default:
+		return false;
+	}
+}
+
+/* Reads the stacks that matter (at most DOCTOR_ROWS), after both looks so
+ * that stopping threads cannot change the verdict. */
+static void read_stacks(struct ts_diagnosis *g, bool all)
+{
+	struct ts_stack s[DOCTOR_ROWS];
+	size_t idx[DOCTOR_ROWS], n = 0;
+	int rc;
+
+	for (size_t i = 0; i < g->nthreads && n < DOCTOR_ROWS; i++)
+		if (stack_wanted(g, &g->threads[i], all)) {
+			idx[n] = i;
+			s[n++].tid = g->threads[i].tid;
+		}
+	if (n == 0)
+		return;
+	rc = ts_stacks_read(g->pid, s, n, &g->stopped_ns);
+	g->frames_rc = rc;
+	if (rc != 0)
+		return;
+	for (size_t k = 0; k < n; k++) {
+		struct ts_thread_diag *t = &g->threads[idx[k]];
+
+		t->stack_rc = s[k].rc;
+		t->frames = s[k].frames;
+		t->nframes = s[k].n;
+		t->where = s[k].in_program;
+		if (s[k].rc != 0 && g->frames_rc == 0)
+			g->frames_rc = s[k].rc; /* the first thread's reason */
+	}
+	for (size_t k = 0; k < n && g->frames_rc != 0; k++)
+		if (s[k].rc == 0)
+			g->frames_rc = 0; /* some were read: said per thread */
+}
+
 /* ------------------------------------------------------------------ print */
 
 static const struct ts_thread_diag *thread_of(const struct ts_diagnosis *g, pid_t tid)
@@ -1073,6 +1131,67 @@ static void print_wait(const struct ts_diagnosis *g, FILE *out, const struct ts_
 		fprintf(out, t->state == 'R' ? "running" : "-");
 }
 
+/* Where in the program a thread waits: its first frame in the executable
+ * (the line that called into libc), else its innermost one. */
+static void print_where(const struct ts_thread_diag *t, FILE *out)
+{
+	const struct ts_frame *f;
+
+	if (t->stack_rc != 0 || t->nframes == 0)
+		return;
+	f = &t->frames[t->where >= 0 ? t->where : 0];
+	fprintf(out, "    at ");
+	if (f->file != NULL && f->line > 0)
+		fprintf(out, "%s:%d", f->file, f->line);
+	else
+		fprintf(out, "0x%" PRIx64, f->pc);
+	fprintf(out, " in %s%s%s%s\n", f->function ? f->function : "?",
+	        t->where < 0 && f->module ? " (" : "", t->where < 0 && f->module ? f->module : "",
+	        t->where < 0 && f->module ? "; no frame in the program itself)" : "");
+}
+
+/* Every frame of the stacks read, when all were asked for. */
+static void print_frames(const struct ts_diagnosis *g, FILE *out)
+{
+	if (g->frames_rc == 1)
+		return;
+	if (g->frames_rc != 0) {
+		fprintf(out, "call stacks: cannot read them (ptrace: %s)\n",
+		        strerror(-g->frames_rc));
+		return;
+	}
+	fprintf(out,
+	        "call stacks: read with ptrace, one thread stopped at a time, %" PRIu64
+	        " us in all\n",
+	        g->stopped_ns / 1000);
+	if (!g->all_stacks)
+		return;
+	for (size_t i = 0; i < g->nthreads; i++) {
+		const struct ts_thread_diag *t = &g->threads[i];
+
+		if (t->stack_rc == 1)
+			continue;
+		fprintf(out, "  %s (tid %d)", t->name, (int)t->tid);
+		if (t->stack_rc != 0) {
+			fprintf(out, ": %s\n", strerror(-t->stack_rc));
+			continue;
+		}
+		fputc('\n', out);
+		for (size_t k = 0; k < t->nframes; k++) {
+			const struct ts_frame *f = &t->frames[k];
+
+			fprintf(out, "    #%-2zu %s", k, f->function ? f->function : "?");
+			if (f->file != NULL && f->line > 0)
+				fprintf(out, " at %s:%d", f->file, f->line);
+			else
+				fprintf(out, " at 0x%" PRIx64, f->pc);
+			if (f->module != NULL)
+				fprintf(out, " (%s)", f->module);
+			fputc('\n', out);
+		}
+	}
+}
+
 static void print_cycle(const struct ts_diagnosis *g, FILE *out, int c)
 {
 	size_t i, members = 0;
@@ -1096,6 +1215,7 @@ static void print_cycle(const struct ts_diagnosis *g, FILE *out, int c)
 		fprintf(out, "  %s (tid %d) ", t->name, (int)t->tid);
 		print_wait(g, out, t);
 		fputc('\n', out);
+		print_where(t, out);
 		k = t->next;
 	} while (k != start && k >= 0);
 }
@@ -1156,6 +1276,7 @@ static void print_stuck(const struct ts_diagnosis *g, FILE *out)
 		fprintf(out, ": ");
 		print_why(g, out, t);
 		fputc('\n', out);
+		print_where(t, out);
 	}
 	fprintf(out, "  a lost wake-up is the usual cause: a signal, post or write that came "
 	             "before the wait, or never came\n");
@@ -1335,6 +1456,7 @@ static void report(const struct ts_diagnosis *g, const char *root, FILE *out)
 	print_progress(g, out);
 	print_stack_maps(g, root, out);
 	print_threads(g, out);
+	print_frames(g, out);
 	fflush(out);
 }
 
@@ -1348,15 +1470,20 @@ void ts_diagnosis_print(const struct ts_diagnosis *g, FILE *out)
 static int diagnose(pid_t pid, const struct ts_doctor_opts *o, const char *root,
                     struct ts_diagnosis *out)
 {
+	static const struct ts_doctor_opts defaults;
+
 	struct doc d;
 	struct verdict v;
 	enum ts_waker *wk = NULL;
-	long window_ms = o && o->window_ms > 0 ? o->window_ms : TS_DOCTOR_WINDOW_MS;
+	long window_ms;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	if (o == NULL)
+		o = &defaults;
 	if (pid <= 0)
 		return ts_unreadable(pid, -ESRCH);
+	window_ms = o->window_ms > 0 ? o->window_ms : TS_DOCTOR_WINDOW_MS;
 	memset(&d, 0, sizeof(d));
 	d.root = root;
 	d.pid = pid;
@@ -1374,6 +1501,11 @@ static int diagnose(pid_t pid, const struct ts_doctor_opts *o, const char *root,
 			judge(&d, &v, wk);
 			rc = fill(&d, &v, wk, out);
 			rc = rc < 0 ? ts_unreadable(pid, rc) : v.code;
+			/* A recorded tree (proc_root) has no process to stop. */
+			if (rc == v.code && o->proc_root == NULL && !o->no_stacks && !d.denied) {
+				out->all_stacks = o->stacks;
+				read_stacks(out, o->stacks);
+			}
 		}
 	}
 	free(wk);

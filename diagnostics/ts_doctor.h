@@ -49,6 +49,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "ts_stack.h" /* struct ts_frame */
+
 #define TS_DOCTOR_WINDOW_MS 500
 
 struct ts_doctor_opts {
@@ -91,15 +93,6 @@ enum ts_waker {
 	TS_WAKER_THREAD,  /* thread `other` of this process, by unlocking or ending */
 	TS_WAKER_INSIDE,  /* only some thread of this process (a private futex with no owner to
 	                   * read, a pipe whose write ends only this process holds) */
-};
-
-/* One frame of a thread's stack, innermost first. */
-struct ts_frame {
-	uint64_t pc;
-	char *function; /* NULL when unknown */
-	char *file;     /* source file from the debug information, or NULL */
-	int line;       /* 0 when unknown */
-	char *module;   /* the executable or library it is in, or NULL */
 };
 
 struct ts_thread_diag {
@@ -166,6 +159,7 @@ struct ts_diagnosis {
 	/* The threads' call stacks: 0 read, 1 not asked for, else a negative errno. */
 	int frames_rc;
 	uint64_t stopped_ns; /* how long the process was stopped to read them */
+	bool all_stacks;     /* every thread's was asked for (opts.stacks) */
 };
 
 /* Examines pid (window_ms between two looks) and fills out.  Returns the
