@@ -122,7 +122,7 @@ struct ts_thread_diag {
 	int stack_rc;            /* 0 when frames were read, else a negative errno; 1 not asked */
 	struct ts_frame *frames; /* innermost first */
 	size_t nframes;
-	int where; /* index of the first frame in the executable (not libc), or -1 */
+	int where; /* index of the first frame outside the C library (the program's call), or -1 */
 };
 
 struct ts_diagnosis {
