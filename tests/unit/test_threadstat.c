@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -244,6 +245,9 @@ static pid_t start_stuck_child(pid_t *waiter)
 	if (pid == 0) {
 		pthread_t t;
 
+		/* A failed assertion must not leave it stuck for ever. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() == 1)
+			_exit(1);
 		sem_init(&never_posted, 0, 0);
 		pthread_create(&t, NULL, wait_for_post, &fds[1]);
 		pthread_join(t, NULL);
