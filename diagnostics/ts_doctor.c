@@ -810,7 +810,8 @@ static bool find_stuck(const struct doc *d, const enum ts_waker *wk)
 	if (d->denied || d->mem_fd < 0)
 		return false;
 	for (size_t i = 0; i < d->n; i++) {
-		if (!d->t[i].l[1].ok)
+		/* A zombie (a main thread gone by pthread_exit) does nothing. */
+		if (!d->t[i].l[1].ok || d->t[i].l[1].state == 'Z')
 			continue;
 		if (!endless(wk[i]) || !same_wait(&d->t[i]))
 			return false;
@@ -1334,7 +1335,7 @@ static void print_not_stuck(const struct ts_diagnosis *g, FILE *out)
 	for (size_t i = 0; i < g->nthreads; i++) {
 		const struct ts_thread_diag *t = &g->threads[i];
 
-		if (!t->alive || (t->same_wait && endless(t->waker)))
+		if (!t->alive || t->state == 'Z' || (t->same_wait && endless(t->waker)))
 			continue;
 		fprintf(out, "  %s (tid %d) ", t->name, (int)t->tid);
 		print_wait(g, out, t);
