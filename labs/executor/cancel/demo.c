@@ -97,8 +97,8 @@ int main(int argc, char **argv)
 	int err1 = tl_future_error(f[1], &why);
 	void *r2 = tl_future_result(f[2]);
 	enum tl_future_state s0 = tl_future_state(f[0]);
-	tl_log("task 0: %s, result %ld; task 1: %s (%s); task 2: %s, result %ld",
-	       state_name(s0), (long)(intptr_t)r0, state_name(tl_future_state(f[1])), why,
+	tl_log("task 0: %s, result %ld; task 1: %s (%s); task 2: %s, result %ld", state_name(s0),
+	       (long)(intptr_t)r0, state_name(tl_future_state(f[1])), why,
 	       state_name(tl_future_state(f[2])), (long)(intptr_t)r2);
 	for (int i = 0; i < 3; i++)
 		tl_future_free(f[i]);
