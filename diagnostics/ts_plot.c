@@ -212,6 +212,7 @@ int ts_plot(const struct ts_track *tr, const char *png)
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || stat(png, &st) != 0 ||
 	    st.st_size == 0) {
 		fprintf(stderr, "threadstat: --plot: gnuplot did not write %s\n", png);
+		unlink(png); /* what it wrote of it, on a full disk */
 		goto out;
 	}
 	rc = 0;
