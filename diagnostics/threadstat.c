@@ -908,6 +908,10 @@ static void catch_stop_signals(void)
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;
+	/* A write in progress goes on (it failed with EINTR before: a table cut
+	 * short and "write error"); the sleeps and polls between samples still
+	 * end at once, as Linux never restarts those. */
+	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
