@@ -60,8 +60,9 @@ int main(int argc, char **argv)
 		else if (strcmp(argv[i], "--hang") == 0)
 			hang = true;
 		else {
-			fprintf(stderr, "fault-lab: unknown argument '%s' (--flood --orphan "
-			                "--ignore-term --hang)\n",
+			fprintf(stderr,
+			        "fault-lab: unknown argument '%s' (--flood --orphan "
+			        "--ignore-term --hang)\n",
 			        argv[i]);
 			return 2;
 		}

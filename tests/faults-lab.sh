@@ -51,4 +51,11 @@ if [ "$got" -eq 1 ] && grep -q '^FAIL  *faults/stubborn' "$out" && has "$out" "g
 else bad "stubborn: exit $got"; fi
 gone "$lab_pid" && gone "$child_pid" && ok "stubborn: the program and its child are gone" ||
   bad "stubborn: pid $lab_pid or $child_pid lives"
+# A limit that is no number: one line, nothing run.
+THREADLAB_TIME_LIMIT=soon tl run faults/stubborn
+got=$?
+if [ "$got" -eq 99 ] && [ "$(wc -l < "$err")" -eq 1 ] &&
+  has "$err" "THREADLAB_TIME_LIMIT: 'soon' is not a number of seconds"; then
+  ok "THREADLAB_TIME_LIMIT=soon: one line, exit 99"
+else bad "THREADLAB_TIME_LIMIT=soon: exit $got"; fi
 finish

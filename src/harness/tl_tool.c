@@ -155,10 +155,10 @@ bool tl_tool_available(enum tl_tool t, char *why, size_t len)
 		snprintf(why, len, "%s", ti->unbuilt);
 		return false;
 	}
-	if (l != NULL && (tl_launcher_path(l)[0] == '\0' || access(tl_launcher_path(l), X_OK) != 0)) {
-		if (tl_launcher_path(l) != l->path)
-			snprintf(why, len, "%s=%s is not an executable", l->path_env,
-			         tl_launcher_path(l));
+	const char *path = l != NULL ? tl_launcher_path(l) : NULL;
+	if (path != NULL && (path[0] == '\0' || access(path, X_OK) != 0)) {
+		if (path != l->path)
+			snprintf(why, len, "%s=%s is not an executable", l->path_env, path);
 		else
 			snprintf(why, len, "%s", l->missing);
 		return false;

@@ -28,8 +28,10 @@ static int time_limit_ms(enum tl_tool t, long *ms, char *err, size_t errlen)
 	errno = 0;
 	long s = strtol(v, &end, 10);
 	if (errno || end == v || *end || s < 1 || s > 86400) {
-		snprintf(err, errlen, "THREADLAB_TIME_LIMIT: '%.40s' is not a number of seconds "
-		         "from 1 to 86400", v);
+		snprintf(err, errlen,
+		         "THREADLAB_TIME_LIMIT: '%.40s' is not a number of seconds "
+		         "from 1 to 86400",
+		         v);
 		return -1;
 	}
 	*ms = s * 1000;
