@@ -842,8 +842,9 @@ int ts_unreadable(pid_t pid, int rc)
 		fprintf(stderr, "threadstat: may not read process %d: %s\n", (int)pid,
 		        strerror(-rc));
 	else if (rc == -EBADMSG || rc == -EINVAL)
-		fprintf(stderr, "threadstat: cannot read process %d: its stat is not in the kernel's "
-		                "format (a damaged --proc-root tree?)\n",
+		fprintf(stderr,
+		        "threadstat: cannot read process %d: its stat is not in the kernel's "
+		        "format (a damaged --proc-root tree?)\n",
 		        (int)pid);
 	else
 		fprintf(stderr, "threadstat: cannot read process %d: %s\n", (int)pid,
