@@ -43,14 +43,18 @@ gone "$child_pid" && ok "orphan: the child it left is gone" || bad "orphan: chil
 
 # SIGTERM ignored, a hang: killed (SIGKILL) at the time limit, group and all.
 lab stubborn --ignore-term --orphan --hang
-THREADLAB_TIME_LIMIT=2 tl check faults/stubborn --tool run & runner=$!
-ready
-wait "$runner"; got=$?
+# Its line goes to a file here: killed at 2 s, it may not have written it.
+FAULT_LAB_READY=$tmp/stubborn.pids THREADLAB_TIME_LIMIT=2 tl check faults/stubborn --tool run
+got=$?
 if [ "$got" -eq 1 ] && grep -q '^FAIL  *faults/stubborn' "$out" && has "$out" "got:      timeout"; then
   ok "stubborn: killed at the time limit, judged timeout, exit 1"
 else bad "stubborn: exit $got"; fi
-gone "$lab_pid" && gone "$child_pid" && ok "stubborn: the program and its child are gone" ||
-  bad "stubborn: pid $lab_pid or $child_pid lives"
+if [ ! -s "$tmp/stubborn.pids" ]; then ok "stubborn: killed before it started hanging"
+else
+  read -r _ lab_pid _ child_pid < "$tmp/stubborn.pids"
+  gone "$lab_pid" && gone "$child_pid" && ok "stubborn: the program and its child are gone" ||
+    bad "stubborn: pid $lab_pid or $child_pid lives"
+fi
 # A limit that is no number: one line, nothing run.
 THREADLAB_TIME_LIMIT=soon tl run faults/stubborn
 got=$?
