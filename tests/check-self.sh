@@ -111,7 +111,7 @@ else
 	}
 	tl=$B/threadlab
 	mc "threadlab list" "$tl" list
-	PAGER=cat mc "threadlab show race/counter" "$tl" show race/counter
+	PAGER='cat' mc "threadlab show race/counter" "$tl" show race/counter
 	mc "threadlab run race/counter" "$tl" run race/counter
 	mc "threadlab check demos/lock (every tool)" "$tl" check demos/lock
 	mkfifo "$tmp/tin" "$tmp/tout"

@@ -38,7 +38,7 @@ fill_leaving() {
 
 coproc TARGET { exec "$target" --threads 200; }
 pid=$TARGET_PID
-if ! read -r -t 60 -u "${TARGET[0]}" word rpid || [ "$word" != ready ]; then
+if ! read -r -t 60 -u "${TARGET[0]}" word _ || [ "$word" != ready ]; then
 	echo "FAIL: no 'ready' line from ts-target within 60 s"
 	exit 1
 fi

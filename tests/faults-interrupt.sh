@@ -17,8 +17,8 @@ export FAULT_LAB_READY="$tmp/ready"
 make_lab held
 program held broken "[ -n \"\${FAULT_LAB_READY:-}\" ] && exec '$FAULT_LAB' --ignore-term --orphan --hang
 exit 0"
-make_lab done
-ln -s "$FAULT_LAB" "$tmp/build/labs/faults/done/broken"
+make_lab whole
+ln -s "$FAULT_LAB" "$tmp/build/labs/faults/whole/broken"
 log=$tmp/build/labs/faults/held/broken.run.log
 
 # interrupt SIGNAL N WHAT ARGS...: the runner with ARGS (stdout to the log),
@@ -54,8 +54,8 @@ interrupt TERM 1 "run" run faults/held
 # matrix takes over a whole log and never an interrupted one.
 interrupt TERM 1 "check --test" check --test labs/faults/held/broken.run.lab
 unset FAULT_LAB_READY
-tl check --test labs/faults/done/broken.run.lab
-cp "$out" "$tmp/build/labs/faults/done/broken.run.log"
+tl check --test labs/faults/whole/broken.run.lab
+cp "$out" "$tmp/build/labs/faults/whole/broken.run.log"
 tl matrix --tools run
 if has "$out" "1 verdicts taken from make check's logs (newer than the programs), 1 run now"; then
   ok "matrix: the whole log taken, the interrupted one's program run again"

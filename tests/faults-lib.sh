@@ -1,9 +1,12 @@
+# shellcheck shell=sh
 # Sourced by the fault tests (tests/faults-*.sh): a fixture lab tree that the
 # runner reads through THREADLAB_SRCDIR/THREADLAB_BUILDDIR, whose programs
 # misbehave on purpose, and the checks every fault test uses.
 : "${THREADLAB:?run me from make check}" "${THREADLAB_BUILDDIR:?run me from make check}"
 : "${THREADLAB_SRCDIR:?run me from make check}"
+# shellcheck disable=SC2034 # for the scripts that source this
 FAULT_LAB=$THREADLAB_BUILDDIR/tests/fault-lab
+# shellcheck disable=SC2034
 FIXTURES=$THREADLAB_SRCDIR/tests/fixtures
 fails=0
 tmp=$(mktemp -d) || exit 99
