@@ -30,7 +30,9 @@ start_s=$(date +%s)
 ok() { echo "ok:   $1"; }
 bad() {
 	echo "FAIL: $1"
-	[ -s "$tmp/log" ] && tail -n 15 "$tmp/log" | sed 's/^/    /'
+	# The failed checks of a test script first, then its tail.
+	[ -s "$tmp/log" ] && grep -A 6 '^FAIL' "$tmp/log" | head -n 40 | sed 's/^/    /'
+	[ -s "$tmp/log" ] && tail -n 8 "$tmp/log" | sed 's/^/    /'
 	fails=$((fails + 1))
 }
 # step WHAT COMMAND...: runs it (output kept in $tmp/log), ok when it exits 0
