@@ -32,6 +32,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -907,12 +908,27 @@ static FILE *open_output(const struct opts *o)
 	return f;
 }
 
+/* After a failed write (a full disk): a partial --output file is never left
+ * to be taken for a whole one.  Only a regular file: never a device or a
+ * pipe the user named. */
+static bool drop_partial_output(const struct opts *o)
+{
+	struct stat st;
+
+	return o->output != NULL && stat(o->output, &st) == 0 && S_ISREG(st.st_mode) &&
+	       unlink(o->output) == 0;
+}
+
 static void catch_stop_signals(void)
 {
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;
+	/* A write in progress goes on (it failed with EINTR before: a table cut
+	 * short and "write error"); the sleeps and polls between samples still
+	 * end at once, as Linux never restarts those. */
+	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -957,9 +973,15 @@ int main(int argc, char **argv)
 		rc = snapshot(&r, parse_pid(o.args[0]));
 	ts_track_free(&r.track);
 	ts_tree_free(&r.procs);
-	if (fflush(r.out.f) != 0 || (r.out.f != stdout && fclose(r.out.f) != 0)) {
+	if (fflush(r.out.f) != 0 || ferror(r.out.f) ||
+	    (r.out.f != stdout && fclose(r.out.f) != 0)) {
 		if (errno != EPIPE) {
-			fprintf(stderr, "threadstat: write error: %s\n", strerror(errno));
+			int e = errno;
+			bool dropped = drop_partial_output(&o);
+
+			fprintf(stderr, "threadstat: cannot write %s: %s%s\n",
+			        o.output ? o.output : "standard output", strerror(e),
+			        dropped ? " (the partial file is removed)" : "");
 			return 1;
 		}
 	}

@@ -99,7 +99,7 @@ static int write_data(const struct ts_track *tr, const char *dir, size_t *top, s
 	return fclose(f) == 0 ? 0 : -1;
 }
 
-static int write_script(const struct ts_track *tr, const char *dir, const char *png, size_t ntop)
+static int write_script(const struct ts_track *tr, const char *dir, size_t ntop)
 {
 	char path[PATH_MAX], name[64];
 	FILE *f;
@@ -114,7 +114,7 @@ static int write_script(const struct ts_track *tr, const char *dir, const char *
 			name[i] = '_';
 	fprintf(f,
 	        "set terminal pngcairo size 1100,800 noenhanced font 'sans,10'\n"
-	        "set output \"%s\"\n"
+	        "set output \"%s/chart.png\"\n"
 	        "set datafile missing '?'\n"
 	        "set grid\n"
 	        "set key outside right top\n"
@@ -133,13 +133,47 @@ static int write_script(const struct ts_track *tr, const char *dir, const char *
 	        "plot '%s/counts.dat' using 1:2 with steps lw 2 title 'threads', "
 	        "'' using 1:3 axes x1y2 with lines lw 2 title 'RSS (MiB)'\n"
 	        "unset multiplot\n",
-	        png, (int)tr->pid, name, tr->ns, ntop + 2, dir, dir);
+	        dir, (int)tr->pid, name, tr->ns, ntop + 2, dir, dir);
 	return fclose(f) == 0 ? 0 : -1;
+}
+
+/* Copies the chart gnuplot drew to where the user asked, checking every
+ * write (gnuplot does not say when its own fail): 0, or -1 with errno and
+ * nothing left at dst. */
+static int copy_chart(const char *src, const char *dst)
+{
+	char buf[65536];
+	ssize_t n = 0;
+	int in = open(src, O_RDONLY | O_CLOEXEC), out = -1, e;
+
+	if (in < 0)
+		return -1;
+	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	while (out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+		for (ssize_t off = 0, w; off < n; off += w)
+			if ((w = write(out, buf + off, (size_t)(n - off))) < 0) {
+				n = -1;
+				goto done;
+			}
+done:
+	e = errno;
+	close(in);
+	if (out >= 0 && close(out) != 0 && n == 0) {
+		n = -1;
+		e = errno;
+	}
+	if (out < 0 || n < 0) {
+		if (out >= 0)
+			unlink(dst);
+		errno = e;
+		return -1;
+	}
+	return 0;
 }
 
 static void remove_dir(const char *dir)
 {
-	static const char *const files[] = {"counts.dat", "cpu.dat", "plot.gp"};
+	static const char *const files[] = {"counts.dat", "cpu.dat", "plot.gp", "chart.png"};
 	char path[PATH_MAX];
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -151,7 +185,7 @@ static void remove_dir(const char *dir)
 
 int ts_plot(const struct ts_track *tr, const char *png)
 {
-	char dir[PATH_MAX], script[PATH_MAX];
+	char dir[PATH_MAX], script[PATH_MAX], chart[PATH_MAX];
 	const char *tmp = getenv("TMPDIR");
 	size_t *idx, ntop;
 	struct stat st;
@@ -179,12 +213,13 @@ int ts_plot(const struct ts_track *tr, const char *png)
 		goto out;
 	}
 	ntop = tr->n < TS_PLOT_TOP ? tr->n : TS_PLOT_TOP;
-	if (write_data(tr, dir, idx, ntop) != 0 || write_script(tr, dir, png, ntop) != 0) {
+	if (write_data(tr, dir, idx, ntop) != 0 || write_script(tr, dir, ntop) != 0) {
 		fprintf(stderr, "threadstat: --plot: cannot write in %s: %s\n", dir,
 		        strerror(errno));
 		goto out;
 	}
 	snprintf(script, sizeof(script), "%s/plot.gp", dir);
+	snprintf(chart, sizeof(chart), "%s/chart.png", dir);
 	unlink(png); /* so that a stale chart is never taken for a new one */
 	child = fork();
 	if (child < 0) {
@@ -209,9 +244,13 @@ int ts_plot(const struct ts_track *tr, const char *png)
 			goto out;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
 		goto out; /* the child said why */
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || stat(png, &st) != 0 ||
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || stat(chart, &st) != 0 ||
 	    st.st_size == 0) {
 		fprintf(stderr, "threadstat: --plot: gnuplot did not write %s\n", png);
+		goto out;
+	}
+	if (copy_chart(chart, png) != 0) {
+		fprintf(stderr, "threadstat: --plot: cannot write %s: %s\n", png, strerror(errno));
 		goto out;
 	}
 	rc = 0;

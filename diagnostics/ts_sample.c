@@ -558,8 +558,10 @@ static int read_process(struct ts_sampler *sm, struct tl_task_stat *ps)
 
 	if (r < 0)
 		return gone_errno((int)-r) ? -ESRCH : (int)r;
+	/* The kernel writes a process's stat whole, even while it exits: a
+	 * line that does not parse is a damaged tree, not an ended process. */
 	if (tl_procfs_parse_stat(buf, (size_t)r, ps) != 0)
-		return -ESRCH;
+		return -EBADMSG;
 	if (ps->state == 'Z' || ps->state == 'X') {
 		/* A zombie's times are final: the last chance to see them
 		 * unless we are the one to wait for it. */
@@ -839,6 +841,11 @@ int ts_unreadable(pid_t pid, int rc)
 	else if (rc == -EACCES || rc == -EPERM)
 		fprintf(stderr, "threadstat: may not read process %d: %s\n", (int)pid,
 		        strerror(-rc));
+	else if (rc == -EBADMSG || rc == -EINVAL)
+		fprintf(stderr,
+		        "threadstat: cannot read process %d: its stat is not in the kernel's "
+		        "format (a damaged --proc-root tree?)\n",
+		        (int)pid);
 	else
 		fprintf(stderr, "threadstat: cannot read process %d: %s\n", (int)pid,
 		        strerror(-rc));

@@ -3,7 +3,7 @@
 # code; -- CMD runs a command, passes its exit status on and sums it up;
 # --plot draws a PNG; --watch follows a process until it ends.
 set -u
-TS=${THREADLAB_BUILDDIR:-.}/diagnostics/threadstat
+TS=${THREADSTAT:-${THREADLAB_BUILDDIR:-.}/diagnostics/threadstat}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ts-cli.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT
 fail=0

@@ -25,6 +25,9 @@ static int reserve(tl_buf *b, size_t extra)
 	char *p = realloc(b->data, cap);
 	if (!p)
 		return -ENOMEM;
+	/* The first allocation too holds a string: "" for an empty file (an
+	 * interrupted test's log), never what the heap held before. */
+	p[b->len] = '\0';
 	b->data = p;
 	b->cap = cap;
 	return 0;

@@ -15,10 +15,12 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -29,10 +31,56 @@ static double now_ms(void)
 	return (double)tl_mono_ns() / 1e6;
 }
 
+/* The children running now, by pid (0: a free slot).  More children than
+ * slots run unrecorded: the runner runs at most 64 jobs. */
+#define RUNNING_SLOTS 128
+static _Atomic pid_t running[RUNNING_SLOTS];
+/* Forks whose child is not recorded yet: tl_spawn_kill_all waits for them. */
+static atomic_int forks_in_flight;
+
+static int running_add(pid_t pid)
+{
+	for (int i = 0; i < RUNNING_SLOTS; i++) {
+		pid_t free_slot = 0;
+		if (atomic_compare_exchange_strong(&running[i], &free_slot, pid))
+			return i;
+	}
+	return -1;
+}
+
+void tl_spawn_kill_all(void)
+{
+	/* A fork between its start and its record takes microseconds. */
+	for (int i = 0; i < 1000 && atomic_load(&forks_in_flight) > 0; i++)
+		nanosleep(&(struct timespec){0, 1000000}, NULL);
+	for (int i = 0; i < RUNNING_SLOTS; i++) {
+		pid_t pid = atomic_load(&running[i]);
+		if (pid > 0)
+			kill(-pid, SIGKILL);
+	}
+}
+
+/* The signals that end a runner: blocked from fork to record, so that no
+ * handler in this thread waits for this thread's fork. */
+static void stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGQUIT);
+}
+
 /* In the child: never returns. */
-static void child(const struct tl_spawn_opts *o, int out_w, int err_w, int xml, int status_w)
+static void child(const struct tl_spawn_opts *o, int out_w, int err_w, int xml, int status_w,
+                  pid_t parent, const sigset_t *mask)
 {
 	setpgid(0, 0);
+	/* Should the runner die before it could end us (SIGKILL, a crash),
+	 * we go too. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+		_exit(127);
+	pthread_sigmask(SIG_SETMASK, mask, NULL);
 	int devnull = open("/dev/null", O_RDONLY);
 	if (devnull >= 0)
 		dup2(devnull, STDIN_FILENO);
@@ -52,12 +100,17 @@ fail:;
 	_exit(127);
 }
 
-/* Moves what is readable on *fd into b (and to echo_fd); closes *fd at EOF. */
-static void drain(int *fd, tl_buf *b, int echo_fd)
+/* Moves what is readable on *fd into b (and to echo_fd), up to
+ * TL_SPAWN_OUTPUT_MAX (then *overflowed); closes *fd at EOF. */
+static void drain(int *fd, tl_buf *b, int echo_fd, bool *overflowed)
 {
 	char chunk[16384];
 	ssize_t n = read(*fd, chunk, sizeof chunk);
 	if (n > 0) {
+		if (b->len + (size_t)n > TL_SPAWN_OUTPUT_MAX) {
+			*overflowed = true;
+			n = (ssize_t)(TL_SPAWN_OUTPUT_MAX - b->len);
+		}
 		tl_buf_append(b, chunk, (size_t)n);
 		if (echo_fd >= 0) {
 			ssize_t w = write(echo_fd, chunk, (size_t)n);
@@ -95,17 +148,18 @@ static int wait_child(const struct tl_spawn_opts *o, struct tl_spawn_result *r, 
 		if (n < 0 && errno != EINTR)
 			return -errno;
 		if (p[0].revents)
-			drain(out_r, &r->out, o->echo ? STDOUT_FILENO : -1);
+			drain(out_r, &r->out, o->echo ? STDOUT_FILENO : -1, &r->overflowed);
 		if (p[1].revents)
-			drain(err_r, &r->err, o->echo ? STDERR_FILENO : -1);
+			drain(err_r, &r->err, o->echo ? STDERR_FILENO : -1, &r->overflowed);
 		if ((pidfd >= 0 && p[2].revents) || (pidfd < 0 && *out_r < 0 && *err_r < 0)) {
 			waitpid(pid, status, 0);
 			return 0;
 		}
-		if (deadline > 0 && now_ms() >= deadline) {
+		bool late = deadline > 0 && now_ms() >= deadline;
+		if (late || r->overflowed) {
 			kill(-pid, SIGKILL);
 			waitpid(pid, status, 0);
-			r->timed_out = true;
+			r->timed_out = late && !r->overflowed;
 			return 0;
 		}
 	}
@@ -122,7 +176,8 @@ static void drain_rest(const struct tl_spawn_opts *o, struct tl_spawn_result *r,
 			if (poll(&p, 1, 0) <= 0)
 				break;
 			drain(fd, fd == out_r ? &r->out : &r->err,
-			      o->echo ? (fd == out_r ? STDOUT_FILENO : STDERR_FILENO) : -1);
+			      o->echo ? (fd == out_r ? STDOUT_FILENO : STDERR_FILENO) : -1,
+			      &r->overflowed);
 		}
 	}
 }
@@ -142,14 +197,26 @@ int tl_spawn(const struct tl_spawn_opts *o, struct tl_spawn_result *r)
 	}
 	double start = now_ms();
 	fflush(NULL);
+	sigset_t block, old;
+	stop_signals(&block);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	atomic_fetch_add(&forks_in_flight, 1);
+	pid_t parent = getpid();
 	pid_t pid = fork();
+	if (pid == 0)
+		child(o, out[1], err[1], xml, st[1], parent, &old);
+	int slot = -1;
+	if (pid > 0) {
+		setpgid(pid, pid); /* also here: no race with an early kill */
+		slot = running_add(pid);
+	}
+	int fork_errno = errno;
+	atomic_fetch_sub(&forks_in_flight, 1);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0) {
-		rc = -errno;
+		rc = -fork_errno;
 		goto out;
 	}
-	if (pid == 0)
-		child(o, out[1], err[1], xml, st[1]);
-	setpgid(pid, pid); /* also here: no race with an early kill */
 	close(out[1]), out[1] = -1;
 	close(err[1]), err[1] = -1;
 	close(st[1]), st[1] = -1;
@@ -157,6 +224,8 @@ int tl_spawn(const struct tl_spawn_opts *o, struct tl_spawn_result *r)
 	int exec_errno = 0;
 	if (read(st[0], &exec_errno, sizeof exec_errno) == (ssize_t)sizeof exec_errno) {
 		waitpid(pid, NULL, 0);
+		if (slot >= 0)
+			atomic_store(&running[slot], 0);
 		tl_buf_printf(&r->err, "cannot run %s: %s", o->argv[0], strerror(exec_errno));
 		rc = -exec_errno;
 		goto out;
@@ -170,6 +239,8 @@ int tl_spawn(const struct tl_spawn_opts *o, struct tl_spawn_result *r)
 	r->wall_ms = now_ms() - start;
 	/* Whatever the child left behind in its group goes with it. */
 	kill(-pid, SIGKILL);
+	if (slot >= 0)
+		atomic_store(&running[slot], 0);
 	drain_rest(o, r, &out[0], &err[0]);
 	if (WIFEXITED(status))
 		r->exit_code = WEXITSTATUS(status);

@@ -5,6 +5,7 @@
 #include "tl_tool.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -34,6 +35,8 @@ static const struct tl_report_format valgrind_xml = {
 
 static const struct tl_launcher valgrind = {
 	.path = VALGRIND_PATH,
+	/* Another Valgrind, or a stand-in that fails on purpose (tests/faults-detector.sh). */
+	.path_env = "THREADLAB_VALGRIND",
 	.args = (const char *const[]){"--xml=yes", "--child-silent-after-fork=yes",
 				      "--num-callers=30", NULL},
 	.xml_fd_option = "--xml-fd=",
@@ -136,6 +139,13 @@ void tl_tool_list(char *buf, size_t len)
 	}
 }
 
+const char *tl_launcher_path(const struct tl_launcher *l)
+{
+	const char *p = l->path_env != NULL ? getenv(l->path_env) : NULL;
+
+	return p != NULL && *p != '\0' ? p : l->path;
+}
+
 bool tl_tool_available(enum tl_tool t, char *why, size_t len)
 {
 	const struct tl_tool_info *ti = tl_tool(t);
@@ -145,8 +155,12 @@ bool tl_tool_available(enum tl_tool t, char *why, size_t len)
 		snprintf(why, len, "%s", ti->unbuilt);
 		return false;
 	}
-	if (l != NULL && (l->path[0] == '\0' || access(l->path, X_OK) != 0)) {
-		snprintf(why, len, "%s", l->missing);
+	const char *path = l != NULL ? tl_launcher_path(l) : NULL;
+	if (path != NULL && (path[0] == '\0' || access(path, X_OK) != 0)) {
+		if (path != l->path)
+			snprintf(why, len, "%s=%s is not an executable", l->path_env, path);
+		else
+			snprintf(why, len, "%s", l->missing);
 		return false;
 	}
 	return true;
@@ -166,7 +180,7 @@ static bool add_arg(struct tl_tool_command *cmd, size_t *n, const char *s)
 static bool add_launcher_args(struct tl_tool_command *cmd, size_t *n, const struct tl_tool_info *ti)
 {
 	const struct tl_launcher *l = ti->launcher;
-	bool ok = add_arg(cmd, n, l->path);
+	bool ok = add_arg(cmd, n, tl_launcher_path(l));
 
 	for (const char *const *a = l->args; ok && a != NULL && *a != NULL; a++)
 		ok = add_arg(cmd, n, *a);

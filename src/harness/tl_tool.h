@@ -46,6 +46,7 @@ struct tl_report_format {
 /* A program that runs the lab program under it (Valgrind). */
 struct tl_launcher {
 	const char *path;          /* "" when configure found none */
+	const char *path_env;      /* an environment variable naming another path, or NULL */
 	const char *const *args;   /* every tool it runs gets these first (NULL-terminated) */
 	const char *xml_fd_option; /* "--xml-fd=": sends its document to a descriptor */
 	const char *suppressions;  /* relative to the source tree, passed as --suppressions= */
@@ -73,6 +74,9 @@ const char *tl_tool_name(enum tl_tool t); /* "?" for a value out of range */
 int tl_tool_from_name(const char *name);  /* -1 when unknown */
 /* "run, tsan, helgrind, drd, memcheck" into buf (cut to len). */
 void tl_tool_list(char *buf, size_t len);
+
+/* The launcher's program: its path_env when set and not empty, else path. */
+const char *tl_launcher_path(const struct tl_launcher *l);
 
 /* Whether t can run here (its binaries built, its launcher installed); when
  * not, why in `why`. */

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,6 +15,81 @@
 /* The watchdog's hard limit is 30 s x slowdown: ours sits well past it, so a
  * lab's own verdict always wins and we only kill what truly hangs. */
 #define RUNNER_LIMIT_MS(t) ((30000L + 30000L) * tl_tool(t)->slowdown)
+
+/* THREADLAB_TIME_LIMIT=SECONDS replaces that limit, whatever the tool (the
+ * fault tests use it to judge a hang in seconds).  0, or -1 with why. */
+static int time_limit_ms(enum tl_tool t, long *ms, char *err, size_t errlen)
+{
+	const char *v = getenv("THREADLAB_TIME_LIMIT");
+	*ms = RUNNER_LIMIT_MS(t);
+	if (v == NULL || *v == '\0')
+		return 0;
+	char *end;
+	errno = 0;
+	long s = strtol(v, &end, 10);
+	if (errno || end == v || *end || s < 1 || s > 86400) {
+		snprintf(err, errlen,
+		         "THREADLAB_TIME_LIMIT: '%.40s' is not a number of seconds "
+		         "from 1 to 86400",
+		         v);
+		return -1;
+	}
+	*ms = s * 1000;
+	return 0;
+}
+
+/* How a run ended, for messages: "exited with status 1", "died of signal
+ * 11 (Segmentation fault)". */
+static void describe_end(const struct tl_spawn_result *r, char *buf, size_t len)
+{
+	if (r->term_signal)
+		snprintf(buf, len, "died of signal %d (%s)", r->term_signal,
+		         strsignal(r->term_signal));
+	else
+		snprintf(buf, len, "exited with status %d", r->exit_code);
+}
+
+/* The first line of b, for a message. */
+static int first_line(const tl_buf *b, const char **text)
+{
+	*text = b->data != NULL ? b->data : "";
+	return (int)strcspn(*text, "\n");
+}
+
+/* A detector that failed rather than judged: what the reader sees instead of
+ * a verdict, in msg; false when its report was read.  rc and err are what
+ * its parser said. */
+static bool tool_failed(enum tl_tool tool, const struct outcome *o, int rc, const char *err,
+                        char *msg, size_t len)
+{
+	const struct tl_tool_info *ti = tl_tool(tool);
+	const struct tl_spawn_result *r = &o->res;
+	char end[96];
+	describe_end(r, end, sizeof end);
+	if (ti->launcher != NULL && ti->format->on_xml_fd && r->xml.len == 0) {
+		const char *line;
+		int n = first_line(&r->err, &line);
+		snprintf(msg, len, "%s: %s %s and wrote no report%s%.*s", ti->title,
+		         tl_launcher_path(ti->launcher), end, n ? ": " : "", n > 200 ? 200 : n,
+		         line);
+		return true;
+	}
+	if (rc != 0) {
+		snprintf(msg, len, "%s: %s %s, and its report cannot be read: %s", ti->title,
+		         ti->launcher ? tl_launcher_path(ti->launcher) : "the program", end, err);
+		return true;
+	}
+	if (ti->report_exit_code && !r->term_signal && r->exit_code == ti->report_exit_code &&
+	    o->reports.n == 0) {
+		snprintf(msg, len,
+		         "%s: the program exited with %d, %s's code for a report, but no report "
+		         "could be read from its %s",
+		         ti->title, ti->report_exit_code, ti->title,
+		         ti->format->on_xml_fd ? "document" : "stderr");
+		return true;
+	}
+	return false;
+}
 
 static enum tl_verdict verdict_of_exit(const struct tl_spawn_result *r)
 {
@@ -83,10 +159,15 @@ int lab_execute(const struct lab *lab, int variant, enum tl_tool tool, bool echo
 		o->error = true;
 		return -1;
 	}
+	long limit_ms;
+	if (time_limit_ms(tool, &limit_ms, o->msg, sizeof o->msg)) {
+		o->error = true;
+		return -1;
+	}
 	struct tl_spawn_opts so = {
 	    .argv = argv,
 	    .env_add = cmd.env,
-	    .timeout_ms = RUNNER_LIMIT_MS(tool),
+	    .timeout_ms = limit_ms,
 	    .xml_fd = cmd.xml_fd,
 	    .echo = echo,
 	};
@@ -97,6 +178,14 @@ int lab_execute(const struct lab *lab, int variant, enum tl_tool tool, bool echo
 		return -1;
 	}
 	o->program = verdict_of_exit(&o->res);
+	if (o->res.overflowed) {
+		o->error = true;
+		snprintf(o->msg, sizeof o->msg,
+		         "the program wrote more than %u MiB to stdout or stderr: stopped, with "
+		         "its whole process group",
+		         TL_SPAWN_OUTPUT_MAX >> 20);
+		return -1;
+	}
 	if (!o->res.timed_out && !o->res.term_signal && o->res.exit_code == TL_EXIT_USAGE) {
 		o->error = true;
 		snprintf(o->msg, sizeof o->msg, "the program rejected its arguments: %.400s",
@@ -122,10 +211,11 @@ int lab_execute(const struct lab *lab, int variant, enum tl_tool tool, bool echo
 		snprintf(o->msg, sizeof o->msg, "%s", unsymbolized);
 		return -1;
 	}
-	if (rc && !o->res.timed_out && !o->res.term_signal) {
+	/* A run killed at the time limit is judged a hang (its report may be
+	 * unfinished); any other end must leave a report that reads whole, or
+	 * the tool failed and nothing it said counts. */
+	if (!o->res.timed_out && tool_failed(tool, o, rc, err, o->msg, sizeof o->msg)) {
 		o->error = true;
-		snprintf(o->msg, sizeof o->msg, "cannot read the %s report: %s", tl_tool_name(tool),
-		         err);
 		return -1;
 	}
 	return 0;

@@ -2,6 +2,7 @@
  * detector, check programs against the expectations in their headers. */
 #include "config.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,8 +74,33 @@ const struct runner_command runner_cmd_help = {
     false,
 };
 
+/* ^C, kill or a closed terminal: the lab programs running lead their own
+ * process groups, so the signal never reaches them; end them all first, then
+ * die of the signal, before anything more is printed (a check --test log
+ * then never holds a verdict for the interrupted run). */
+static void on_stop(int sig)
+{
+	tl_spawn_kill_all();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void catch_stop_signals(void)
+{
+	struct sigaction sa = {.sa_handler = on_stop};
+	sigemptyset(&sa.sa_mask);
+	static const int stops[] = {SIGHUP, SIGINT, SIGTERM};
+	for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++) {
+		struct sigaction old;
+		/* nohup and `&` in a script leave some ignored: keep that. */
+		if (sigaction(stops[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(stops[i], &sa, NULL);
+	}
+}
+
 int main(int argc, char **argv)
 {
+	catch_stop_signals();
 	/* Our lines and the echoed output of children share the terminal or
 	 * pipe: flush ours at every line so they come out in order. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
