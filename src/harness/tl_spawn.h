@@ -18,12 +18,23 @@ struct tl_spawn_opts {
 	long timeout_ms;      /* <= 0: no limit */
 	int xml_fd;           /* -1: none */
 	bool echo;            /* also copy the child's output to ours as it comes */
+	/* Keeps at most this many bytes of each of stdout and stderr (0: all);
+	 * the rest is read and counted in dropped_out / dropped_err. */
+	size_t max_output;
+	/* Called with the child's pid (its process group) as soon as it runs,
+	 * then every watch_ms: returning true ends the child's whole group at
+	 * once (SIGKILL) and sets result->stopped. */
+	bool (*watch)(int pid, void *arg);
+	void *watch_arg;
+	long watch_ms;
 };
 
 struct tl_spawn_result {
 	int exit_code;   /* when exited */
 	int term_signal; /* when killed by a signal, else 0 */
 	bool timed_out;  /* we killed it at the time limit */
+	bool stopped;    /* we killed it because watch said so */
+	size_t dropped_out, dropped_err; /* bytes read past max_output */
 	double wall_ms;
 	tl_buf out, err, xml;
 };
