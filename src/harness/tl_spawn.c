@@ -193,6 +193,7 @@ int tl_spawn(const struct tl_spawn_opts *o, struct tl_spawn_result *r)
 	rc = wait_child(o, r, pid, pidfd, &out[0], &err[0], start, &status);
 	r->wall_ms = now_ms() - start;
 	/* Whatever the child left behind in its group goes with it. */
+	r->left_behind = kill(-pid, 0) == 0;
 	kill(-pid, SIGKILL);
 	drain_rest(o, r, &out[0], &err[0]);
 	if (WIFEXITED(status))

@@ -134,6 +134,7 @@ static int make_dir(void)
 /* What a watch keeps of a child: the window of the watchdog's rule. */
 struct watch {
 	bool native;       /* analyse a hang (else only end a run that sits idle) */
+	bool idle_ends;    /* a stall ends the run (native: after the analysis) */
 	int slot;          /* in running[] */
 	uint64_t start_ns; /* the child's start */
 	uint64_t limit_ns; /* the time limit (past it: analyse, end) */
@@ -196,9 +197,13 @@ static void analyse(struct watch *w, pid_t pid)
 			const char *s = p;
 			while (*s == ' ' && l)
 				s++, l--;
+			size_t hl = strlen(n->hang);
+			if (!strncmp(s, n->hang, hl) && s[hl] == ':' && l > hl + 2)
+				s += hl + 2, l -= hl + 2; /* "deadlock: 2 threads ..." */
+			bool after_colon = off && n->hang_why[off - 1] == ':';
 			if (strncmp(s, "pid ", 4) != 0)
 				snprintf(n->hang_why + off, sizeof n->hang_why - off, "%s%.*s",
-				         off ? "; " : "", (int)l, s);
+				         !off ? "" : after_colon ? " " : "; ", (int)l, s);
 			p = strchr(p, '\n');
 		}
 	}
@@ -232,8 +237,9 @@ static bool watch_child(int pid, void *arg)
 	}
 	if (sample(pid, &nt, tids, busy, &vcsw) != 0)
 		return false; /* it is ending */
-	/* Progress: a thread blocked and woke, or threads came or went. */
-	if (!w->window_set || vcsw != w->ws_vcsw || nt != w->ws_n) {
+	/* Progress: a thread blocked and woke, or threads came or went (under a
+	 * detector only the latter: see below). */
+	if (!w->window_set || (w->native && vcsw != w->ws_vcsw) || nt != w->ws_n) {
 		w->window_set = true;
 		w->ws_ns = now;
 		w->ws_vcsw = vcsw;
@@ -243,7 +249,7 @@ static bool watch_child(int pid, void *arg)
 		w->analysed = false;
 		return false;
 	}
-	if (now - w->ws_ns < w->window_ns)
+	if (!w->idle_ends || now - w->ws_ns < w->window_ns)
 		return false;
 	uint64_t max_busy = 0;
 	for (size_t i = 0; i < nt; i++)
@@ -252,8 +258,9 @@ static bool watch_child(int pid, void *arg)
 				max_busy = busy[i] - w->ws_busy[j];
 	enum tl_stall stall = tl_watchdog_classify(0, max_busy, now - w->ws_ns);
 	if (!w->native) {
-		/* Under a detector only a run that sits idle is ended early: a
-		 * slowed-down program may compute for long without blocking. */
+		/* Under a detector, once the native run hung, a run that sits
+		 * idle is ended early; what blocks and wakes without using the
+		 * CPU (TSan's own thread does) is no progress here. */
 		w->hung = stall == TL_STALL_DEADLOCK;
 		return w->hung;
 	}
@@ -624,6 +631,7 @@ static void prepare_run(struct try_ctx *c, enum tl_tool t, char *const *lab_args
 	int slow = tl_tool(t)->slowdown;
 	r->timeout_ms = (long)((double)c->timeout_s * 1000 * slow);
 	r->w.native = t == TL_TOOL_RUN;
+	r->w.idle_ends = r->w.native;
 	r->w.n = &c->native;
 	/* The watchdog's window, 500 ms, is for programs that report progress;
 	 * without a counter, blocking is the only sign: a longer window. */
@@ -633,27 +641,36 @@ static void prepare_run(struct try_ctx *c, enum tl_tool t, char *const *lab_args
 
 /* ------------------------------------------------------------ the lab */
 
-/* How many tools a lab's header expects class to be found by. */
-static int lab_agreement(const struct tl_spec *spec, enum tl_verdict v)
+/* Where the course (docs/PATH.md) first names lab id: earlier is more basic.
+ * SIZE_MAX when it does not. */
+static size_t course_position(const tl_buf *path_md, const char *id)
 {
-	int k = 0;
-	for (int t = 0; t < TL_TOOL_COUNT; t++)
-		k += spec->expect[t].present && (spec->expect[t].verdicts & (1u << v)) ? 1 : 0;
-	return k;
+	size_t n = strlen(id);
+	for (const char *p = path_md->data; p && (p = strstr(p, id)); p += n) {
+		char next = p[n];
+		if (!(next >= 'a' && next <= 'z') && next != '-')
+			return (size_t)(p - path_md->data);
+	}
+	return SIZE_MAX;
 }
 
 /* The lab that teaches cls: a broken program whose header, weighed as try
- * weighs tools, gives cls; of those the one most tools find it in, then one
- * whose category is in the word ("race" in data-race).  "stuck" has no lab
- * of its own: the deadlock labs about a wake-up teach it. */
+ * weighs tools, gives cls; of those one whose category is in the word
+ * ("race" in data-race), then the one the course takes first.  "stuck" has
+ * no lab of its own: the deadlock lab about a lost wake-up teaches it. */
 static bool lab_for(const char *cls, char *out, size_t len)
 {
 	struct labs labs;
 	if (!strcmp(cls, "clean") || labs_load(&labs) != 0)
 		return false;
+	char path[PATH_MAX + 32];
+	snprintf(path, sizeof path, "%s/docs/PATH.md", runner_srcdir());
+	tl_buf course = {0};
+	tl_buf_read_file(&course, path); /* without it: the labs' own order */
 	bool stuck = !strcmp(cls, "stuck");
 	const char *want = stuck ? "deadlock" : cls;
-	int best = -1;
+	bool found = false, best_in_word = false;
+	size_t best_pos = SIZE_MAX;
 	for (size_t i = 0; i < labs.n; i++) {
 		const struct lab *lab = &labs.v[i];
 		int variant = lab_variant_index("broken");
@@ -671,16 +688,19 @@ static bool lab_for(const char *cls, char *out, size_t len)
 		try_tools_free(tools);
 		if (strcmp(v.cls, want) || (stuck && !strstr(spec.lesson, "wak")))
 			continue;
-		int vi = tl_verdict_from_name(want);
-		int score = 2 * (vi >= 0 ? lab_agreement(&spec, (enum tl_verdict)vi) : 0) +
-		            (strstr(cls, lab->category) ? 1 : 0);
-		if (score > best) {
-			best = score;
+		bool in_word = strstr(cls, lab->category) != NULL;
+		size_t pos = course_position(&course, lab->id);
+		if (!found || (in_word && !best_in_word) ||
+		    (in_word == best_in_word && pos < best_pos)) {
+			found = true;
+			best_in_word = in_word;
+			best_pos = pos;
 			snprintf(out, len, "%s", lab->id);
 		}
 	}
+	tl_buf_free(&course);
 	labs_free(&labs);
-	return best >= 0;
+	return found;
 }
 
 /* ------------------------------------------------------------ printing */
@@ -705,10 +725,14 @@ static void print_status(const struct try_ctx *c)
 	else if (r->o.res.stopped)
 		printf("hung: ended after %.1f s", r->o.res.wall_ms / 1000);
 	else if (n->term_signal)
-		printf("crashed: %s", strsignal(n->term_signal));
+		printf("crashed: %s, after %.2f s", strsignal(n->term_signal),
+		       r->o.res.wall_ms / 1000);
 	else
-		printf("exited with %d (%s)", n->exit_code, tl_verdict_name(n->exit_verdict));
-	printf(" in %.2f s", r->o.res.wall_ms / 1000);
+		printf("exited with %d (%s) in %.2f s", n->exit_code,
+		       tl_verdict_name(n->exit_verdict), r->o.res.wall_ms / 1000);
+	if (r->o.res.left_behind)
+		printf("; processes it started (a forked child) outlived it: ended with its "
+		       "process group");
 	size_t dropped = r->o.res.dropped_out + r->o.res.dropped_err;
 	if (dropped)
 		printf("; printed %zu bytes, the first %d of each stream kept",
@@ -831,6 +855,7 @@ static json_object *json_native(const struct try_ctx *c)
 	json_object_object_add(o, "timed_out", json_object_new_boolean(n->timed_out));
 	json_object_object_add(o, "ended_hung", json_object_new_boolean(n->stopped));
 	json_object_object_add(o, "wall_s", json_object_new_double(r->o.res.wall_ms / 1000));
+	json_object_object_add(o, "left_processes", json_object_new_boolean(r->o.res.left_behind));
 	json_object_object_add(
 	    o, "output_bytes",
 	    json_object_new_int64((int64_t)(r->o.res.out.len + r->o.res.err.len +
@@ -1054,6 +1079,16 @@ static int cmd_try(int argc, char **argv)
 	 * delays at synchronisation calls, seeded, over K runs) and the
 	 * signal-handler source pass plug in here, as more rows of c->tools
 	 * weighed by try_weigh; see HACKING.md, "threadlab try". */
+
+	/* A program that hung natively will hang under the detectors too:
+	 * there a whole window without CPU ends the run.  Otherwise they run
+	 * to their limits, since slowed down a correct program may sit
+	 * waiting for long. */
+	bool hung = c->native.timed_out || c->run[TL_TOOL_RUN].o.res.stopped ||
+	            c->native.exit_verdict == TL_V_DEADLOCK ||
+	            c->native.exit_verdict == TL_V_LIVELOCK;
+	for (int t = TL_TOOL_TSAN; t < TL_TOOL_COUNT; t++)
+		c->run[t].w.idle_ends = hung;
 
 	/* The detectors, two at a time (two cores). */
 	struct try_run *runs[TL_TOOL_COUNT - 1];

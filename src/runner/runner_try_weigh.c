@@ -102,9 +102,9 @@ static void list_discounted(const struct try_native *n, const struct try_tool to
 	}
 	if (v->discounted[0])
 		appendf(v->discounted, sizeof v->discounted,
-		        ": likely false alarms, not counted: Helgrind and DRD model neither C11 "
-		        "atomics, pthread_once nor a hand-over through a pipe; TSan, which does and "
-		        "looks for the same, saw nothing there, and the program ran clean");
+		        ": likely false alarms: TSan looks for the same, and models what Helgrind "
+		        "and DRD do not (C11 atomics, pthread_once, a hand-over through a pipe); it "
+		        "saw nothing there, and the program ran clean");
 }
 
 /* Where the finding of class c is: the place the most tools point at. */
@@ -244,8 +244,10 @@ void try_weigh(const struct try_native *n, const struct try_tool tools[TL_TOOL_C
 			continue;
 		snprintf(v->cls, sizeof v->cls, "%s", tl_verdict_name(c));
 		int sources = (names[0] ? 1 : 0) + (strchr(names, ',') ? 1 : 0) + (native ? 1 : 0);
-		/* A race makes the wrong results a program's own check catches. */
-		bool symptom = c == TL_V_DATA_RACE && native_has(n, TL_V_WRONG_RESULT);
+		/* A race makes the wrong results a program's own check catches; a
+		 * memory error, the crash. */
+		bool symptom = (c == TL_V_DATA_RACE && native_has(n, TL_V_WRONG_RESULT)) ||
+		               (c == TL_V_MEMORY_ERROR && native_has(n, TL_V_CRASH));
 		v->confidence = sources + symptom >= 2 ? "high" : "medium";
 		if (c == TL_V_THREAD_LEAK && !(tools[TL_TOOL_TSAN].got & BIT(c) &&
 		                               tools[TL_TOOL_MEMCHECK].got & BIT(c)) && !native)
@@ -256,7 +258,9 @@ void try_weigh(const struct try_native *n, const struct try_tool tools[TL_TOOL_C
 		else if (names[0])
 			snprintf(v->because, sizeof v->because, "%s report%s %s%s", names,
 			         strchr(names, ',') ? "" : "s", tl_verdict_name(c),
-			         symptom ? ", and the program's own check failed" : "");
+			         !symptom                 ? ""
+			         : c == TL_V_DATA_RACE ? ", and the program's own check failed"
+			                               : ", and the program crashed natively");
 		else
 			snprintf(v->because, sizeof v->because, "%s", native_words(c));
 		if (c == TL_V_TIMEOUT && n->hang_why[0]) {
