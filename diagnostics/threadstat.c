@@ -56,8 +56,8 @@ static void usage(FILE *f)
 	    "                                           forks until they all exit\n"
 	    "       threadstat --tree [OPTIONS] PID     PID and every process it forks\n"
 	    "       threadstat doctor [--window MS] [--proc-root DIR] PID\n"
-	    "                                           deadlock, livelock, idle, busy or "
-	    "thread-leak\n"
+	    "                                           deadlock, livelock, stuck, idle, busy "
+	    "or thread-leak\n"
 	    "       threadstat doctor --help            the doctor's verdicts and exit codes\n"
 	    "       threadstat --help | --version\n"
 	    "options:\n"
@@ -74,6 +74,8 @@ static void usage(FILE *f)
 	    "  -O, --output FILE      write the samples to FILE instead of standard output\n"
 	    "      --window MS        doctor: how long to watch for progress (default 500)\n"
 	    "      --proc-root DIR    read DIR instead of /proc (for recorded trees)\n"
+	    "      --stacks           doctor: every thread's call stack, with file:line\n"
+	    "      --no-stacks        doctor: never stop a thread, not even on a hang\n"
 	    "  -h, --help             this text\n"
 	    "      --version          threadstat's version\n",
 	    ts_cols_names());
@@ -680,10 +682,9 @@ static int run_command(struct run *r, char **cmd)
 static int doctor_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"window", required_argument, NULL, 'W'},
-	    {"proc-root", required_argument, NULL, 'R'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"window", required_argument, NULL, 'W'}, {"proc-root", required_argument, NULL, 'R'},
+	    {"stacks", no_argument, NULL, 'S'},       {"no-stacks", no_argument, NULL, 'N'},
+	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
 	};
 	struct ts_doctor_opts o = {.proc_root = NULL, .window_ms = 500};
 	int c;
@@ -697,16 +698,32 @@ static int doctor_main(int argc, char **argv)
 		case 'R':
 			o.proc_root = optarg;
 			break;
+		case 'S':
+			o.stacks = true;
+			break;
+		case 'N':
+			o.no_stacks = true;
+			break;
 		case 'h':
 			printf(
 			    "usage: threadstat doctor [--window MS] [--proc-root DIR] PID\n"
 			    "Watches PID for --window ms (default 500) and says what it is doing:\n"
-			    "deadlock (names the cycle of threads and mutexes), livelock, idle, "
-			    "busy,\n"
-			    "serialised (busy behind one mutex: names its holder and waiters),\n"
-			    "thread-leak.  Exit 0 idle, busy or serialised, 4 deadlock, 5 "
-			    "livelock,\n"
-			    "6 thread leak, 1 when the process cannot be read.\n");
+			    "deadlock (names the cycle of threads and mutexes), livelock, stuck\n"
+			    "(every thread in an untimed wait only another of its threads could "
+			    "end),\n"
+			    "idle, busy, serialised (busy behind one mutex: names its holder and "
+			    "waiters),\n"
+			    "thread-leak.  Exit 0 idle, busy or serialised, 4 deadlock or stuck, "
+			    "5 livelock,\n"
+			    "6 thread leak, 1 when the process cannot be read.\n"
+			    "On a deadlock, stuck or livelock it reads the stacks of the threads "
+			    "concerned\n"
+			    "(ptrace stops each for a moment) and names the line each waits at.\n"
+			    "  --window MS      how long to watch (50 to 60000, default 500)\n"
+			    "  --proc-root DIR  read DIR instead of /proc (a recorded tree: no "
+			    "stacks)\n"
+			    "  --stacks         every thread's call stack, whatever the verdict\n"
+			    "  --no-stacks      no stacks: never stop a thread\n");
 			return 0;
 		default:
 			fprintf(stderr, "threadstat: usage: threadstat doctor [--window MS] "

@@ -36,7 +36,10 @@
 #include "tl_exit.h"
 #include "tl_watchdog.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stddef.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -49,6 +52,7 @@
 #include <unistd.h>
 
 #define FUTEX_CMD_MASK       127
+#define FUTEX_PRIVATE        128
 #define FUTEX_OP_WAIT        0
 #define FUTEX_OP_LOCK_PI     6
 #define FUTEX_OP_WAIT_BITSET 9
@@ -104,6 +108,10 @@ struct look {
 	uint32_t word;
 	pid_t other; /* WAIT_MUTEX, _ORPHAN: owner; WAIT_JOIN: the joined thread */
 	char wchan[64];
+	bool timed;       /* the system call it is in has a timeout */
+	bool shared;      /* a futex wait without FUTEX_PRIVATE_FLAG: other processes may wake it */
+	int fd;           /* a read's descriptor, or -1 */
+	char fd_link[64]; /* what that descriptor names */
 };
 
 /* What one glance saw of a thread's waiting. */
@@ -153,7 +161,8 @@ struct doc {
 
 /* What the doctor makes of the two looks. */
 struct verdict {
-	const char *word; /* "deadlock", "livelock", "thread-leak", "busy", "idle" */
+	enum ts_verdict kind;
+	const char *word; /* "deadlock", "livelock", "stuck", "thread-leak", "busy", "idle" */
 	int code;         /* the exit code */
 	int cycles;
 	uint64_t window_ns; /* between the two looks */
@@ -199,6 +208,8 @@ static void classify_futex(struct doc *d, struct look *l)
 		return; /* a wake, a requeue ...: no wait */
 	l->kind = WAIT_FUTEX;
 	l->uaddr = l->sc.args[0];
+	l->timed = l->sc.args[3] != 0; /* the timeout's pointer */
+	l->shared = (l->sc.args[1] & FUTEX_PRIVATE) == 0;
 	if (d->mem_fd < 0)
 		return;
 	if (ts_mem_read(d->mem_fd, l->uaddr, &l->word, sizeof(l->word)) != 0)
@@ -241,6 +252,46 @@ static void classify_futex(struct doc *d, struct look *l)
 	}
 }
 
+/* Whether a blocking system call other than futex was given a timeout, and
+ * for a read, what its descriptor names. */
+static void classify_syscall(struct doc *d, struct look *l)
+{
+	const unsigned long long *a = l->sc.args;
+	char path[64];
+	ssize_t n;
+
+	switch (l->sc.nr) {
+	case SYS_nanosleep:
+	case SYS_clock_nanosleep:
+		l->timed = true;
+		break;
+	case SYS_poll:
+	case SYS_epoll_wait:
+	case SYS_epoll_pwait:
+		l->timed = (int)(a[l->sc.nr == SYS_poll ? 2 : 3] & 0xffffffffu) >= 0;
+		break;
+	case SYS_ppoll:
+	case SYS_rt_sigtimedwait:
+		l->timed = a[2] != 0;
+		break;
+	case SYS_select:
+	case SYS_pselect6:
+		l->timed = a[4] != 0;
+		break;
+	case SYS_read:
+	case SYS_readv:
+		if (a[0] > INT32_MAX)
+			break;
+		l->fd = (int)a[0];
+		snprintf(path, sizeof(path), "%s/%d/fd/%d", d->root, (int)d->pid, l->fd);
+		n = readlink(path, l->fd_link, sizeof(l->fd_link) - 1);
+		l->fd_link[n > 0 ? n : 0] = '\0';
+		break;
+	default:
+		break;
+	}
+}
+
 static void look_at(struct doc *d, struct thr *t, int k)
 {
 	struct look *l = &t->l[k];
@@ -248,6 +299,7 @@ static void look_at(struct doc *d, struct thr *t, int k)
 	struct tl_task_sched ss;
 
 	memset(l, 0, sizeof(*l));
+	l->fd = -1;
 	if (tl_procfs_read_task_stat(d->root, d->pid, t->tid, &st) != 0)
 		return; /* gone (or unreadable, which here means the same) */
 	l->ok = true;
@@ -265,6 +317,8 @@ static void look_at(struct doc *d, struct thr *t, int k)
 		d->denied = true;
 	if (l->sc_rc == 0 && l->sc.state == TL_SYSCALL_IN && l->sc.nr == SYS_futex)
 		classify_futex(d, l);
+	else if (l->sc_rc == 0 && l->sc.state == TL_SYSCALL_IN)
+		classify_syscall(d, l);
 }
 
 /* A thread in pthread_mutex_lock's futex wait (expecting 2) whose word
@@ -539,123 +593,6 @@ static bool find_serialised(struct doc *d, struct verdict *v)
 	return v->serial_cpu_ns * SERIAL_CPU_DEN <= v->window_ns * SERIAL_CPU_NUM;
 }
 
-/* ------------------------------------------------------------------ report */
-
-static const char *name_of(const struct doc *d, pid_t tid)
-{
-	int i = find_tid(d, tid);
-
-	if (i < 0 || !d->t[i].l[1].ok)
-		return "?";
-	return d->t[i].l[1].comm;
-}
-
-static void print_addr(const struct doc *d, FILE *out, uint64_t addr)
-{
-	char sym[128];
-
-	fprintf(out, "0x%" PRIx64, addr);
-	if (ts_syms_describe(&d->syms, addr, sym, sizeof(sym)) != NULL)
-		fprintf(out, " (%s)", sym);
-}
-
-/* A condition variable that is a whole named object: glibc 2.36 waiters
- * sleep on __g_signals[0] or [1], at offsets 40 and 44 of the 48 bytes of a
- * pthread_cond_t.  One inside a larger object is only "a futex". */
-static bool is_condvar(const struct doc *d, const struct look *l)
-{
-	uint64_t off;
-	const struct ts_sym *y = ts_syms_lookup(&d->syms, l->uaddr, &off);
-
-	return y != NULL && y->size == sizeof(pthread_cond_t) &&
-	       (off == offsetof(pthread_cond_t, __data.__g_signals[0]) ||
-	        off == offsetof(pthread_cond_t, __data.__g_signals[1]));
-}
-
-/* What a thread waits in, as of the second look. */
-static void print_wait(const struct doc *d, FILE *out, const struct thr *t)
-{
-	const struct look *l = &t->l[1];
-	uint64_t off;
-
-	switch (l->kind) {
-	case WAIT_MUTEX:
-		fprintf(out, "waits for mutex ");
-		print_addr(d, out, l->uaddr);
-		if (l->other == t->tid)
-			fprintf(out, " held by itself");
-		else
-			fprintf(out, " held by %s (tid %d)", name_of(d, l->other), (int)l->other);
-		return;
-	case WAIT_JOIN:
-		fprintf(out, "waits to join %s (tid %d)", name_of(d, l->other), (int)l->other);
-		return;
-	case WAIT_ORPHAN:
-		fprintf(out, "waits on futex ");
-		print_addr(d, out, l->uaddr);
-		fprintf(out,
-		        ", a locked mutex by its look, whose owner tid %d is no thread of "
-		        "this process (it ended holding the lock?)",
-		        (int)l->other);
-		return;
-	case WAIT_FUTEX:
-		if (is_condvar(d, l)) {
-			fprintf(out, "waits on condition variable %s (futex 0x%" PRIx64 ")",
-			        ts_syms_lookup(&d->syms, l->uaddr, &off)->name, l->uaddr);
-			return;
-		}
-		fprintf(out, "waits on futex ");
-		print_addr(d, out, l->uaddr);
-		if (l->word_ok)
-			fprintf(out,
-			        ", value %" PRIu32
-			        ": no locked mutex (a condition variable, barrier, semaphore ...)",
-			        l->word);
-		return;
-	case WAIT_NONE:
-		break;
-	}
-	if (l->sc_rc == 0 && l->sc.state == TL_SYSCALL_RUNNING)
-		fprintf(out, "running");
-	else if (l->sc_rc == 0 && l->sc.state == TL_SYSCALL_IN && ts_syscall_name(l->sc.nr))
-		fprintf(out, "in %s%s%s", ts_syscall_name(l->sc.nr),
-		        strcmp(l->wchan, "-") ? ", " : "", strcmp(l->wchan, "-") ? l->wchan : "");
-	else if (l->sc_rc == 0 && l->sc.state == TL_SYSCALL_IN)
-		fprintf(out, "in syscall %ld%s%s", l->sc.nr, strcmp(l->wchan, "-") ? ", " : "",
-		        strcmp(l->wchan, "-") ? l->wchan : "");
-	else if (strcmp(l->wchan, "-") != 0)
-		fprintf(out, "in %s", l->wchan);
-	else
-		fprintf(out, l->state == 'R' ? "running" : "-");
-}
-
-static void print_cycle(const struct doc *d, FILE *out, int c)
-{
-	size_t i, members = 0;
-	int start = -1, k;
-
-	for (i = 0; i < d->n; i++) {
-		if (d->t[i].cycle != c)
-			continue;
-		members++;
-		if (start < 0 || d->t[i].tid < d->t[start].tid)
-			start = (int)i;
-	}
-	if (members == 1)
-		fprintf(out, "deadlock: 1 thread waits for a mutex it holds itself\n");
-	else
-		fprintf(out, "deadlock: %zu threads in a cycle\n", members);
-	k = start;
-	do {
-		const struct thr *t = &d->t[k];
-
-		fprintf(out, "  %s (tid %d) ", t->l[1].comm, (int)t->tid);
-		print_wait(d, out, t);
-		fputc('\n', out);
-		k = t->next;
-	} while (k != start);
-}
-
 /* ------------------------------------------------------------------ gather */
 
 /* The stacks without a thread and what they hold, by the second look's
@@ -734,6 +671,144 @@ static int gather(struct doc *d, long window_ms)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ wakers */
+
+/* Counts the descriptors open for writing on the pipe `link` names
+ * ("pipe:[INODE]"), in pid and in every other process.  0, or a negative
+ * errno when some process's descriptors could not be read, so that
+ * *elsewhere may fall short. */
+static int pipe_writers(const char *root, pid_t pid, const char *link, size_t *here,
+                        size_t *elsewhere)
+{
+	DIR *procs = opendir(root);
+	struct dirent *p;
+	int rc = 0;
+
+	*here = *elsewhere = 0;
+	if (procs == NULL)
+		return -errno;
+	while ((p = readdir(procs)) != NULL) {
+		char path[PATH_MAX];
+		DIR *fds;
+		struct dirent *f;
+		long other = strtol(p->d_name, NULL, 10);
+
+		if (other <= 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%ld/fd", root, other);
+		fds = opendir(path);
+		if (fds == NULL) {
+			if (errno != ENOENT)
+				rc = -errno; /* another user's: it may hold one */
+			continue;
+		}
+		while ((f = readdir(fds)) != NULL) {
+			char target[64], info[256];
+			ssize_t n;
+			unsigned flags;
+			FILE *fi;
+			const char *at;
+
+			if (f->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/%ld/fd/%s", root, other, f->d_name);
+			n = readlink(path, target, sizeof(target) - 1);
+			if (n <= 0)
+				continue;
+			target[n] = '\0';
+			if (strcmp(target, link) != 0)
+				continue;
+			snprintf(path, sizeof(path), "%s/%ld/fdinfo/%s", root, other, f->d_name);
+			fi = fopen(path, "re");
+			n = fi ? (ssize_t)fread(info, 1, sizeof(info) - 1, fi) : 0;
+			if (fi)
+				fclose(fi);
+			info[n > 0 ? n : 0] = '\0';
+			at = strstr(info, "flags:");
+			if (at == NULL || sscanf(at + 6, "%o", &flags) != 1)
+				continue;
+			if ((flags & O_ACCMODE) == O_RDONLY)
+				continue;
+			if (other == pid)
+				(*here)++;
+			else
+				(*elsewhere)++;
+		}
+		closedir(fds);
+	}
+	closedir(procs);
+	return rc;
+}
+
+/* Who can end thread t's wait, as of the second look. */
+static enum ts_waker waker_of(const struct doc *d, const struct look *l)
+{
+	size_t here, elsewhere;
+
+	if (!l->ok || l->sc_rc != 0 || l->sc.state != TL_SYSCALL_IN)
+		return TS_WAKER_UNKNOWN;
+	if (l->timed)
+		return TS_WAKER_TIMEOUT;
+	switch (l->kind) {
+	case WAIT_MUTEX:
+	case WAIT_JOIN:
+		return TS_WAKER_THREAD;
+	case WAIT_ORPHAN:
+	case WAIT_FUTEX:
+		/* Without the word, a locked mutex cannot be told from the rest. */
+		if (!l->word_ok)
+			return TS_WAKER_UNKNOWN;
+		return l->shared ? TS_WAKER_OUTSIDE : TS_WAKER_INSIDE;
+	case WAIT_NONE:
+		break;
+	}
+	if (l->sc.nr == SYS_futex)
+		return TS_WAKER_UNKNOWN; /* being woken, or no wait */
+	if (l->fd >= 0 && strncmp(l->fd_link, "pipe:[", 6) == 0) {
+		if (pipe_writers(d->root, d->pid, l->fd_link, &here, &elsewhere) != 0 &&
+		    elsewhere == 0)
+			return TS_WAKER_UNKNOWN;
+		return elsewhere > 0 ? TS_WAKER_OUTSIDE : TS_WAKER_INSIDE;
+	}
+	/* A socket, a terminal, a signal, a child ...: something else may come. */
+	return TS_WAKER_OUTSIDE;
+}
+
+/* The same wait at both looks, and the thread neither ran nor waited for a
+ * CPU in between: nothing woke it, not even for a moment. */
+static bool same_wait(const struct thr *t)
+{
+	const struct look *a = &t->l[0], *b = &t->l[1];
+
+	return a->ok && b->ok && a->sc_rc == 0 && b->sc_rc == 0 && a->sc.state == TL_SYSCALL_IN &&
+	       b->sc.state == TL_SYSCALL_IN && a->sc.nr == b->sc.nr &&
+	       a->sc.args[0] == b->sc.args[0] && a->sc.args[1] == b->sc.args[1] && a->sched_ok &&
+	       b->sched_ok && a->busy_ns == b->busy_ns;
+}
+
+static bool endless(enum ts_waker w)
+{
+	return w == TS_WAKER_THREAD || w == TS_WAKER_INSIDE;
+}
+
+/* Stuck: every thread still there waits, untimed, for something only a
+ * thread of this process could do, and none of them ran. */
+static bool find_stuck(const struct doc *d, const enum ts_waker *wk)
+{
+	size_t waiting = 0;
+
+	if (d->denied || d->mem_fd < 0)
+		return false;
+	for (size_t i = 0; i < d->n; i++) {
+		if (!d->t[i].l[1].ok)
+			continue;
+		if (!endless(wk[i]) || !same_wait(&d->t[i]))
+			return false;
+		waiting++;
+	}
+	return waiting > 0;
+}
+
 /* ------------------------------------------------------------------ judge */
 
 static bool leaked(const struct doc *d)
@@ -746,7 +821,7 @@ static bool leaked(const struct doc *d)
 	return unjoined > GLIBC_STACK_CACHE / d->stack_size;
 }
 
-static void judge(struct doc *d, struct verdict *v)
+static void judge(struct doc *d, struct verdict *v, const enum ts_waker *wk)
 {
 	memset(v, 0, sizeof(*v));
 	v->window_ns = d->at_ns[1] - d->at_ns[0];
@@ -760,208 +835,717 @@ static void judge(struct doc *d, struct verdict *v)
 
 	if (v->cycles > 0) {
 		v->word = "deadlock";
+		v->kind = TS_VERDICT_DEADLOCK;
 		v->code = TL_EXIT_DEADLOCK;
 	} else if (v->cpu_moving && v->counter_known && d->counter[1] == d->counter[0]) {
 		v->word = "livelock";
+		v->kind = TS_VERDICT_LIVELOCK;
 		v->code = TL_EXIT_LIVELOCK;
+	} else if (find_stuck(d, wk)) {
+		v->word = "stuck";
+		v->kind = TS_VERDICT_STUCK;
+		v->code = TL_EXIT_DEADLOCK;
 	} else if (leaked(d)) {
 		v->word = "thread-leak";
+		v->kind = TS_VERDICT_THREAD_LEAK;
 		v->code = TL_EXIT_LEAK;
 	} else if (v->cpu_moving && (v->serialised = find_serialised(d, v))) {
 		v->word = "serialised";
+		v->kind = TS_VERDICT_SERIALISED;
 		v->code = 0;
 	} else {
 		v->word = v->cpu_moving ? "busy" : "idle";
+		v->kind = v->cpu_moving ? TS_VERDICT_BUSY : TS_VERDICT_IDLE;
 		v->code = 0;
 	}
+}
+
+/* ------------------------------------------------------------------ fill */
+
+/* A condition variable that is a whole named object: glibc 2.36 waiters
+ * sleep on __g_signals[0] or [1], at offsets 40 and 44 of the 48 bytes of a
+ * pthread_cond_t.  One inside a larger object is only "a futex". */
+static const struct ts_sym *condvar_of(const struct doc *d, const struct look *l)
+{
+	uint64_t off;
+	const struct ts_sym *y = ts_syms_lookup(&d->syms, l->uaddr, &off);
+
+	if (y != NULL && y->size == sizeof(pthread_cond_t) &&
+	    (off == offsetof(pthread_cond_t, __data.__g_signals[0]) ||
+	     off == offsetof(pthread_cond_t, __data.__g_signals[1])))
+		return y;
+	return NULL;
+}
+
+static void copy_str(char *dst, size_t len, const char *src)
+{
+	snprintf(dst, len, "%s", src ? src : "");
+}
+
+static void fill_thread(const struct doc *d, const struct thr *t, enum ts_waker waker,
+                        struct ts_thread_diag *o)
+{
+	const struct look *l = &t->l[1];
+	const struct ts_sym *cv;
+	static const enum ts_wait kinds[] = {
+	    [WAIT_MUTEX] = TS_WAIT_MUTEX,
+	    [WAIT_JOIN] = TS_WAIT_JOIN,
+	    [WAIT_ORPHAN] = TS_WAIT_ORPHAN,
+	    [WAIT_FUTEX] = TS_WAIT_FUTEX,
+	};
+
+	o->tid = t->tid;
+	o->alive = l->ok;
+	copy_str(o->name, sizeof(o->name), l->ok ? l->comm : "?");
+	o->state = l->ok ? l->state : '?';
+	o->busy_ns = busy_delta(t);
+	o->waker = waker;
+	o->timed = l->timed;
+	o->same_wait = same_wait(t);
+	o->syscall = l->sc_rc == 0 && l->sc.state == TL_SYSCALL_IN ? l->sc.nr : -1;
+	if (o->syscall >= 0)
+		copy_str(o->syscall_name, sizeof(o->syscall_name), ts_syscall_name(o->syscall));
+	copy_str(o->wchan, sizeof(o->wchan), l->ok ? l->wchan : "-");
+	o->fd = l->fd;
+	o->cycle = t->cycle;
+	o->next = t->cycle >= 0 ? t->next : -1;
+	o->held = t->held;
+	o->waited = t->waited;
+	o->stack_rc = 1;
+	o->where = -1;
+	if (l->kind != WAIT_NONE) {
+		o->wait = kinds[l->kind];
+		o->addr = l->uaddr;
+		o->word_known = l->word_ok;
+		o->word = l->word;
+		o->other = l->other;
+		if (ts_syms_describe(&d->syms, l->uaddr, o->symbol, sizeof(o->symbol)) == NULL)
+			o->symbol[0] = '\0';
+		if (l->kind == WAIT_FUTEX && (cv = condvar_of(d, l)) != NULL) {
+			o->wait = TS_WAIT_CONDVAR;
+			copy_str(o->object, sizeof(o->object), cv->name);
+		}
+	} else if (!l->ok || l->sc_rc != 0) {
+		o->wait = !l->ok || l->state != 'R' ? TS_WAIT_UNKNOWN : TS_WAIT_RUNNING;
+	} else if (l->sc.state == TL_SYSCALL_RUNNING) {
+		o->wait = TS_WAIT_RUNNING;
+	} else if (l->fd >= 0 && strncmp(l->fd_link, "pipe:[", 6) == 0) {
+		o->wait = TS_WAIT_PIPE;
+	} else {
+		o->wait = TS_WAIT_SYSCALL;
+	}
+	if (l->fd >= 0)
+		copy_str(o->fd_target, sizeof(o->fd_target), l->fd_link);
+}
+
+static int fill(const struct doc *d, const struct verdict *v, const enum ts_waker *wk,
+                struct ts_diagnosis *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->threads = calloc(d->n ? d->n : 1, sizeof(*o->threads));
+	if (o->threads == NULL)
+		return -ENOMEM;
+	o->verdict = v->kind;
+	o->word = v->word;
+	o->code = v->code;
+	o->pid = d->pid;
+	copy_str(o->name, sizeof(o->name), d->comm);
+	o->nthreads = d->n;
+	o->alive = d->alive;
+	for (size_t i = 0; i < d->n; i++)
+		fill_thread(d, &d->t[i], wk[i], &o->threads[i]);
+	o->window_ns = v->window_ns;
+	o->denied = d->denied;
+	o->cycles = v->cycles;
+	o->counter_known = v->counter_known;
+	o->counter[0] = d->counter[0];
+	o->counter[1] = d->counter[1];
+	if (d->counter_sym != NULL)
+		o->counter_rc = 0;
+	else if (d->syms_rc == 0)
+		o->counter_rc = -ESRCH; /* the symbols were read: none exported */
+	else
+		o->counter_rc = d->syms_rc;
+	o->max_busy_ns = v->max_busy;
+	o->cpu_moving = v->cpu_moving;
+	o->glances = GLANCES;
+	if (v->serialised) {
+		o->serial_mutex = d->watched[v->serial];
+		if (ts_syms_describe(&d->syms, o->serial_mutex, o->serial_symbol,
+		                     sizeof(o->serial_symbol)) == NULL)
+			o->serial_symbol[0] = '\0';
+		o->serial_turns = v->serial_turns;
+		o->serial_looked = v->serial_looked;
+		o->serial_held = v->serial_held;
+		o->serial_cpu_ns = v->serial_cpu_ns;
+	}
+	o->stacks = d->stacks;
+	o->stack_size = d->stack_size;
+	o->stack_cache = GLIBC_STACK_CACHE / d->stack_size;
+	o->orphans_rc = d->orphans_rc;
+	o->orphans = d->orphans;
+	o->unplaced = d->unplaced;
+	o->orphans_kb = d->orphans_kb;
+	o->frames_rc = 1;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ stacks */
+
+/* Whose stacks matter to the verdict: a cycle's threads, every thread of a
+ * stuck process, the threads that ran in a livelock; every thread when
+ * asked.  Nothing for the other verdicts: the process is never stopped for
+ * them. */
+static bool stack_wanted(const struct ts_diagnosis *g, const struct ts_thread_diag *t, bool all)
+{
+	if (!t->alive)
+		return false;
+	if (all)
+		return true;
+	switch (g->verdict) {
+	case TS_VERDICT_DEADLOCK:
+		return t->cycle >= 0;
+	case TS_VERDICT_STUCK:
+		return true;
+	case TS_VERDICT_LIVELOCK:
+		return t->busy_ns > 0;
+	default:
+		return false;
+	}
+}
+
+/* Reads the stacks that matter (at most DOCTOR_ROWS), after both looks so
+ * that stopping threads cannot change the verdict. */
+static void read_stacks(struct ts_diagnosis *g, bool all)
+{
+	struct ts_stack s[DOCTOR_ROWS];
+	size_t idx[DOCTOR_ROWS], n = 0;
+	int rc;
+
+	for (size_t i = 0; i < g->nthreads && n < DOCTOR_ROWS; i++)
+		if (stack_wanted(g, &g->threads[i], all)) {
+			idx[n] = i;
+			s[n++].tid = g->threads[i].tid;
+		}
+	if (n == 0)
+		return;
+	rc = ts_stacks_read(g->pid, s, n, &g->stopped_ns);
+	g->frames_rc = rc;
+	if (rc != 0)
+		return;
+	for (size_t k = 0; k < n; k++) {
+		struct ts_thread_diag *t = &g->threads[idx[k]];
+
+		t->stack_rc = s[k].rc;
+		t->frames = s[k].frames;
+		t->nframes = s[k].n;
+		t->where = s[k].in_program;
+		if (s[k].rc != 0 && g->frames_rc == 0)
+			g->frames_rc = s[k].rc; /* the first thread's reason */
+	}
+	for (size_t k = 0; k < n && g->frames_rc != 0; k++)
+		if (s[k].rc == 0)
+			g->frames_rc = 0; /* some were read: said per thread */
 }
 
 /* ------------------------------------------------------------------ print */
 
-static void print_head(const struct doc *d, const struct verdict *v, FILE *out)
+static const struct ts_thread_diag *thread_of(const struct ts_diagnosis *g, pid_t tid)
 {
-	fprintf(out, "verdict: %s\n", v->word);
-	fprintf(out, "pid %d (%s): %zu thread%s, looked twice %" PRIu64 " ms apart\n", (int)d->pid,
-	        d->comm, d->alive, d->alive == 1 ? "" : "s", v->window_ns / NS_PER_MS);
-	if (!d->denied)
+	for (size_t i = 0; i < g->nthreads; i++)
+		if (g->threads[i].tid == tid)
+			return &g->threads[i];
+	return NULL;
+}
+
+static const char *name_of(const struct ts_diagnosis *g, pid_t tid)
+{
+	const struct ts_thread_diag *t = thread_of(g, tid);
+
+	return t != NULL && t->alive ? t->name : "?";
+}
+
+static void print_addr(FILE *out, uint64_t addr, const char *symbol)
+{
+	fprintf(out, "0x%" PRIx64, addr);
+	if (symbol[0] != '\0')
+		fprintf(out, " (%s)", symbol);
+}
+
+/* What a thread waits in, as of the second look. */
+static void print_wait(const struct ts_diagnosis *g, FILE *out, const struct ts_thread_diag *t)
+{
+	bool wchan = strcmp(t->wchan, "-") != 0;
+
+	switch (t->wait) {
+	case TS_WAIT_MUTEX:
+		fprintf(out, "waits for mutex ");
+		print_addr(out, t->addr, t->symbol);
+		if (t->other == t->tid)
+			fprintf(out, " held by itself");
+		else
+			fprintf(out, " held by %s (tid %d)", name_of(g, t->other), (int)t->other);
+		return;
+	case TS_WAIT_JOIN:
+		fprintf(out, "waits to join %s (tid %d)", name_of(g, t->other), (int)t->other);
+		return;
+	case TS_WAIT_ORPHAN:
+		fprintf(out, "waits on futex ");
+		print_addr(out, t->addr, t->symbol);
+		fprintf(out,
+		        ", a locked mutex by its look, whose owner tid %d is no thread of "
+		        "this process (it ended holding the lock?)",
+		        (int)t->other);
+		return;
+	case TS_WAIT_CONDVAR:
+		fprintf(out, "waits on condition variable %s (futex 0x%" PRIx64 ")", t->object,
+		        t->addr);
+		return;
+	case TS_WAIT_FUTEX:
+		fprintf(out, "waits on futex ");
+		print_addr(out, t->addr, t->symbol);
+		if (t->word_known)
+			fprintf(out,
+			        ", value %" PRIu32
+			        ": no locked mutex (a condition variable, barrier, semaphore ...)",
+			        t->word);
+		return;
+	case TS_WAIT_RUNNING:
+		fprintf(out, "running");
+		return;
+	case TS_WAIT_PIPE:
+	case TS_WAIT_SYSCALL:
+		if (t->syscall_name[0] != '\0')
+			fprintf(out, "in %s%s%s", t->syscall_name, wchan ? ", " : "",
+			        wchan ? t->wchan : "");
+		else
+			fprintf(out, "in syscall %ld%s%s", t->syscall, wchan ? ", " : "",
+			        wchan ? t->wchan : "");
+		return;
+	case TS_WAIT_UNKNOWN:
+		break;
+	}
+	if (wchan)
+		fprintf(out, "in %s", t->wchan);
+	else
+		fprintf(out, t->state == 'R' ? "running" : "-");
+}
+
+/* Where in the program a thread waits: its first frame in the executable
+ * (the line that called into libc), else its innermost one. */
+static void print_where(const struct ts_thread_diag *t, FILE *out)
+{
+	const struct ts_frame *f;
+
+	if (t->stack_rc != 0 || t->nframes == 0)
+		return;
+	f = &t->frames[t->where >= 0 ? t->where : 0];
+	fprintf(out, "    at ");
+	if (f->file != NULL && f->line > 0)
+		fprintf(out, "%s:%d", f->file, f->line);
+	else
+		fprintf(out, "0x%" PRIx64, f->pc);
+	fprintf(out, " in %s%s%s%s\n", f->function ? f->function : "?",
+	        t->where < 0 && f->module ? " (" : "", t->where < 0 && f->module ? f->module : "",
+	        t->where < 0 && f->module ? "; no frame in the program itself)" : "");
+}
+
+/* Every frame of the stacks read, when all were asked for. */
+static void print_frames(const struct ts_diagnosis *g, FILE *out)
+{
+	if (g->frames_rc == 1)
+		return;
+	if (g->frames_rc != 0) {
+		fprintf(out, "call stacks: cannot read them (ptrace: %s)\n",
+		        strerror(-g->frames_rc));
+		return;
+	}
+	fprintf(out,
+	        "call stacks: read with ptrace, one thread stopped at a time, %" PRIu64
+	        " us in all\n",
+	        g->stopped_ns / 1000);
+	if (!g->all_stacks)
+		return;
+	for (size_t i = 0; i < g->nthreads; i++) {
+		const struct ts_thread_diag *t = &g->threads[i];
+
+		if (t->stack_rc == 1)
+			continue;
+		fprintf(out, "  %s (tid %d)", t->name, (int)t->tid);
+		if (t->stack_rc != 0) {
+			fprintf(out, ": %s\n", strerror(-t->stack_rc));
+			continue;
+		}
+		fputc('\n', out);
+		for (size_t k = 0; k < t->nframes; k++) {
+			const struct ts_frame *f = &t->frames[k];
+
+			fprintf(out, "    #%-2zu %s", k, f->function ? f->function : "?");
+			if (f->file != NULL && f->line > 0)
+				fprintf(out, " at %s:%d", f->file, f->line);
+			else
+				fprintf(out, " at 0x%" PRIx64, f->pc);
+			if (f->module != NULL)
+				fprintf(out, " (%s)", f->module);
+			fputc('\n', out);
+		}
+	}
+}
+
+static void print_cycle(const struct ts_diagnosis *g, FILE *out, int c)
+{
+	size_t i, members = 0;
+	int start = -1, k;
+
+	for (i = 0; i < g->nthreads; i++) {
+		if (g->threads[i].cycle != c)
+			continue;
+		members++;
+		if (start < 0 || g->threads[i].tid < g->threads[start].tid)
+			start = (int)i;
+	}
+	if (members == 1)
+		fprintf(out, "deadlock: 1 thread waits for a mutex it holds itself\n");
+	else
+		fprintf(out, "deadlock: %zu threads in a cycle\n", members);
+	k = start;
+	do {
+		const struct ts_thread_diag *t = &g->threads[k];
+
+		fprintf(out, "  %s (tid %d) ", t->name, (int)t->tid);
+		print_wait(g, out, t);
+		fputc('\n', out);
+		print_where(t, out);
+		k = t->next;
+	} while (k != start && k >= 0);
+}
+
+static void print_head(const struct ts_diagnosis *g, FILE *out)
+{
+	fprintf(out, "verdict: %s\n", g->word);
+	fprintf(out, "pid %d (%s): %zu thread%s, looked twice %" PRIu64 " ms apart\n", (int)g->pid,
+	        g->name, g->alive, g->alive == 1 ? "" : "s", g->window_ns / NS_PER_MS);
+	if (!g->denied)
 		return;
 	fprintf(out,
 	        "cannot read memory of pid %d (ptrace rules): no lock owners; verdict "
 	        "from /proc only\n",
-	        (int)d->pid);
-	if (!v->cpu_moving)
+	        (int)g->pid);
+	if (!g->cpu_moving)
 		fprintf(out, "idle: no thread ran; without lock owners a deadlock would "
 		             "look the same\n");
 }
 
+/* Why nothing will end a thread's wait. */
+static void print_why(const struct ts_diagnosis *g, FILE *out, const struct ts_thread_diag *t)
+{
+	switch (t->wait) {
+	case TS_WAIT_MUTEX:
+		fprintf(out, "until %s unlocks it, which waits too", name_of(g, t->other));
+		break;
+	case TS_WAIT_JOIN:
+		fprintf(out, "until %s ends, which waits too", name_of(g, t->other));
+		break;
+	case TS_WAIT_ORPHAN:
+		fprintf(out, "no timeout, and its owner is gone");
+		break;
+	case TS_WAIT_PIPE:
+		fprintf(out, "no timeout, on %s whose write ends only this process holds",
+		        t->fd_target);
+		break;
+	default:
+		fprintf(out, "no timeout, no owner: only a thread of this process could wake it");
+		break;
+	}
+}
+
+/* Stuck: each thread's wait, and why none will end. */
+static void print_stuck(const struct ts_diagnosis *g, FILE *out)
+{
+	if (g->verdict != TS_VERDICT_STUCK)
+		return;
+	fprintf(out, "stuck: every thread waits with no timeout, for another thread of this "
+	             "process, and none ran\n");
+	for (size_t i = 0; i < g->nthreads; i++) {
+		const struct ts_thread_diag *t = &g->threads[i];
+
+		if (!t->alive)
+			continue;
+		fprintf(out, "  %s (tid %d) ", t->name, (int)t->tid);
+		print_wait(g, out, t);
+		fprintf(out, ": ");
+		print_why(g, out, t);
+		fputc('\n', out);
+		print_where(t, out);
+	}
+	fprintf(out, "  a lost wake-up is the usual cause: a signal, post or write that came "
+	             "before the wait, or never came\n");
+}
+
 /* The cycles, then the other threads that wait for something. */
-static void print_waits(const struct doc *d, const struct verdict *v, FILE *out)
+static void print_waits(const struct ts_diagnosis *g, FILE *out)
 {
 	size_t blocked = 0;
 
-	for (int c = 0; c < v->cycles; c++)
-		print_cycle(d, out, c);
-	for (size_t i = 0; i < d->n; i++) {
-		const struct thr *t = &d->t[i];
+	for (int c = 0; c < g->cycles; c++)
+		print_cycle(g, out, c);
+	if (g->verdict == TS_VERDICT_STUCK)
+		return; /* print_stuck listed them all */
+	for (size_t i = 0; i < g->nthreads; i++) {
+		const struct ts_thread_diag *t = &g->threads[i];
 
-		if (!t->l[1].ok || t->cycle >= 0 || t->l[1].kind == WAIT_NONE)
+		if (!t->alive || t->cycle >= 0 || t->wait < TS_WAIT_MUTEX ||
+		    t->wait > TS_WAIT_FUTEX)
 			continue;
 		if (blocked++ == 0)
 			fprintf(out, "%s\n",
-			        v->cycles > 0 ? "blocked, not in a cycle:" : "blocked:");
-		fprintf(out, "  %s (tid %d) ", t->l[1].comm, (int)t->tid);
-		print_wait(d, out, t);
+			        g->cycles > 0 ? "blocked, not in a cycle:" : "blocked:");
+		fprintf(out, "  %s (tid %d) ", t->name, (int)t->tid);
+		print_wait(g, out, t);
 		fputc('\n', out);
 	}
 }
 
+/* Idle, but most threads stuck: which waits can still end. */
+static void print_not_stuck(const struct ts_diagnosis *g, FILE *out)
+{
+	size_t stuck = 0;
+
+	if (g->verdict != TS_VERDICT_IDLE || g->denied)
+		return;
+	for (size_t i = 0; i < g->nthreads; i++)
+		if (g->threads[i].alive && g->threads[i].same_wait && endless(g->threads[i].waker))
+			stuck++;
+	if (stuck == 0)
+		return;
+	fprintf(out, "not stuck: %zu of %zu threads wait with no timeout for another thread, but\n",
+	        stuck, g->alive);
+	for (size_t i = 0; i < g->nthreads; i++) {
+		const struct ts_thread_diag *t = &g->threads[i];
+
+		if (!t->alive || (t->same_wait && endless(t->waker)))
+			continue;
+		fprintf(out, "  %s (tid %d) ", t->name, (int)t->tid);
+		print_wait(g, out, t);
+		fprintf(out, ": %s\n",
+		        t->waker == TS_WAKER_TIMEOUT   ? "has a timeout"
+		        : t->waker == TS_WAKER_OUTSIDE ? "another process can end it"
+		        : !t->same_wait                ? "it ran, or its wait changed"
+		                                       : "cannot tell what would end it");
+	}
+}
+
 /* The mutex the busy threads took turns at, its holders and its waiters. */
-static void print_serial(const struct doc *d, const struct verdict *v, FILE *out)
+static void print_serial(const struct ts_diagnosis *g, FILE *out)
 {
 	size_t rows = 0;
 
-	if (!v->serialised)
+	if (g->verdict != TS_VERDICT_SERIALISED)
 		return;
 	fprintf(out, "serialised: busy, but behind one mutex ");
-	print_addr(d, out, d->watched[v->serial]);
+	print_addr(out, g->serial_mutex, g->serial_symbol);
 	fprintf(out,
 	        ": held by a running thread at %d of the %d glances since it was first seen "
 	        "contended, others waiting for it at %d of %d\n",
-	        v->serial_held, v->serial_looked, v->serial_turns, GLANCES);
+	        g->serial_held, g->serial_looked, g->serial_turns, g->glances);
 	fprintf(out,
 	        "  on CPU together %" PRIu64 " ms of the %" PRIu64
 	        " ms window: no more than one CPU gives (they took turns)\n",
-	        v->serial_cpu_ns / NS_PER_MS, v->window_ns / NS_PER_MS);
+	        g->serial_cpu_ns / NS_PER_MS, g->window_ns / NS_PER_MS);
 	for (int role = 0; role < 2; role++)
-		for (size_t i = 0; i < d->n; i++) {
-			const struct thr *t = &d->t[i];
+		for (size_t i = 0; i < g->nthreads; i++) {
+			const struct ts_thread_diag *t = &g->threads[i];
 			int n = role == 0 ? t->held : t->waited;
 
 			if (n == 0 || ++rows > DOCTOR_ROWS)
 				continue;
 			fprintf(out, "  %s %s (tid %d) at %d glance%s\n",
-			        role == 0 ? "held by" : "waiting", t->l[1].ok ? t->l[1].comm : "?",
-			        (int)t->tid, n, n == 1 ? "" : "s");
+			        role == 0 ? "held by" : "waiting", t->name, (int)t->tid, n,
+			        n == 1 ? "" : "s");
 		}
 	if (rows > DOCTOR_ROWS)
 		fprintf(out, "  ... and %zu more\n", rows - DOCTOR_ROWS);
 }
 
-static void print_cpu(const struct verdict *v, FILE *out)
+static void print_cpu(const struct ts_diagnosis *g, FILE *out)
 {
 	fprintf(out,
 	        "cpu: the busiest thread ran or waited for a CPU %" PRIu64 " ms of %" PRIu64
 	        " ms (%s)\n",
-	        v->max_busy / NS_PER_MS, v->window_ns / NS_PER_MS,
-	        v->cpu_moving ? "on CPU: a fifth or more" : "off CPU: under a fifth");
+	        g->max_busy_ns / NS_PER_MS, g->window_ns / NS_PER_MS,
+	        g->cpu_moving ? "on CPU: a fifth or more" : "off CPU: under a fifth");
 }
 
 /* The progress counter, or why livelock and busy cannot be told apart. */
-static void print_progress(const struct doc *d, const struct verdict *v, FILE *out)
+static void print_progress(const struct ts_diagnosis *g, FILE *out)
 {
-	if (v->counter_known)
+	if (g->counter_known)
 		fprintf(out, "progress: tl_progress_counter %" PRIu64 " -> %" PRIu64 " (%s)\n",
-		        d->counter[0], d->counter[1],
-		        d->counter[1] == d->counter[0] ? "standing still" : "moving");
-	else if (d->counter_sym != NULL)
+		        g->counter[0], g->counter[1],
+		        g->counter[1] == g->counter[0] ? "standing still" : "moving");
+	else if (g->counter_rc == 0)
 		fprintf(out, "progress: tl_progress_counter exported but unreadable: cannot tell "
 		             "livelock from busy\n");
-	else if (d->syms_rc == -ENOENT)
+	else if (g->counter_rc == -ENOENT)
 		fprintf(out, "progress: no executable (a kernel thread?): cannot tell livelock "
 		             "from busy\n");
-	else if (d->syms_rc < 0 && !is_denied(d->syms_rc))
+	else if (g->counter_rc == -ESRCH)
+		fprintf(out, "progress: no progress counter exported: cannot tell livelock from "
+		             "busy\n");
+	else if (!is_denied(g->counter_rc))
 		fprintf(out,
 		        "progress: cannot read the executable's symbols (%s): cannot tell "
 		        "livelock from busy\n",
-		        strerror(-d->syms_rc));
-	else if (d->syms_rc == 0)
-		fprintf(out, "progress: no progress counter exported: cannot tell livelock from "
-		             "busy\n");
+		        strerror(-g->counter_rc));
 	else
 		fprintf(out, "progress: executable unreadable: cannot tell livelock from busy\n");
 }
 
-static void print_stacks(const struct doc *d, const struct verdict *v, FILE *out)
+static void print_stack_maps(const struct ts_diagnosis *g, const char *root, FILE *out)
 {
-	if (d->stacks < 0) {
-		fprintf(out, "stacks: cannot read %s/%d/maps (%s)\n", d->root, (int)d->pid,
-		        strerror(-d->stacks));
+	if (g->stacks < 0) {
+		fprintf(out, "stacks: cannot read %s/%d/maps (%s)\n", root, (int)g->pid,
+		        strerror(-g->stacks));
 		return;
 	}
 	fprintf(out,
 	        "stacks: %d thread stacks of %zu KiB mapped, %zu threads besides main: "
 	        "%zu without a thread, glibc caches up to %zu: %s\n",
-	        d->stacks, d->stack_size / 1024, d->alive - 1,
-	        (size_t)d->stacks + 1 > d->alive ? (size_t)d->stacks + 1 - d->alive : 0,
-	        GLIBC_STACK_CACHE / d->stack_size,
-	        v->code == TL_EXIT_LEAK ? "thread leak" : "no leak");
-	if (d->orphans_rc == 0)
+	        g->stacks, g->stack_size / 1024, g->alive - 1,
+	        (size_t)g->stacks + 1 > g->alive ? (size_t)g->stacks + 1 - g->alive : 0,
+	        g->stack_cache, g->verdict == TS_VERDICT_THREAD_LEAK ? "thread leak" : "no leak");
+	if (g->orphans_rc == 0)
 		fprintf(out,
 		        "stack memory: %zu stacks hold no thread's stack pointer, %llu KiB of "
 		        "them resident (%zu threads running: not placed)\n",
-		        d->orphans, d->orphans_kb, d->unplaced);
+		        g->orphans, g->orphans_kb, g->unplaced);
 }
 
 /* Every live thread (the first DOCTOR_ROWS) and what it waits in. */
-static void print_threads(const struct doc *d, FILE *out)
+static void print_threads(const struct ts_diagnosis *g, FILE *out)
 {
 	size_t shown = 0;
 
 	fprintf(out, "threads:\n  %7s  %-15s  %s  %7s  %s\n", "TID", "NAME", "S", "BUSY_MS",
 	        "WAITING IN");
-	for (size_t i = 0; i < d->n; i++) {
-		const struct thr *t = &d->t[i];
+	for (size_t i = 0; i < g->nthreads; i++) {
+		const struct ts_thread_diag *t = &g->threads[i];
 
-		if (!t->l[1].ok)
+		if (!t->alive)
 			continue; /* ended while we looked */
 		if (++shown > DOCTOR_ROWS) {
 			fprintf(out, "  ... and %zu more (threadstat %d lists them all)\n",
-			        d->alive - DOCTOR_ROWS, (int)d->pid);
+			        g->alive - DOCTOR_ROWS, (int)g->pid);
 			break;
 		}
-		fprintf(out, "  %7d  %-15s  %c  %7" PRIu64 "  ", (int)t->tid, t->l[1].comm,
-		        t->l[1].state, busy_delta(t) / NS_PER_MS);
-		print_wait(d, out, t);
+		fprintf(out, "  %7d  %-15s  %c  %7" PRIu64 "  ", (int)t->tid, t->name, t->state,
+		        t->busy_ns / NS_PER_MS);
+		print_wait(g, out, t);
 		fputc('\n', out);
 	}
 }
 
-static void report(const struct doc *d, const struct verdict *v, FILE *out)
+static void report(const struct ts_diagnosis *g, const char *root, FILE *out)
 {
-	print_head(d, v, out);
-	print_serial(d, v, out);
-	print_waits(d, v, out);
-	print_cpu(v, out);
-	print_progress(d, v, out);
-	print_stacks(d, v, out);
-	print_threads(d, out);
+	print_head(g, out);
+	print_serial(g, out);
+	print_stuck(g, out);
+	print_waits(g, out);
+	print_not_stuck(g, out);
+	print_cpu(g, out);
+	print_progress(g, out);
+	print_stack_maps(g, root, out);
+	print_threads(g, out);
+	print_frames(g, out);
 	fflush(out);
 }
 
-int ts_doctor(pid_t pid, const struct ts_doctor_opts *o, FILE *out)
+void ts_diagnosis_print(const struct ts_diagnosis *g, FILE *out)
 {
+	report(g, "/proc", out);
+}
+
+/* ------------------------------------------------------------------ api */
+
+static int diagnose(pid_t pid, const struct ts_doctor_opts *o, const char *root,
+                    struct ts_diagnosis *out)
+{
+	static const struct ts_doctor_opts defaults;
+
 	struct doc d;
 	struct verdict v;
-	long window_ms = o && o->window_ms > 0 ? o->window_ms : TS_DOCTOR_WINDOW_MS;
+	enum ts_waker *wk = NULL;
+	long window_ms;
 	int rc;
 
+	memset(out, 0, sizeof(*out));
+	if (o == NULL)
+		o = &defaults;
 	if (pid <= 0)
 		return ts_unreadable(pid, -ESRCH);
+	window_ms = o->window_ms > 0 ? o->window_ms : TS_DOCTOR_WINDOW_MS;
 	memset(&d, 0, sizeof(d));
-	d.root = o && o->proc_root ? o->proc_root : "/proc";
+	d.root = root;
 	d.pid = pid;
 	d.mem_fd = -1;
 	rc = gather(&d, window_ms);
 	if (rc < 0) {
 		rc = ts_unreadable(pid, rc);
 	} else if (rc == 0) {
-		judge(&d, &v);
-		report(&d, &v, out);
-		rc = v.code;
+		wk = calloc(d.n ? d.n : 1, sizeof(*wk));
+		if (wk == NULL) {
+			rc = ts_unreadable(pid, -ENOMEM);
+		} else {
+			for (size_t i = 0; i < d.n; i++)
+				wk[i] = waker_of(&d, &d.t[i].l[1]);
+			judge(&d, &v, wk);
+			rc = fill(&d, &v, wk, out);
+			rc = rc < 0 ? ts_unreadable(pid, rc) : v.code;
+			/* A recorded tree (proc_root) has no process to stop. */
+			if (rc == v.code && o->proc_root == NULL && !o->no_stacks && !d.denied) {
+				out->all_stacks = o->stacks;
+				read_stacks(out, o->stacks);
+			}
+		}
 	}
+	free(wk);
 	if (d.mem_fd >= 0)
 		close(d.mem_fd);
 	ts_syms_free(&d.syms);
 	free(d.t);
+	return rc;
+}
+
+int ts_diagnose(pid_t pid, const struct ts_doctor_opts *o, struct ts_diagnosis *out)
+{
+	return diagnose(pid, o, o && o->proc_root ? o->proc_root : "/proc", out);
+}
+
+void ts_diagnosis_free(struct ts_diagnosis *g)
+{
+	if (g == NULL || g->threads == NULL)
+		return;
+	for (size_t i = 0; i < g->nthreads; i++) {
+		for (size_t k = 0; k < g->threads[i].nframes; k++) {
+			free(g->threads[i].frames[k].function);
+			free(g->threads[i].frames[k].file);
+			free(g->threads[i].frames[k].module);
+		}
+		free(g->threads[i].frames);
+	}
+	free(g->threads);
+	memset(g, 0, sizeof(*g));
+}
+
+int ts_doctor(pid_t pid, const struct ts_doctor_opts *o, FILE *out)
+{
+	struct ts_diagnosis g;
+	const char *root = o && o->proc_root ? o->proc_root : "/proc";
+	int rc = diagnose(pid, o, root, &g);
+
+	if (g.threads == NULL)
+		return rc; /* said on stderr */
+	report(&g, root, out);
+	ts_diagnosis_free(&g);
 	return rc;
 }

@@ -6,7 +6,7 @@
 # joined threads).  Then bad targets: a pid that does not exist, pid 1,
 # and a process ptrace rules forbid us to read.  Every wait is bounded.
 set -u
-: "${THREADLAB_BUILDDIR:?run me from make check}"
+: "${THREADLAB_BUILDDIR:?run me from make check}" "${THREADLAB_SRCDIR:?run me from make check}"
 THREADSTAT=${THREADSTAT:-$THREADLAB_BUILDDIR/diagnostics/threadstat}
 LABS=$THREADLAB_BUILDDIR/labs
 # The lab's verdict comes 0.6 s after its hang (x THREADLAB_SLOWDOWN); this
@@ -95,6 +95,21 @@ cycle() {
   else fail "$lab: cycle${bad}"; sed 's/^/    /' "$tmp/out"; fi
 }
 
+# anchor LAB NAME: the line number of the lab source's "@NAME" anchor.
+anchor() { grep -n "/\* @$2 \*/" "$THREADLAB_SRCDIR/labs/$1.c" | cut -d: -f1; }
+
+# at BLOCK NAME FILE LINE: in the report's block starting "BLOCK", the line
+# under thread NAME's says it waits at FILE:LINE (from its stack, read with
+# libdw: the first frame in the program).
+at() {
+  got=$(sed -n "/^$1/,/^[^ ]/p" "$tmp/out" | sed -n "/^  $2 (tid [0-9]*) /{n;p;q;}")
+  if printf '%s\n' "$got" | grep -qE "^    at (.*/)?$3:$4 in [A-Za-z_][A-Za-z_0-9]*\$"; then
+    ok "$lab: $2 waits at $3:$4"
+  else
+    fail "$lab: $2 does not wait at $3:$4: '$got'"; sed 's/^/    /' "$tmp/out"
+  fi
+}
+
 has() {
   if grep -qE -- "$1" "$tmp/out"; then ok "$lab: report has '$1'"
   else fail "$lab: report lacks '$1'"; sed 's/^/    /' "$tmp/out"; fi
@@ -105,6 +120,17 @@ if hold "$lab"; then
   doctor 4 deadlock
   cycle 2 teller-AB teller-BA
   has '^  main \(tid [0-9]+\) waits to join teller-'
+  # Both wait at their second lock: the same line, @lock-second.
+  line=$(anchor "$lab" lock-second)
+  sed -n "${line}p" "$THREADLAB_SRCDIR/labs/$lab.c" | grep -q 'pthread_mutex_lock(&to->lock)' ||
+    fail "$lab: @lock-second is not the second pthread_mutex_lock (line $line)"
+  at deadlock: teller-AB "labs/$lab.c" "$line"
+  at deadlock: teller-BA "labs/$lab.c" "$line"
+  has '^call stacks: read with ptrace, one thread stopped at a time, [0-9]+ us in all$'
+  # --no-stacks: the same verdict, and no thread stopped.
+  timeout "$WAIT_S" "$THREADSTAT" doctor --no-stacks "$lab_pid" > "$tmp/out" 2> "$tmp/err"
+  if [ "$?" -eq 4 ] && ! grep -q '^call stacks\|^    at ' "$tmp/out"; then ok "$lab: --no-stacks reads none"
+  else fail "$lab: --no-stacks"; sed 's/^/    /' "$tmp/out" "$tmp/err"; fi
   # Where ptrace rules forbid it (another user), no memory: said in one
   # line, and a verdict from /proc alone.
   if [ "$(id -u)" -eq 0 ] && command -v setpriv > /dev/null &&
@@ -142,12 +168,98 @@ fi
 
 lab=deadlock/lost-wakeup/broken
 if hold "$lab"; then
-  # Both wait on condition variables: no mutex edge, no cycle.
+  # Both wait on condition variables: no mutex edge, no cycle.  Not stuck
+  # either: the watchdog holding it waits in ppoll with a timeout, and what
+  # it does then the doctor cannot know.
   doctor 0 idle
+  has '^not stuck: 3 of 4 threads wait with no timeout for another thread, but$'
+  has '^  watchdog \(tid [0-9]+\) in ppoll, [a-z_.0-9]+: has a timeout$'
   has '^  consumer \(tid [0-9]+\) waits on condition variable job_ready '
   has '^  producer \(tid [0-9]+\) waits on condition variable job_taken '
   if grep -q 'waits for mutex\|^deadlock' "$tmp/out"; then fail "$lab: a false lock edge"; sed 's/^/    /' "$tmp/out"; fi
   release 4
+fi
+
+# The same lab with no watchdog thread at all (--no-watchdog lets the hang
+# hang): every thread in an untimed wait, stuck, each named at its line.
+# It is settled once consumer and producer wait on their condition
+# variables with no timeout (op 0x189, NULL timeout: the staging's timed
+# tl_event_wait is behind them) and main joins (0x109): nothing runs after.
+lab=deadlock/lost-wakeup/broken
+settled() {
+  for t in /proc/"$1"/task/*; do
+    case $(cat "$t/comm") in
+      consumer|producer) grep -q '^202 0x[0-9a-f]* 0x189 0x[0-9a-f]* 0x0 ' "$t/syscall" || return 1 ;;
+      main) grep -q '^202 0x[0-9a-f]* 0x109 ' "$t/syscall" || return 1 ;;
+    esac
+  done
+  [ "$(ls /proc/"$1"/task | wc -l)" -eq 3 ]
+}
+"$LABS/$lab" --no-watchdog > /dev/null 2>&1 &
+lab_pid=$!
+tries=0
+while ! settled "$lab_pid" && [ "$tries" -lt $((WAIT_S * 100)) ]; do sleep 0.01; tries=$((tries + 1)); done
+if settled "$lab_pid"; then
+  doctor 4 stuck
+  src="labs/$lab.c"
+  at stuck: consumer "$src" "$(anchor "$lab" wait-ready)"
+  at stuck: producer "$src" "$(anchor "$lab" wait-taken)"
+  at stuck: main "$src" "$(grep -n 'pthread_join(p, NULL);' "$THREADLAB_SRCDIR/$src" | cut -d: -f1)"
+  has '^  consumer \(tid [0-9]+\) waits on condition variable job_ready \(futex 0x[0-9a-f]+\): no timeout, no owner: only a thread of this process could wake it$'
+else
+  fail "$lab --no-watchdog: never settled in its waits"
+fi
+kill -KILL "$lab_pid"; wait "$lab_pid" 2>/dev/null; lab_pid=
+
+# A Python program whose two threads wait for each other's threading.Lock
+# (semaphores underneath: no owner to read, so no cycle): stuck, each wait
+# untimed with no owner.  Its reading twin (a thread in recv on a socket,
+# main joining it) is idle: another process could end that wait.
+# py MODE: starts tests/doctor-locks.py MODE, waits (bounded) for its "ready
+# PID" line (its thread is in its last wait) and for its main thread to be in
+# its own (its syscall file: WANT).  Sets lab_pid.
+py() {
+  rm -f "$tmp/fifo" && mkfifo "$tmp/fifo" || return 1
+  exec 3<>"$tmp/fifo"
+  python3 "$THREADLAB_SRCDIR/tests/doctor-locks.py" "$1" > "$tmp/fifo" 3>&- &
+  lab_pid=$!
+  timeout "$WAIT_S" sed -n '/^ready /{p;q;}' <&3 > "$tmp/ready"
+  if [ "$(cat "$tmp/ready")" != "ready $lab_pid" ]; then
+    fail "$lab: no ready line: $(cat "$tmp/ready")"; return 1
+  fi
+  # Its main thread's last wait comes right after the line: a bounded poll.
+  if ! timeout "$WAIT_S" sh -c 'until grep -q "$1" "/proc/$2/task/$2/syscall"; do sleep 0.01; done' \
+       sh "$2" "$lab_pid"; then
+    fail "$lab: main thread never reached its wait: $(cat "/proc/$lab_pid/task/$lab_pid/syscall")"; return 1
+  fi
+  return 0
+}
+unpy() {
+  kill -KILL "$lab_pid" 2>/dev/null; wait "$lab_pid" 2>/dev/null
+  exec 3>&-
+  lab_pid=
+}
+if command -v python3 > /dev/null; then
+  lab="python threading.Lock pair"
+  if py locks '^202 0x[0-9a-f]* 0x[0-9a-f]* 0x[0-9a-f]* 0x0 '; then
+    doctor 4 stuck
+    has '^stuck: every thread waits with no timeout, for another thread of this process, and none ran$'
+    for tid in $(ls "/proc/$lab_pid/task"); do
+      has "^  python3 \(tid $tid\) waits on futex 0x[0-9a-f]+, value 0: .*: no timeout, no owner: only a thread of this process could wake it\$"
+    done
+    [ "$(grep -c '^  python3 (tid ' "$tmp/out")" -eq 2 ] || fail "$lab: want exactly its 2 threads in the stuck block"
+    has '^  a lost wake-up is the usual cause'
+  fi
+  unpy
+  lab="python thread reading a socket"
+  if py socket '^202 0x[0-9a-f]* 0x[0-9a-f]* 0x[0-9a-f]* 0x0 '; then
+    doctor 0 idle
+    has '^not stuck: 1 of 2 threads wait with no timeout for another thread, but$'
+    has '^  python3 \(tid [0-9]+\) in recvfrom, [a-z_]+: another process can end it$'
+  fi
+  unpy
+else
+  echo "skip: python3 not installed (the threading.Lock pair)"
 fi
 
 # target ARGS...: starts ts-target ARGS and waits (bounded) for its "ready"
@@ -242,7 +354,7 @@ timeout "$WAIT_S" "$THREADSTAT" doctor 1 > "$tmp/out" 2> "$tmp/err"
 st=$?
 case $st in
   0|4|5|6)
-    if grep -qE '^verdict: (idle|busy|deadlock|livelock|thread-leak)$' "$tmp/out" &&
+    if grep -qE '^verdict: (idle|busy|serialised|deadlock|stuck|livelock|thread-leak)$' "$tmp/out" &&
        [ "$(head -n 1 "$tmp/out" | cut -c1-9)" = "verdict: " ] && [ ! -s "$tmp/err" ]; then
       ok "pid 1: $(head -n 1 "$tmp/out")$(grep -q '^cannot read memory' "$tmp/out" && echo ', memory unreadable, said so')"
     else fail "pid 1: exit $st, no verdict line"; sed 's/^/    /' "$tmp/out" "$tmp/err"; fi ;;
