@@ -172,40 +172,64 @@ static int sample(pid_t pid, size_t *n, pid_t *tids, uint64_t *busy, unsigned lo
 	return 0;
 }
 
-/* The doctor's verdict on pid into w->n (native runs). */
+/* Where a hang waits: of the threads the verdict is about (a deadlock's
+ * cycle, or every waiting thread when stuck), the first whose stack reaches
+ * the program, at its innermost frame there. */
+static void hang_place(const struct ts_diagnosis *d, struct try_native *n)
+{
+	for (size_t i = 0; i < d->nthreads; i++) {
+		const struct ts_thread_diag *t = &d->threads[i];
+		if (d->verdict == TS_VERDICT_DEADLOCK && t->cycle < 0)
+			continue;
+		if (t->where < 0 || (size_t)t->where >= t->nframes)
+			continue;
+		const struct ts_frame *f = &t->frames[t->where];
+		if (f->file && f->line > 0) {
+			snprintf(n->hang_file, sizeof n->hang_file, "%s", f->file);
+			n->hang_line = f->line;
+			return;
+		}
+	}
+}
+
+/* The doctor's diagnosis of pid into w->n (native runs): its verdict, the
+ * lines of its report that say why, joined into one, and where it waits. */
 static void analyse(struct watch *w, pid_t pid)
 {
 	struct try_native *n = w->n;
+	struct ts_doctor_opts o = {.window_ms = TS_DOCTOR_WINDOW_MS};
+	struct ts_diagnosis d;
+	if (ts_diagnose(pid, &o, &d) == 1)
+		return; /* it ended meanwhile */
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
-	if (!f)
-		return;
-	struct ts_doctor_opts o = {.window_ms = TS_DOCTOR_WINDOW_MS};
-	int rc = ts_doctor(pid, &o, f);
-	fclose(f);
-	if (rc != 1 && text && !strncmp(text, "verdict: ", 9)) {
-		snprintf(n->hang, sizeof n->hang, "%.*s", (int)strcspn(text + 9, "\n"), text + 9);
-		snprintf(w->report, sizeof w->report, "%s", text);
-		/* The lines that say why, joined into one. */
-		n->hang_why[0] = '\0';
-		const char *p = strchr(text, '\n');
-		for (int lines = 0; p && p[1] && lines < 6; lines++) {
-			p++;
-			size_t l = strcspn(p, "\n");
-			size_t off = strlen(n->hang_why);
-			const char *s = p;
-			while (*s == ' ' && l)
-				s++, l--;
-			size_t hl = strlen(n->hang);
-			if (!strncmp(s, n->hang, hl) && s[hl] == ':' && l > hl + 2)
-				s += hl + 2, l -= hl + 2; /* "deadlock: 2 threads ..." */
-			bool after_colon = off && n->hang_why[off - 1] == ':';
-			if (strncmp(s, "pid ", 4) != 0)
-				snprintf(n->hang_why + off, sizeof n->hang_why - off, "%s%.*s",
-				         !off ? "" : after_colon ? " " : "; ", (int)l, s);
-			p = strchr(p, '\n');
-		}
+	if (f) {
+		ts_diagnosis_print(&d, f);
+		fclose(f);
+	}
+	snprintf(n->hang, sizeof n->hang, "%s", d.word);
+	snprintf(w->report, sizeof w->report, "%s", text ? text : "");
+	n->hang_why[0] = '\0';
+	n->hang_line = 0;
+	hang_place(&d, n);
+	ts_diagnosis_free(&d);
+	const char *p = text ? strchr(text, '\n') : NULL;
+	for (int lines = 0; p && p[1] && lines < 6; lines++) {
+		p++;
+		size_t l = strcspn(p, "\n");
+		size_t off = strlen(n->hang_why);
+		const char *s = p;
+		while (*s == ' ' && l)
+			s++, l--;
+		size_t hl = strlen(n->hang);
+		if (!strncmp(s, n->hang, hl) && s[hl] == ':' && l > hl + 2)
+			s += hl + 2, l -= hl + 2; /* "deadlock: 2 threads ..." */
+		bool after_colon = off && n->hang_why[off - 1] == ':';
+		if (strncmp(s, "pid ", 4) != 0)
+			snprintf(n->hang_why + off, sizeof n->hang_why - off, "%s%.*s",
+			         !off ? "" : after_colon ? " " : "; ", (int)l, s);
+		p = strchr(p, '\n');
 	}
 	free(text);
 }
@@ -547,6 +571,7 @@ static void judge_native(struct try_ctx *c)
 	if (n->exit_verdict == TL_V_UNCLASSIFIED || n->exit_verdict == TL_V_TIMEOUT)
 		n->exit_verdict = TL_V_CLEAN;
 	snprintf(c->doctor_report, sizeof c->doctor_report, "%s", r->w.report);
+	source_line(c, n->hang_file, n->hang_line, n->hang_text, sizeof n->hang_text);
 	/* As lab_execute: the run's verdict set. */
 	if (n->term_signal)
 		r->o.got = 1u << TL_V_CRASH;
