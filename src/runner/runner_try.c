@@ -1105,13 +1105,11 @@ static int cmd_try(int argc, char **argv)
 	 * signal-handler source pass plug in here, as more rows of c->tools
 	 * weighed by try_weigh; see HACKING.md, "threadlab try". */
 
-	/* A program that hung natively will hang under the detectors too:
-	 * there a whole window without CPU ends the run.  Otherwise they run
-	 * to their limits, since slowed down a correct program may sit
-	 * waiting for long. */
-	bool hung = c->native.timed_out || c->run[TL_TOOL_RUN].o.res.stopped ||
-	            c->native.exit_verdict == TL_V_DEADLOCK ||
-	            c->native.exit_verdict == TL_V_LIVELOCK;
+	/* A program we had to end natively will hang under the detectors
+	 * too: there a whole window without CPU ends the run.  Otherwise they
+	 * run to their limits: slowed down, a correct program may sit waiting
+	 * for long, and one with a watchdog of its own (a lab) ends itself. */
+	bool hung = c->native.timed_out || c->run[TL_TOOL_RUN].o.res.stopped;
 	for (int t = TL_TOOL_TSAN; t < TL_TOOL_COUNT; t++)
 		c->run[t].w.idle_ends = hung;
 
@@ -1146,8 +1144,7 @@ static int cmd_try(int argc, char **argv)
 
 const struct runner_command runner_cmd_try = {
     "try",
-    "FILE.c [MORE.c...] [--cflags FLAGS] [--ldflags FLAGS] [--timeout S] [--format text|json] "
-    "[-- ARGS]",
+    "FILE.c [MORE.c...] [--timeout S] [-- ARGS]",
     "your own program: every detector and a hang analysis, one verdict",
     1,
     -1,
