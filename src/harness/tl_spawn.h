@@ -30,11 +30,11 @@ struct tl_spawn_opts {
 };
 
 struct tl_spawn_result {
-	int exit_code;   /* when exited */
-	int term_signal; /* when killed by a signal, else 0 */
-	bool timed_out;  /* we killed it at the time limit */
-	bool stopped;    /* we killed it because watch said so */
-	bool left_behind; /* processes of its group outlived it (and were killed) */
+	int exit_code;                   /* when exited */
+	int term_signal;                 /* when killed by a signal, else 0 */
+	bool timed_out;                  /* we killed it at the time limit */
+	bool stopped;                    /* we killed it because watch said so */
+	bool left_behind;                /* processes of its group outlived it (and were killed) */
 	size_t dropped_out, dropped_err; /* bytes read past max_output */
 	double wall_ms;
 	tl_buf out, err, xml;

@@ -47,11 +47,12 @@
 #endif
 
 #define TRY_DEFAULT_TIMEOUT_S 20
-#define TRY_MAX_OUTPUT        (1024 * 1024) /* kept per stream of a run */
+#define TRY_MAX_OUTPUT        ((size_t)1024 * 1024) /* kept per stream of a run */
 #define TRY_MAX_SOURCES       32
 #define TRY_MAX_ARGS          256
 #define TRY_TICK_MS           100
 #define TRY_MAX_THREADS       512
+#define TRY_MAX_OWNED         40 /* flag strings per command line */
 
 enum { OPT_CFLAGS = RUNNER_OPT_LONG, OPT_LDFLAGS, OPT_TIMEOUT, OPT_FORMAT, OPT_CHECK_HEADER };
 
@@ -146,11 +147,11 @@ struct watch {
 	size_t ws_n;
 	pid_t ws_tid[TRY_MAX_THREADS];
 	uint64_t ws_busy[TRY_MAX_THREADS];
-	bool analysed;           /* this stall */
-	bool hung;               /* ended: no progress */
-	bool past_limit;         /* ended: past its time limit */
-	struct try_native *n;    /* native: where the analysis goes */
-	char report[4096];       /* the doctor's report */
+	bool analysed;        /* this stall */
+	bool hung;            /* ended: no progress */
+	bool past_limit;      /* ended: past its time limit */
+	struct try_native *n; /* native: where the analysis goes */
+	char report[4096];    /* the doctor's report */
 };
 
 /* One look: each thread's CPU + run-queue time and the blocks made so far. */
@@ -228,7 +229,10 @@ static void analyse(struct watch *w, pid_t pid)
 		bool after_colon = off && n->hang_why[off - 1] == ':';
 		if (strncmp(s, "pid ", 4) != 0)
 			snprintf(n->hang_why + off, sizeof n->hang_why - off, "%s%.*s",
-			         !off ? "" : after_colon ? " " : "; ", (int)l, s);
+			         !off          ? ""
+			         : after_colon ? " "
+			                       : "; ",
+			         (int)l, s);
 		p = strchr(p, '\n');
 	}
 	free(text);
@@ -314,7 +318,9 @@ struct try_run {
 	int xml_fd; /* Valgrind's document, or -1 */
 	struct watch w;
 	struct outcome o;
-	bool skipped; /* not run: o.msg says why */
+	bool skipped;               /* not run: o.msg says why */
+	char *owned[TRY_MAX_OWNED]; /* copies add_words split */
+	int nowned;
 	char err[256];
 };
 
@@ -341,15 +347,18 @@ static void add_arg(struct try_run *r, const char *s)
 	r->argv[r->argc] = NULL;
 }
 
-/* Adds each space-separated word of s (copied into storage the run keeps). */
+/* Adds each space-separated word of s; the words live in a copy the run
+ * keeps. */
 static void add_words(struct try_run *r, const char *s)
 {
+	if (r->nowned == TRY_MAX_OWNED)
+		return;
 	char *copy = strdup(s ? s : ""), *save = NULL;
 	if (!copy)
 		return;
+	r->owned[r->nowned++] = copy;
 	for (char *w = strtok_r(copy, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save))
-		add_arg(r, strdup(w));
-	free(copy);
+		add_arg(r, w);
 }
 
 static void run_one(size_t i, void *arg)
@@ -458,8 +467,8 @@ static int build(struct try_ctx *c, char *const *cflags, size_t ncflags, char *c
 		if (c->json || plain->o.error)
 			fwrite(plain->o.res.err.data ? plain->o.res.err.data : "", 1,
 			       plain->o.res.err.len, stderr);
-		runner_error("try: the program did not build (%s exited with %d)",
-		             plain->argv[0], plain->o.res.exit_code);
+		runner_error("try: the program did not build (%s exited with %d)", plain->argv[0],
+		             plain->o.res.exit_code);
 		return -1;
 	}
 	if (!tsan->skipped && (tsan->o.error || tsan->o.res.exit_code)) {
@@ -565,8 +574,9 @@ static void judge_native(struct try_ctx *c)
 	n->term_signal = res->stopped || res->timed_out ? 0 : res->term_signal;
 	n->stopped = res->stopped && r->w.hung;
 	n->timed_out = r->w.past_limit || res->timed_out;
-	n->exit_verdict =
-	    res->stopped || res->timed_out || res->term_signal ? TL_V_CLEAN : exit_verdict(n->exit_code);
+	n->exit_verdict = res->stopped || res->timed_out || res->term_signal
+	                      ? TL_V_CLEAN
+	                      : exit_verdict(n->exit_code);
 	/* A status outside the labs' contract is the program's own business. */
 	if (n->exit_verdict == TL_V_UNCLASSIFIED || n->exit_verdict == TL_V_TIMEOUT)
 		n->exit_verdict = TL_V_CLEAN;
@@ -760,7 +770,7 @@ static void print_status(const struct try_ctx *c)
 		       "process group");
 	size_t dropped = r->o.res.dropped_out + r->o.res.dropped_err;
 	if (dropped)
-		printf("; printed %zu bytes, the first %d of each stream kept",
+		printf("; printed %zu bytes, the first %zu of each stream kept",
 		       r->o.res.out.len + r->o.res.err.len + dropped, TRY_MAX_OUTPUT);
 	putchar('\n');
 	if (n->hang[0])
@@ -780,7 +790,7 @@ static void print_tool(const struct try_ctx *c, enum tl_tool t)
 		printf("failed: %s\n", tt->why);
 		return;
 	}
-	const char *note = tt->hung ? " (it hung under the tool: ended)"
+	const char *note = tt->hung      ? " (it hung under the tool: ended)"
 	                   : tt->crashed ? " (the program crashed under it)"
 	                                 : "";
 	if (tt->nreports == 0) {
@@ -884,7 +894,7 @@ static json_object *json_native(const struct try_ctx *c)
 	json_object_object_add(
 	    o, "output_bytes",
 	    json_object_new_int64((int64_t)(r->o.res.out.len + r->o.res.err.len +
-	                                     r->o.res.dropped_out + r->o.res.dropped_err)));
+	                                    r->o.res.dropped_out + r->o.res.dropped_err)));
 	json_object *hang = NULL;
 	if (n->hang[0]) {
 		hang = json_object_new_object();
@@ -896,8 +906,7 @@ static json_object *json_native(const struct try_ctx *c)
 	return o;
 }
 
-static json_object *json_all(const struct try_ctx *c, const struct try_verdict *v,
-                             const char *lab)
+static json_object *json_all(const struct try_ctx *c, const struct try_verdict *v, const char *lab)
 {
 	json_object *root = json_object_new_object();
 	json_object *verdict = json_object_new_object();
@@ -945,7 +954,8 @@ static bool check_header(struct try_ctx *c, const struct try_verdict *v, json_ob
 			if (!outcome_matches(&spec, (enum tl_tool)t, s->path, &c->run[t].o, &one)) {
 				ok = false;
 				state = "differs";
-				tl_buf_printf(&why, "%s: %s", tl_tool_name((enum tl_tool)t), one.data);
+				tl_buf_printf(&why, "%s: %s", tl_tool_name((enum tl_tool)t),
+				              one.data);
 			}
 			tl_buf_free(&one);
 		}
@@ -959,13 +969,13 @@ static bool check_header(struct try_ctx *c, const struct try_verdict *v, json_ob
 	try_from_spec(&spec, &n, tt);
 	try_weigh(&n, tt, &want);
 	try_tools_free(tt);
-	/* At the line: the verdict names a line the header marks for its class. */
+	/* At the line: the verdict names a line the header's expectations
+	 * mark (an anchor a report must point at: where the lesson's bug is). */
 	bool at_line = false;
 	for (int t = 0; t < TL_TOOL_COUNT; t++) {
 		const struct tl_expectation *e = &spec.expect[t];
 		for (size_t u = 0; u < e->nuses; u++)
-			if (!strcmp(tl_verdict_name(e->uses[u].verdict), v->cls) &&
-			    spec.anchors[e->uses[u].anchor].line == v->line)
+			if (v->line && spec.anchors[e->uses[u].anchor].line == v->line)
 				at_line = true;
 	}
 	bool class_ok = !strcmp(want.cls, v->cls);
@@ -1016,7 +1026,7 @@ static int load_sources(struct try_ctx *c, char **files, int n)
 		    !realpath(files[i], c->src[i].path)) {
 			runner_error("try: %s: %s", files[i],
 			             errno && !S_ISDIR(st.st_mode) ? strerror(errno)
-			                                          : "not a regular file");
+			                                           : "not a regular file");
 			return -1;
 		}
 		tl_buf b = {0};
@@ -1075,8 +1085,7 @@ static int cmd_try(int argc, char **argv)
 		return a.status;
 	if (load_sources(c, a.pos, a.npos))
 		return RUNNER_USAGE;
-	const char *slow = getenv("THREADLAB_SLOWDOWN");
-	c->slowdown = slow && atof(slow) >= 1 ? atof(slow) : 1;
+	c->slowdown = tl_slowdown(); /* THREADLAB_SLOWDOWN, as the watchdog reads it */
 	c->timeout_s = (long)((double)c->timeout_s * c->slowdown);
 	if (make_dir())
 		return RUNNER_FAIL;
@@ -1130,8 +1139,8 @@ static int cmd_try(int argc, char **argv)
 		json_object *root = json_all(c, &v, has_lab ? lab : NULL);
 		if (header)
 			rc = check_header(c, &v, root) ? RUNNER_OK : RUNNER_FAIL;
-		printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-		                                                        JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n", json_object_to_json_string_ext(
+		                   root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(root);
 	} else {
 		print_text(c, &v, has_lab ? lab : NULL);

@@ -39,10 +39,9 @@ static const tl_verdict_set tsan_also_sees = BIT(TL_V_DATA_RACE) | BIT(TL_V_LOCK
  * before its symptoms (a race before the wrong result it makes, a memory
  * error before the crash). */
 static const enum tl_verdict rank[] = {
-    TL_V_DATA_RACE,    TL_V_MEMORY_ERROR, TL_V_CRASH,          TL_V_SIGNAL_UNSAFE,
-    TL_V_LOCK_ORDER,   TL_V_DOUBLE_LOCK,  TL_V_BAD_UNLOCK,     TL_V_DESTROY_LOCKED,
-    TL_V_MUTEX_MISUSE, TL_V_COND_MISUSE,  TL_V_THREAD_LEAK,    TL_V_WRONG_RESULT,
-    TL_V_MEMORY_LEAK,  TL_V_TIMEOUT,      TL_V_UNCLASSIFIED,
+    TL_V_DATA_RACE,   TL_V_MEMORY_ERROR, TL_V_CRASH,          TL_V_SIGNAL_UNSAFE, TL_V_LOCK_ORDER,
+    TL_V_DOUBLE_LOCK, TL_V_BAD_UNLOCK,   TL_V_DESTROY_LOCKED, TL_V_MUTEX_MISUSE,  TL_V_COND_MISUSE,
+    TL_V_THREAD_LEAK, TL_V_WRONG_RESULT, TL_V_MEMORY_LEAK,    TL_V_TIMEOUT,       TL_V_UNCLASSIFIED,
 };
 
 static const enum tl_tool detectors[] = {TL_TOOL_TSAN, TL_TOOL_HELGRIND, TL_TOOL_DRD,
@@ -70,8 +69,8 @@ static bool counted(const struct try_native *n, const struct try_tool tools[TL_T
 	       n->hang[0] == 's' || n->hang[0] == 'l';
 }
 
-static void __attribute__((format(printf, 3, 4))) appendf(char *buf, size_t len, const char *fmt,
-                                                          ...)
+static void __attribute__((format(printf, 3, 4)))
+appendf(char *buf, size_t len, const char *fmt, ...)
 {
 	size_t off = strlen(buf);
 	va_list ap;
@@ -91,20 +90,24 @@ static void list_discounted(const struct try_native *n, const struct try_tool to
 			const struct try_report *r = &t->reports[i];
 			if (counted(n, tools, detectors[d], r))
 				continue;
-			const char *base = strrchr(r->file, '/') ? strrchr(r->file, '/') + 1 : r->file;
-			appendf(v->discounted, sizeof v->discounted, "%s%s %s", v->discounted[0] ? "; " : "",
-			        tl_tool(detectors[d])->title, tl_verdict_name(r->verdict));
+			const char *base =
+			    strrchr(r->file, '/') ? strrchr(r->file, '/') + 1 : r->file;
+			appendf(v->discounted, sizeof v->discounted, "%s%s %s",
+			        v->discounted[0] ? "; " : "", tl_tool(detectors[d])->title,
+			        tl_verdict_name(r->verdict));
 			if (r->line)
-				appendf(v->discounted, sizeof v->discounted, " at %s:%d", base, r->line);
+				appendf(v->discounted, sizeof v->discounted, " at %s:%d", base,
+				        r->line);
 			if (r->hint[0])
 				appendf(v->discounted, sizeof v->discounted, " (on %s)", r->hint);
 		}
 	}
 	if (v->discounted[0])
-		appendf(v->discounted, sizeof v->discounted,
-		        ": likely false alarms: TSan looks for the same, and models what Helgrind "
-		        "and DRD do not (C11 atomics, pthread_once, a hand-over through a pipe); it "
-		        "saw nothing there, and the program ran clean");
+		appendf(
+		    v->discounted, sizeof v->discounted,
+		    ": likely false alarms: TSan looks for the same, and models what Helgrind "
+		    "and DRD do not (C11 atomics, pthread_once, a hand-over through a pipe); it "
+		    "saw nothing there, and the program ran clean");
 }
 
 /* Where the finding of class c is: the place the most tools point at. */
@@ -249,16 +252,18 @@ void try_weigh(const struct try_native *n, const struct try_tool tools[TL_TOOL_C
 		bool symptom = (c == TL_V_DATA_RACE && native_has(n, TL_V_WRONG_RESULT)) ||
 		               (c == TL_V_MEMORY_ERROR && native_has(n, TL_V_CRASH));
 		v->confidence = sources + symptom >= 2 ? "high" : "medium";
-		if (c == TL_V_THREAD_LEAK && !(tools[TL_TOOL_TSAN].got & BIT(c) &&
-		                               tools[TL_TOOL_MEMCHECK].got & BIT(c)) && !native)
+		if (c == TL_V_THREAD_LEAK &&
+		    !(tools[TL_TOOL_TSAN].got & BIT(c) && tools[TL_TOOL_MEMCHECK].got & BIT(c)) &&
+		    !native)
 			v->confidence = "medium"; /* confirmed only by TSan and Memcheck together */
 		if (names[0] && native)
 			snprintf(v->because, sizeof v->because, "%s report%s %s; %s", names,
-			         strchr(names, ',') ? "" : "s", tl_verdict_name(c), native_words(c));
+			         strchr(names, ',') ? "" : "s", tl_verdict_name(c),
+			         native_words(c));
 		else if (names[0])
 			snprintf(v->because, sizeof v->because, "%s report%s %s%s", names,
 			         strchr(names, ',') ? "" : "s", tl_verdict_name(c),
-			         !symptom                 ? ""
+			         !symptom              ? ""
 			         : c == TL_V_DATA_RACE ? ", and the program's own check failed"
 			                               : ", and the program crashed natively");
 		else

@@ -83,7 +83,8 @@ START_TEST(helgrind_alone_on_atomics_not_counted)
 	add(&t[TL_TOOL_DRD], TL_V_DATA_RACE, 12, "an atomic");
 	try_weigh(&n, t, &v);
 	ck_assert_str_eq(v.cls, "clean");
-	ck_assert_ptr_nonnull(strstr(v.discounted, "Helgrind data-race at prog.c:12 (on an atomic)"));
+	ck_assert_ptr_nonnull(
+	    strstr(v.discounted, "Helgrind data-race at prog.c:12 (on an atomic)"));
 	ck_assert_ptr_nonnull(strstr(v.discounted, "DRD data-race"));
 	try_tools_free(t);
 }
