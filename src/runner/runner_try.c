@@ -1091,7 +1091,17 @@ static int cmd_try(int argc, char **argv)
 		return RUNNER_FAIL;
 	snprintf(c->tmpdir_env, sizeof c->tmpdir_env, "TMPDIR=%s", try_dir);
 	/* Whatever the program writes to its working directory (a core, its
-	 * own files) stays in the temporary directory too. */
+	 * own files) stays in the temporary directory too.  A tree named by a
+	 * relative path must then be named absolutely (runner_paths.c reads
+	 * these at its first use, which comes later). */
+	static const char *const tree_vars[] = {"THREADLAB_HOME", "THREADLAB_SRCDIR",
+	                                        "THREADLAB_BUILDDIR"};
+	for (size_t i = 0; i < sizeof tree_vars / sizeof tree_vars[0]; i++) {
+		const char *v = getenv(tree_vars[i]);
+		char abs[PATH_MAX];
+		if (v && *v && *v != '/' && realpath(v, abs))
+			setenv(tree_vars[i], abs, 1);
+	}
 	if (chdir(try_dir) != 0) {
 		runner_error("try: cannot enter %s: %s", try_dir, strerror(errno));
 		return RUNNER_FAIL;
