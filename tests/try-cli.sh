@@ -94,6 +94,11 @@ has "spins" "hang analysis: busy" "$out"
 has "spins" "^verdict: timeout" "$out"
 clean_after "spins"
 
+run "long computation" 0 --timeout 20 "$FIX/busy-compute.c" -- "$marker"
+has "long computation" "native +exited with 0 \(clean\)" "$out"
+has "long computation" "^verdict: clean" "$out"
+clean_after "long computation"
+
 run "deadlock" 1 --format json "$FIX/deadlock.c" -- "$marker"
 has "deadlock" '"class":"deadlock"' "$out"
 has "deadlock" '"line":(15|26),' "$out"

@@ -210,6 +210,12 @@ static void analyse(struct watch *w, pid_t pid)
 		fclose(f);
 	}
 	snprintf(n->hang, sizeof n->hang, "%s", d.word);
+	/* Every program linking libthreadlab exports tl_progress_counter; one
+	 * that never moved it (no watchdog: a long computation, a perf lab
+	 * under load) standing still says nothing of a livelock. */
+	bool never_counted = d.counter_known && d.counter[0] == 0 && d.counter[1] == 0;
+	if (d.verdict == TS_VERDICT_LIVELOCK && never_counted)
+		snprintf(n->hang, sizeof n->hang, "busy");
 	snprintf(w->report, sizeof w->report, "%s", text ? text : "");
 	n->hang_why[0] = '\0';
 	n->hang_line = 0;
