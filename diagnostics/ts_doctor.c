@@ -673,6 +673,30 @@ static int gather(struct doc *d, long window_ms)
 
 /* ------------------------------------------------------------------ wakers */
 
+/* Whether descriptor fd of process pid was opened for writing (its fdinfo's
+ * flags, in octal). */
+static bool open_for_writing(const char *root, long pid, const char *fd)
+{
+	char path[PATH_MAX], info[256];
+	const char *at;
+	unsigned long flags;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%ld/fdinfo/%s", root, pid, fd);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return false;
+	n = fread(info, 1, sizeof(info) - 1, f);
+	fclose(f);
+	info[n] = '\0';
+	at = strstr(info, "flags:");
+	if (at == NULL)
+		return false;
+	flags = strtoul(at + 6, NULL, 8);
+	return (flags & O_ACCMODE) != O_RDONLY;
+}
+
 /* Counts the descriptors open for writing on the pipe `link` names
  * ("pipe:[INODE]"), in pid and in every other process.  0, or a negative
  * errno when some process's descriptors could not be read, so that
@@ -703,11 +727,8 @@ static int pipe_writers(const char *root, pid_t pid, const char *link, size_t *h
 			continue;
 		}
 		while ((f = readdir(fds)) != NULL) {
-			char target[64], info[256];
+			char target[64];
 			ssize_t n;
-			unsigned flags;
-			FILE *fi;
-			const char *at;
 
 			if (f->d_name[0] == '.')
 				continue;
@@ -716,18 +737,7 @@ static int pipe_writers(const char *root, pid_t pid, const char *link, size_t *h
 			if (n <= 0)
 				continue;
 			target[n] = '\0';
-			if (strcmp(target, link) != 0)
-				continue;
-			snprintf(path, sizeof(path), "%s/%ld/fdinfo/%s", root, other, f->d_name);
-			fi = fopen(path, "re");
-			n = fi ? (ssize_t)fread(info, 1, sizeof(info) - 1, fi) : 0;
-			if (fi)
-				fclose(fi);
-			info[n > 0 ? n : 0] = '\0';
-			at = strstr(info, "flags:");
-			if (at == NULL || sscanf(at + 6, "%o", &flags) != 1)
-				continue;
-			if ((flags & O_ACCMODE) == O_RDONLY)
+			if (strcmp(target, link) != 0 || !open_for_writing(root, other, f->d_name))
 				continue;
 			if (other == pid)
 				(*here)++;
@@ -800,7 +810,8 @@ static bool find_stuck(const struct doc *d, const enum ts_waker *wk)
 	if (d->denied || d->mem_fd < 0)
 		return false;
 	for (size_t i = 0; i < d->n; i++) {
-		if (!d->t[i].l[1].ok)
+		/* A zombie (a main thread gone by pthread_exit) does nothing. */
+		if (!d->t[i].l[1].ok || d->t[i].l[1].state == 'Z')
 			continue;
 		if (!endless(wk[i]) || !same_wait(&d->t[i]))
 			return false;
@@ -1131,8 +1142,8 @@ static void print_wait(const struct ts_diagnosis *g, FILE *out, const struct ts_
 		fprintf(out, t->state == 'R' ? "running" : "-");
 }
 
-/* Where in the program a thread waits: its first frame in the executable
- * (the line that called into libc), else its innermost one. */
+/* Where in the program a thread waits: its first frame outside the C
+ * library (the line that called into it), else its innermost one. */
 static void print_where(const struct ts_thread_diag *t, FILE *out)
 {
 	const struct ts_frame *f;
@@ -1147,7 +1158,7 @@ static void print_where(const struct ts_thread_diag *t, FILE *out)
 		fprintf(out, "0x%" PRIx64, f->pc);
 	fprintf(out, " in %s%s%s%s\n", f->function ? f->function : "?",
 	        t->where < 0 && f->module ? " (" : "", t->where < 0 && f->module ? f->module : "",
-	        t->where < 0 && f->module ? "; no frame in the program itself)" : "");
+	        t->where < 0 && f->module ? "; no frame outside the C library)" : "");
 }
 
 /* Every frame of the stacks read, when all were asked for. */
@@ -1303,6 +1314,7 @@ static void print_waits(const struct ts_diagnosis *g, FILE *out)
 		fprintf(out, "  %s (tid %d) ", t->name, (int)t->tid);
 		print_wait(g, out, t);
 		fputc('\n', out);
+		print_where(t, out);
 	}
 }
 
@@ -1323,7 +1335,7 @@ static void print_not_stuck(const struct ts_diagnosis *g, FILE *out)
 	for (size_t i = 0; i < g->nthreads; i++) {
 		const struct ts_thread_diag *t = &g->threads[i];
 
-		if (!t->alive || (t->same_wait && endless(t->waker)))
+		if (!t->alive || t->state == 'Z' || (t->same_wait && endless(t->waker)))
 			continue;
 		fprintf(out, "  %s (tid %d) ", t->name, (int)t->tid);
 		print_wait(g, out, t);

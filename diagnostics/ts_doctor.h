@@ -88,8 +88,7 @@ enum ts_wait {
 enum ts_waker {
 	TS_WAKER_UNKNOWN, /* cannot tell, or it is not waiting */
 	TS_WAKER_TIMEOUT, /* the wait has a timeout: it ends by itself */
-	TS_WAKER_OUTSIDE, /* another process (a socket, a tty, a shared futex, a pipe others write)
-	                   */
+	TS_WAKER_OUTSIDE, /* another process: a socket, a tty, a shared futex, a pipe it writes */
 	TS_WAKER_THREAD,  /* thread `other` of this process, by unlocking or ending */
 	TS_WAKER_INSIDE,  /* only some thread of this process (a private futex with no owner to
 	                   * read, a pipe whose write ends only this process holds) */
@@ -122,7 +121,7 @@ struct ts_thread_diag {
 	int stack_rc;            /* 0 when frames were read, else a negative errno; 1 not asked */
 	struct ts_frame *frames; /* innermost first */
 	size_t nframes;
-	int where; /* index of the first frame in the executable (not libc), or -1 */
+	int where; /* index of the first frame outside the C library (the program's call), or -1 */
 };
 
 struct ts_diagnosis {
@@ -141,7 +140,9 @@ struct ts_diagnosis {
 	/* The progress counter (tl_progress_counter). */
 	bool counter_known;
 	uint64_t counter[2];
-	int counter_rc; /* 0 exported; -ENOENT not exported; else why symbols were unreadable */
+	/* 0 exported; -ESRCH symbols read, none exported; -ENOENT no executable
+	 * (a kernel thread); else why the symbols could not be read. */
+	int counter_rc;
 	/* CPU: the busiest thread, and the watchdog's rule. */
 	uint64_t max_busy_ns;
 	bool cpu_moving;
@@ -162,7 +163,9 @@ struct ts_diagnosis {
 	bool all_stacks;     /* every thread's was asked for (opts.stacks) */
 };
 
-/* Examines pid (window_ms between two looks) and fills out.  Returns the
+/* Examines pid (window_ms between two looks) and fills out; on a deadlock,
+ * stuck or livelock verdict (or o->stacks) it then reads the stacks of the
+ * threads concerned, unless o->no_stacks or o->proc_root.  Returns the
  * exit code (out->code), or 1 when the process cannot be read at all (it
  * does not exist, or /proc refuses even its stat) or ended while being
  * examined: then one line "threadstat: ..." has gone to stderr and out holds

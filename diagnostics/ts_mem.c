@@ -434,8 +434,8 @@ int ts_stacks_without_thread(const char *root, pid_t pid, const uint64_t *sp, si
 {
 	char path[PATH_MAX];
 	struct ts_smaps m = {0};
-	char *text;
-	size_t len;
+	char *text = NULL;
+	size_t len = 0;
 	int rc;
 
 	snprintf(path, sizeof(path), "%s/%d/smaps", root ? root : "/proc", (int)pid);

@@ -737,7 +737,7 @@ static void thread_stack(struct ts_sampler *sm, struct rec *r, struct ts_thread 
 /* TS_READ_MEM for the sample just taken (thr[i] and recs[i] go together). */
 static void read_mem(struct ts_sampler *sm, struct ts_sample *out)
 {
-	size_t len;
+	size_t len = 0;
 
 	if (sm->smaps_fd < 0 || read_smaps(sm, &len) != 0 ||
 	    ts_smaps_parse(sm->smaps_text, len, &sm->smaps) != 0)

@@ -103,7 +103,18 @@ static const char *line_at(Dwfl_Module *m, Dwarf_Die *cu, Dwarf_Addr addr, Dwarf
 	return dwarf_linesrc(dl, NULL, NULL);
 }
 
-static void resolve(Dwfl *dwfl, const char *exe, const struct walk *w, struct ts_stack *s)
+/* The C library and the dynamic loader: where waits end, not where the
+ * program asked for them. */
+static bool in_libc(const char *module)
+{
+	const char *base = strrchr(module, '/');
+
+	base = base != NULL ? base + 1 : module;
+	return strncmp(base, "libc.so", 7) == 0 || strncmp(base, "libc-", 5) == 0 ||
+	       strncmp(base, "libpthread", 10) == 0 || strncmp(base, "ld-linux", 8) == 0;
+}
+
+static void resolve(Dwfl *dwfl, const struct walk *w, struct ts_stack *s)
 {
 	s->frames = calloc(w->n ? w->n : 1, sizeof(*s->frames));
 	if (s->frames == NULL) {
@@ -129,7 +140,7 @@ static void resolve(Dwfl *dwfl, const char *exe, const struct walk *w, struct ts
 		f->file = dup_or_null(line_at(m, cu, w->pc[k] - bias, w->pc[k], &f->line));
 		if (f->file == NULL)
 			f->line = 0;
-		if (s->in_program < 0 && module != NULL && strcmp(module, exe) == 0)
+		if (s->in_program < 0 && module != NULL && !in_libc(module))
 			s->in_program = (int)k;
 	}
 }
@@ -141,8 +152,6 @@ int ts_stacks_read(pid_t pid, struct ts_stack *s, size_t n, uint64_t *stopped_ns
 	    .find_debuginfo = dwfl_standard_find_debuginfo,
 	};
 	struct walk *w = calloc(n ? n : 1, sizeof(*w));
-	char path[64], exe[PATH_MAX];
-	ssize_t len;
 	Dwfl *dwfl;
 	uint64_t t0;
 	int rc;
@@ -156,9 +165,6 @@ int ts_stacks_read(pid_t pid, struct ts_stack *s, size_t n, uint64_t *stopped_ns
 	}
 	if (w == NULL)
 		return -ENOMEM;
-	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
-	len = readlink(path, exe, sizeof(exe) - 1);
-	exe[len > 0 ? len : 0] = '\0';
 	dwfl = dwfl_begin(&callbacks);
 	if (dwfl == NULL) {
 		free(w);
@@ -189,7 +195,7 @@ int ts_stacks_read(pid_t pid, struct ts_stack *s, size_t n, uint64_t *stopped_ns
 	*stopped_ns = tl_mono_ns() - t0;
 	for (size_t i = 0; i < n; i++)
 		if (s[i].rc == 0)
-			resolve(dwfl, exe, &w[i], &s[i]);
+			resolve(dwfl, &w[i], &s[i]);
 	dwfl_end(dwfl);
 	free(w);
 	return 0;

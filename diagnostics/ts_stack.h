@@ -31,7 +31,7 @@ struct ts_stack {
 	int rc;                  /* out: 0, or a negative errno (-EPERM: ptrace refused) */
 	struct ts_frame *frames; /* innermost first */
 	size_t n;
-	int in_program; /* the first frame in the executable itself (not a library), or -1 */
+	int in_program; /* the first frame outside the C library (glibc, ld.so), or -1 */
 };
 
 #define TS_STACK_MAX_FRAMES 64

@@ -69,6 +69,8 @@ status=$?
 cleanup
 
 suite=$root/root/project/test-suite.log
+# Kept beside the log, so that .ci/run can give the failing suite's totals.
+cp "$suite" "${THREADLAB_FRESH_SUITE:-check-fresh-suite.log}" 2>/dev/null
 total() { sed -n "s/^# $1: *\([0-9]*\)$/\1/p" "$suite" 2>/dev/null | head -n 1; }
 pass=$(total PASS) fail=$(total FAIL) skip=$(total SKIP) error=$(total ERROR)
 installed=$(sed -n 's/^bootstrap: installing://p' "$log" | head -n 1)

@@ -14,11 +14,16 @@
 #include <check.h>
 #include <errno.h>
 #include <json.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef TL_FIXTURES
@@ -175,6 +180,145 @@ START_TEST(doctor_fixture_tree)
 	ck_assert_ptr_null(strstr(text, "deadlock"));
 	free(text);
 	ck_assert_int_eq(ts_doctor(12345, &o, stdout), 1); /* no such process */
+}
+END_TEST
+
+START_TEST(diagnose_fixture_tree)
+{
+	/* The structure ts_doctor prints from: no memory in a recorded tree,
+	 * so a futex wait is only that (no word, so nobody knows who could
+	 * end it), and no stacks. */
+	struct ts_doctor_opts o = {.proc_root = ROOT, .window_ms = 50};
+	struct ts_diagnosis g;
+	const struct ts_thread_diag *t = NULL;
+
+	ck_assert_int_eq(ts_diagnose(PROBE, &o, &g), 0);
+	ck_assert_int_eq(g.verdict, TS_VERDICT_IDLE);
+	ck_assert_str_eq(g.word, "idle");
+	ck_assert_int_eq(g.pid, PROBE);
+	ck_assert_str_eq(g.name, "probe.bin");
+	ck_assert_uint_eq(g.alive, 5);
+	ck_assert_int_eq(g.frames_rc, 1);
+	for (size_t i = 0; i < g.nthreads; i++)
+		if (g.threads[i].tid == 7397)
+			t = &g.threads[i];
+	ck_assert_ptr_nonnull(t);
+	ck_assert_str_eq(t->name, "x) (y) z)");
+	ck_assert_int_eq(t->wait, TS_WAIT_FUTEX);
+	ck_assert(!t->word_known);
+	ck_assert_int_eq(t->waker, TS_WAKER_UNKNOWN);
+	ck_assert_int_eq(t->cycle, -1);
+	ck_assert_uint_eq(t->nframes, 0);
+	ts_diagnosis_free(&g);
+	ck_assert_ptr_null(g.threads);
+	ck_assert_int_eq(ts_diagnose(12345, &o, &g), 1); /* no such process: nothing to free */
+	ck_assert_ptr_null(g.threads);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ stuck */
+
+/* A child process of two threads that can never go on: the second waits on
+ * a semaphore nobody posts, the first joins it. */
+static sem_t never_posted;
+static const int sem_wait_line = __LINE__ + 9;
+
+/* Says its tid on the descriptor arg points to, then waits for ever. */
+static __attribute__((noinline)) void *wait_for_post(void *arg)
+{
+	pid_t tid = gettid();
+
+	if (write(*(int *)arg, &tid, sizeof(tid)) != sizeof(tid))
+		_exit(1);
+	sem_wait(&never_posted);
+	return arg;
+}
+
+static pid_t start_stuck_child(pid_t *waiter)
+{
+	int fds[2];
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(fds), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		pthread_t t;
+
+		/* A failed assertion must not leave it stuck for ever. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() == 1)
+			_exit(1);
+		sem_init(&never_posted, 0, 0);
+		pthread_create(&t, NULL, wait_for_post, &fds[1]);
+		pthread_join(t, NULL);
+		_exit(0);
+	}
+	close(fds[1]);
+	ck_assert_int_eq(read(fds[0], waiter, sizeof(*waiter)), (ssize_t)sizeof(*waiter));
+	close(fds[0]);
+	return pid;
+}
+
+/* True once tid is in an untimed futex wait (its syscall file). */
+static bool in_untimed_futex(pid_t pid, pid_t tid)
+{
+	char path[64], buf[256];
+	FILE *f;
+	unsigned long nr, a0, a1, a2, a3;
+	bool yes;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", (int)pid, (int)tid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	yes = fgets(buf, sizeof(buf), f) != NULL &&
+	      sscanf(buf, "%lu %lx %lx %lx %lx", &nr, &a0, &a1, &a2, &a3) == 5 && nr == 202 &&
+	      a3 == 0;
+	fclose(f);
+	return yes;
+}
+
+START_TEST(diagnose_stuck_child)
+{
+	struct ts_doctor_opts o = {.window_ms = 50};
+	struct ts_diagnosis g;
+	pid_t waiter, pid = start_stuck_child(&waiter);
+	const struct ts_thread_diag *w = NULL, *m = NULL;
+	int status;
+
+	/* Bounded by Check's timeout: both threads reach their waits. */
+	while (!in_untimed_futex(pid, waiter) || !in_untimed_futex(pid, pid))
+		sched_yield();
+	ck_assert_int_eq(ts_diagnose(pid, &o, &g), 4);
+	ck_assert_int_eq(g.verdict, TS_VERDICT_STUCK);
+	ck_assert_str_eq(g.word, "stuck");
+	ck_assert_int_eq(g.frames_rc, 0);
+	for (size_t i = 0; i < g.nthreads; i++) {
+		if (g.threads[i].tid == waiter)
+			w = &g.threads[i];
+		if (g.threads[i].tid == pid)
+			m = &g.threads[i];
+	}
+	ck_assert_ptr_nonnull(w);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(m->wait, TS_WAIT_JOIN);
+	ck_assert_int_eq(m->other, waiter);
+	ck_assert_int_eq(m->waker, TS_WAKER_THREAD);
+	ck_assert_int_eq(w->wait, TS_WAIT_FUTEX);
+	ck_assert_int_eq(w->waker, TS_WAKER_INSIDE);
+	ck_assert(!w->timed);
+	ck_assert(w->same_wait);
+	ck_assert_int_eq(w->stack_rc, 0);
+	ck_assert_int_ge(w->where, 0);
+	ck_assert_str_eq(w->frames[w->where].function, "wait_for_post");
+	ck_assert_ptr_nonnull(w->frames[w->where].file);
+	ck_assert_ptr_nonnull(strstr(w->frames[w->where].file, "test_threadstat.c"));
+	ck_assert_int_eq(w->frames[w->where].line, sem_wait_line);
+	ts_diagnosis_free(&g);
+	/* Stopped and let go: still in the same wait, and still stuck. */
+	ck_assert(in_untimed_futex(pid, waiter));
+	ck_assert_int_eq(kill(pid, SIGKILL), 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 }
 END_TEST
 
@@ -528,6 +672,8 @@ static Suite *threadstat_suite(void)
 	tcase_add_test(tc, track_threads);
 	tcase_add_test(tc, sample_few_descriptors);
 	tcase_add_test(tc, doctor_fixture_tree);
+	tcase_add_test(tc, diagnose_fixture_tree);
+	tcase_add_test(tc, diagnose_stuck_child);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("output");
 	tcase_add_test(tc, name_clean);

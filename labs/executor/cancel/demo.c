@@ -35,7 +35,11 @@ static const char *state_name(enum tl_future_state s)
 	return names[s];
 }
 
-/* Works until asked to stop: cancellation of a running task is cooperative. */
+/* Works until asked to stop: cancellation of a running task is cooperative.
+ * A step here is a wait of up to a millisecond on the stop request, standing
+ * for a slice of real work.  Spinning on tl_event_is_set instead would keep
+ * the event's mutex busy, and where one thread runs at a time (one core, or
+ * Valgrind) main could wait minutes for it to set the request. */
 static void *long_task(void *arg)
 {
 	(void)arg;
@@ -43,12 +47,12 @@ static void *long_task(void *arg)
 	tl_watchdog_register();
 	long steps = 0;
 	do {
-		steps++; /* a step of real work would go here */
+		steps++;
 		tl_progress();
 		if (steps == 1)
 			tl_event_set(&started);
-	} while (!tl_event_is_set(&stop_request));
-	tl_log("asked to stop: returns after %ld steps", steps);
+	} while (tl_event_wait(&stop_request, 1) != 0);
+	tl_log("asked to stop: returns after %ld step%s", steps, steps == 1 ? "" : "s");
 	return (void *)(intptr_t)steps;
 }
 
@@ -93,8 +97,8 @@ int main(int argc, char **argv)
 	int err1 = tl_future_error(f[1], &why);
 	void *r2 = tl_future_result(f[2]);
 	enum tl_future_state s0 = tl_future_state(f[0]);
-	tl_log("task 0: %s, result %ld steps; task 1: %s (%s); task 2: %s, result %ld",
-	       state_name(s0), (long)(intptr_t)r0, state_name(tl_future_state(f[1])), why,
+	tl_log("task 0: %s, result %ld; task 1: %s (%s); task 2: %s, result %ld", state_name(s0),
+	       (long)(intptr_t)r0, state_name(tl_future_state(f[1])), why,
 	       state_name(tl_future_state(f[2])), (long)(intptr_t)r2);
 	for (int i = 0; i < 3; i++)
 		tl_future_free(f[i]);

@@ -6,8 +6,10 @@
  * expect tsan:     clean
  * note: re-read labs/race/atomic-check-act/README.md if this fails.
  * expect helgrind: data-race @load @rmw
+ * false alarm: Helgrind does not model C11 atomics; the program is correct.
  * note: re-read labs/race/atomic-check-act/README.md and docs/DETECTORS.md if this fails.
  * expect drd:      data-race @load @rmw
+ * false alarm: DRD does not model C11 atomics either.
  * note: re-read labs/race/atomic-check-act/README.md and docs/DETECTORS.md if this fails.
  */
 #include <stdatomic.h>

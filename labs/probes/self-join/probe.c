@@ -7,12 +7,14 @@
  * expect run:      clean
  * note: re-read labs/deadlock/join-self/README.md if this fails.
  * expect tsan:     clean
+ * miss: TSan does not check the error codes pthread calls return.
  * note: re-read labs/deadlock/join-self/README.md if this fails.
  * expect helgrind: double-lock @self-join
  * note: re-read labs/deadlock/join-self/README.md if this fails.
  * note: the harness files every call failing with EDEADLK under double-lock; the report says
  *       "call to pthread_join failed with error code 35 (EDEADLK ...)".
  * expect drd:      clean
+ * miss: DRD does not report a pthread_join that fails with EDEADLK.
  * note: re-read labs/deadlock/join-self/README.md if this fails.
  */
 #include <errno.h>

@@ -6,7 +6,7 @@
  * expect helgrind: data-race @counter-write
  * expect drd:      data-race @counter-write
  * expect memcheck: clean
- * note: Memcheck checks memory, not ordering: a race is invisible to it.
+ * miss: Memcheck checks memory, not ordering: a race is invisible to it.
  */
 #include <pthread.h>
 

@@ -22,8 +22,10 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -160,6 +162,7 @@ static bool by_processes(mpz_t out, unsigned long n, long workers)
 	int fds[MAX_WORKERS];
 	pid_t pids[MAX_WORKERS];
 	fflush(stdout);
+	pid_t parent = getpid();
 	for (long i = 0; i < workers; i++) {
 		int pfd[2];
 		if (pipe(pfd) != 0)
@@ -170,6 +173,10 @@ static bool by_processes(mpz_t out, unsigned long n, long workers)
 		if (pids[i] < 0)
 			return false;
 		if (pids[i] == 0) {
+			/* Killed when main's thread ends: after a watchdog verdict a
+			 * child would otherwise compute on, outliving the lab. */
+			if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+				_exit(1);
 			close(pfd[0]);
 			for (long j = 0; j < i; j++)
 				close(fds[j]);
