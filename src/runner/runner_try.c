@@ -15,6 +15,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <glob.h>
+#include <inttypes.h>
 #include <json.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -28,7 +30,9 @@
 #include "runner_try.h"
 #include "tl_clock.h"
 #include "tl_exit.h"
+#include "tl_perturb.h"
 #include "tl_procfs.h"
+#include "tl_sigpass.h"
 #include "tl_watchdog.h"
 #include "ts_doctor.h"
 
@@ -54,7 +58,15 @@
 #define TRY_MAX_THREADS       512
 #define TRY_MAX_OWNED         40 /* flag strings per command line */
 
-enum { OPT_CFLAGS = RUNNER_OPT_LONG, OPT_LDFLAGS, OPT_TIMEOUT, OPT_FORMAT, OPT_CHECK_HEADER };
+enum {
+	OPT_CFLAGS = RUNNER_OPT_LONG,
+	OPT_LDFLAGS,
+	OPT_TIMEOUT,
+	OPT_FORMAT,
+	OPT_CHECK_HEADER,
+	OPT_PERTURB
+};
+#define TRY_MAX_SEEDS 256
 
 static const struct runner_option try_options[] = {
     {"cflags", OPT_CFLAGS, "FLAGS", "more compiler flags, split at spaces (-I..., -D...)"},
@@ -63,6 +75,9 @@ static const struct runner_option try_options[] = {
      "the native run's time limit in seconds, 1 to 3600 (default 20; detectors get it "
      "times their slowdown)"},
     {"format", OPT_FORMAT, "F", "text (the default) or json"},
+    {"perturb", OPT_PERTURB, "K",
+     "when TSan and the native run find nothing, re-run the TSan build under schedule "
+     "perturbation with seeds 1 to K, 0 to 256 (default 16; 0: not at all)"},
     {"check-header", OPT_CHECK_HEADER, NULL,
      "FILE is a lab source: compare each tool and the verdict with its expect lines"},
     {0},
@@ -318,7 +333,7 @@ struct try_run {
 	const char *what; /* "build", "build (TSan)", a tool's title */
 	char *argv[TRY_MAX_ARGS + 1];
 	int argc;
-	char *env[4];
+	char *env[TL_PERTURB_ENV_COUNT + 4];
 	long timeout_ms;
 	bool echo;
 	int xml_fd; /* Valgrind's document, or -1 */
@@ -344,6 +359,13 @@ struct try_ctx {
 	struct try_native native;
 	struct try_tool tools[TL_TOOL_COUNT];
 	char doctor_report[4096];
+	struct try_tool sigpass; /* the signal-handler pass's findings */
+	/* Schedule perturbation: seeds 1..perturb_k under TSan. */
+	long perturb_k;
+	long perturb_runs;         /* seeds run */
+	uint64_t perturb_seed;     /* the first that showed a race, or 0 */
+	char perturb_note[256];    /* why it did not run, or stopped ("" otherwise) */
+	char replay[2 * PATH_MAX]; /* the environment and program that replay the seed */
 };
 
 static void add_arg(struct try_run *r, const char *s)
@@ -599,10 +621,9 @@ static void judge_native(struct try_ctx *c)
 		r->o.got = 1u << n->exit_verdict;
 }
 
-static void judge_tool(struct try_ctx *c, enum tl_tool t)
+/* Judges run r under tool t into tt. */
+static void judge_run(struct try_ctx *c, enum tl_tool t, struct try_run *r, struct try_tool *tt)
 {
-	struct try_run *r = &c->run[t];
-	struct try_tool *tt = &c->tools[t];
 	if (r->skipped) {
 		tt->state = TRY_UNAVAILABLE;
 		snprintf(tt->why, sizeof tt->why, "%s", r->o.msg);
@@ -637,6 +658,11 @@ static void judge_tool(struct try_ctx *c, enum tl_tool t)
 	tt->state = TRY_RAN;
 	tool_rows(c, o, tt);
 	tt->got = o->got;
+}
+
+static void judge_tool(struct try_ctx *c, enum tl_tool t)
+{
+	judge_run(c, t, &c->run[t], &c->tools[t]);
 }
 
 static void prepare_run(struct try_ctx *c, enum tl_tool t, char *const *lab_args)
@@ -678,6 +704,170 @@ static void prepare_run(struct try_ctx *c, enum tl_tool t, char *const *lab_args
 	 * without a counter, blocking is the only sign: a longer window. */
 	r->w.window_ns = (uint64_t)(2e9 * c->slowdown * (t == TL_TOOL_RUN ? 1 : 2));
 	r->xml_fd = c->cmd[t].xml_fd;
+}
+
+/* ------------------------------------------------------------ the signal-handler pass */
+
+/* The pass over the program's sources, with libthreadlab's own when they
+ * are there (a build tree): the program links it, and a handler calling
+ * tl_stage_done (one atomic add) is read, not guessed at.  Findings become
+ * signal-unsafe reports of one more row. */
+static void run_sigpass(struct try_ctx *c, char *const *cflags, size_t ncflags)
+{
+	struct try_tool *t = &c->sigpass;
+	const char *files[TRY_MAX_SOURCES + 64];
+	size_t nfiles = 0;
+	for (size_t i = 0; i < c->nsrc; i++)
+		files[nfiles++] = c->src[i].path;
+	char pattern[PATH_MAX + 32];
+	snprintf(pattern, sizeof pattern, "%s/src/lib/*.c", runner_srcdir());
+	glob_t g = {0};
+	if (glob(pattern, 0, NULL, &g) == 0)
+		for (size_t i = 0; i < g.gl_pathc && nfiles < sizeof files / sizeof files[0]; i++)
+			files[nfiles++] = g.gl_pathv[i];
+	/* The flags the build gives (-D_GNU_SOURCE, libthreadlab's headers)
+	 * and the learner's, split at spaces; libthreadlab's sources read
+	 * config.h. */
+	struct try_run words = {0};
+	char inc[PATH_MAX + 16], config[PATH_MAX + 16];
+	snprintf(inc, sizeof inc, "-I%s/src/lib", runner_srcdir());
+	snprintf(config, sizeof config, "-I%s", runner_builddir()); /* config.h */
+	add_arg(&words, "-D_GNU_SOURCE");
+	add_arg(&words, inc);
+	add_arg(&words, config);
+	for (size_t i = 0; i < ncflags; i++)
+		add_words(&words, cflags[i]);
+	struct tl_sig_findings out;
+	char err[512];
+	if (tl_sigpass(files, nfiles, (const char *const *)words.argv, &out, err, sizeof err)) {
+		t->state = TRY_FAILED;
+		snprintf(t->why, sizeof t->why, "%s", err);
+	} else {
+		t->state = TRY_RAN;
+		for (size_t i = 0; i < out.n; i++) {
+			const struct tl_sig_finding *f = &out.v[i];
+			struct try_report r = {.verdict = TL_V_SIGNAL_UNSAFE, .line = (int)f->line};
+			snprintf(r.file, sizeof r.file, "%s", f->file);
+			source_line(c, r.file, r.line, r.text, sizeof r.text);
+			snprintf(r.detail, sizeof r.detail, "the handler %s calls %s%s%s%s",
+			         f->handler, f->callee, f->via[0] ? " in " : "", f->via,
+			         f->locking ? " (a lock: the code it interrupted may hold it)"
+			                    : "");
+			try_tool_add(t, &r);
+		}
+		tl_sig_findings_free(&out);
+	}
+	globfree(&g);
+	for (int i = 0; i < words.nowned; i++)
+		free(words.owned[i]);
+}
+
+/* ------------------------------------------------------------ schedule perturbation */
+
+/* "NAME=value" as a shell would take it back. */
+static void append_env(char *buf, size_t len, const char *nv)
+{
+	size_t off = strlen(buf);
+	const char *eq = strchr(nv, '=');
+	if (eq && strchr(eq, ' '))
+		snprintf(buf + off, len - off, "%.*s'%s' ", (int)(eq - nv + 1), nv, eq + 1);
+	else
+		snprintf(buf + off, len - off, "%s ", nv);
+}
+
+/* Prepares r as the TSan run under seed's delays. */
+static int perturbed_run(struct try_ctx *c, uint64_t seed, struct try_run *r,
+                         struct tl_perturb_env *pe)
+{
+	const struct try_run *tsan = &c->run[TL_TOOL_TSAN];
+	struct tl_perturb p = {
+	    .seed = seed, .density = TRY_PERTURB_DENSITY, .delay_us = TRY_PERTURB_DELAY_US};
+	if (tl_perturb_env(runner_builddir(), &p, pe, c->perturb_note, sizeof c->perturb_note))
+		return -1;
+	memset(r, 0, sizeof *r);
+	r->what = "TSan under schedule perturbation";
+	memcpy(r->argv, tsan->argv, sizeof r->argv);
+	r->argc = tsan->argc;
+	size_t e = 0;
+	for (char *const *v = tsan->env; *v; v++)
+		r->env[e++] = *v;
+	for (char *const *v = pe->env; *v; v++)
+		r->env[e++] = *v;
+	r->env[e] = NULL;
+	r->timeout_ms = tsan->timeout_ms;
+	r->w.window_ns = tsan->w.window_ns;
+	r->w.n = &c->native;
+	r->xml_fd = -1;
+	return 0;
+}
+
+/* Whether the program ran clean natively and TSan saw nothing: only then
+ * may a race hide behind the order the threads happened to run in. */
+static bool perturbation_due(const struct try_ctx *c)
+{
+	const struct try_native *n = &c->native;
+	const struct try_tool *t = &c->tools[TL_TOOL_TSAN];
+	return n->ran && n->exit_verdict == TL_V_CLEAN && !n->term_signal && !n->timed_out &&
+	       !n->stopped && !n->hang[0] && t->state == TRY_RAN && t->nreports == 0 && !t->hung &&
+	       !t->crashed;
+}
+
+/* Seeds 1..K under TSan, two at a time, until one shows a race (the lower
+ * of a pair), one does not end within the limit (more delays would not
+ * either), or the seeds run out.  The race goes in TSan's row with its
+ * seed. */
+static void perturb(struct try_ctx *c)
+{
+	if (c->perturb_k == 0 || !perturbation_due(c))
+		return;
+	for (uint64_t seed = 1; seed <= (uint64_t)c->perturb_k && !c->perturb_seed;) {
+		static struct try_run runs[2];
+		static struct tl_perturb_env envs[2];
+		struct try_run *batch[2];
+		size_t n = 0;
+		for (; n < 2 && seed + n <= (uint64_t)c->perturb_k; n++) {
+			if (perturbed_run(c, seed + n, &runs[n], &envs[n]))
+				return;
+			batch[n] = &runs[n];
+		}
+		run_all(batch, n, 2);
+		for (size_t i = 0; i < n; i++) {
+			struct try_tool t = {0};
+			judge_run(c, TL_TOOL_TSAN, &runs[i], &t);
+			c->perturb_runs++;
+			bool race = false;
+			for (size_t k = 0; k < t.nreports; k++)
+				race |= t.reports[k].verdict == TL_V_DATA_RACE;
+			if (!c->perturb_seed && !c->perturb_note[0] && race) {
+				c->perturb_seed = seed + i;
+				for (size_t k = 0; k < t.nreports; k++) {
+					if (t.reports[k].verdict != TL_V_DATA_RACE)
+						continue;
+					t.reports[k].seed = seed + i;
+					try_tool_add(&c->tools[TL_TOOL_TSAN], &t.reports[k]);
+				}
+				for (char *const *v = runs[i].env; *v; v++)
+					if (strncmp(*v, "TMPDIR=", 7))
+						append_env(c->replay, sizeof c->replay, *v);
+				size_t off = strlen(c->replay);
+				snprintf(c->replay + off, sizeof c->replay - off,
+				         "./a.out  (the program built with -fsanitize=thread)");
+			} else if (!c->perturb_seed && !c->perturb_note[0] &&
+			           (t.state != TRY_RAN || t.hung)) {
+				snprintf(c->perturb_note, sizeof c->perturb_note,
+				         "stopped at seed %" PRIu64 ": %s", seed + i,
+				         t.state != TRY_RAN
+				             ? t.why
+				             : "it did not end within the time limit "
+				               "under the delays");
+			}
+			free(t.reports);
+			outcome_free(&runs[i].o);
+		}
+		if (c->perturb_note[0])
+			return;
+		seed += n;
+	}
 }
 
 /* ------------------------------------------------------------ the lab */
@@ -784,10 +974,16 @@ static void print_status(const struct try_ctx *c)
 		       n->hang_why);
 }
 
-static void print_tool(const struct try_ctx *c, enum tl_tool t)
+static void print_row(const char *label, const struct try_tool *tt)
 {
-	const struct try_tool *tt = &c->tools[t];
-	printf("  %-9s ", tl_tool(t)->title);
+	/* A label wider than the tools' column goes on a line of its own when
+	 * rows follow it. */
+	if (strlen(label) <= 9)
+		printf("  %-9s ", label);
+	else if (tt->state == TRY_RAN && tt->nreports)
+		printf("  %s:\n  %-9s ", label, "");
+	else
+		printf("  %s: ", label);
 	if (tt->state == TRY_UNAVAILABLE) {
 		printf("not run: %s\n", tt->why);
 		return;
@@ -816,8 +1012,26 @@ static void print_tool(const struct try_ctx *c, enum tl_tool t)
 			printf(" x%d", r->count);
 		if (r->text[0])
 			printf("  %s", r->text);
+		if (r->seed)
+			printf("  [schedule perturbation, seed %" PRIu64 "]", r->seed);
+		if (r->detail[0])
+			printf("  [%s]", r->detail);
 		printf("%s\n", i == 0 ? note : "");
 	}
+}
+
+static void print_perturbation(const struct try_ctx *c)
+{
+	if (c->perturb_runs == 0 && !c->perturb_note[0])
+		return;
+	printf("  %-9s TSan with delays at synchronisation calls, %ld seed%s: ", "perturbed",
+	       c->perturb_runs, c->perturb_runs == 1 ? "" : "s");
+	if (c->perturb_seed)
+		printf("seed %" PRIu64 " shows a data race\n", c->perturb_seed);
+	else if (c->perturb_note[0])
+		printf("%s\n", c->perturb_note);
+	else
+		printf("no race\n");
 }
 
 static void print_text(const struct try_ctx *c, const struct try_verdict *v, const char *lab)
@@ -827,8 +1041,12 @@ static void print_text(const struct try_ctx *c, const struct try_verdict *v, con
 		printf(" %s", base_name(c->src[i].path));
 	printf("\n");
 	print_status(c);
-	for (int t = TL_TOOL_TSAN; t < TL_TOOL_COUNT; t++)
-		print_tool(c, (enum tl_tool)t);
+	for (int t = TL_TOOL_TSAN; t < TL_TOOL_COUNT; t++) {
+		print_row(tl_tool((enum tl_tool)t)->title, &c->tools[t]);
+		if (t == TL_TOOL_TSAN)
+			print_perturbation(c);
+	}
+	print_row("signal-handler pass", &c->sigpass);
 	printf("verdict: %s", v->cls);
 	if (v->line)
 		printf(" at %s:%d", base_name(v->file), v->line);
@@ -838,6 +1056,8 @@ static void print_text(const struct try_ctx *c, const struct try_verdict *v, con
 	printf("  because: %s\n", v->because);
 	if (v->discounted[0])
 		printf("  not counted: %s\n", v->discounted);
+	if (v->seed)
+		printf("  replay: %s\n", c->replay);
 	if (lab)
 		printf("see: threadlab show %s\n", lab);
 }
@@ -855,14 +1075,17 @@ static json_object *json_report(const struct try_report *r)
 	json_object_object_add(o, "line", r->line ? json_object_new_int(r->line) : NULL);
 	json_object_object_add(o, "text", json_str(r->text));
 	json_object_object_add(o, "count", json_object_new_int(r->count));
+	if (r->seed)
+		json_object_object_add(o, "seed", json_object_new_int64((int64_t)r->seed));
+	if (r->detail[0])
+		json_object_object_add(o, "detail", json_str(r->detail));
 	return o;
 }
 
-static json_object *json_tool(const struct try_ctx *c, enum tl_tool t)
+static json_object *json_tool(const char *name, const struct try_tool *tt)
 {
-	const struct try_tool *tt = &c->tools[t];
 	json_object *o = json_object_new_object();
-	json_object_object_add(o, "tool", json_str(tl_tool_name(t)));
+	json_object_object_add(o, "tool", json_str(name));
 	const char *verdict = "clean";
 	char set[256];
 	if (tt->state == TRY_UNAVAILABLE)
@@ -924,11 +1147,24 @@ static json_object *json_all(const struct try_ctx *c, const struct try_verdict *
 	json_object_object_add(verdict, "because", json_str(v->because));
 	json_object_object_add(verdict, "not_counted", json_str(v->discounted));
 	json_object_object_add(verdict, "see", lab ? json_str(lab) : NULL);
+	json_object_object_add(verdict, "perturb_seed",
+	                       v->seed ? json_object_new_int64((int64_t)v->seed) : NULL);
 	json_object_object_add(root, "verdict", verdict);
 	json_object *tools = json_object_new_array();
 	for (int t = TL_TOOL_TSAN; t < TL_TOOL_COUNT; t++)
-		json_object_array_add(tools, json_tool(c, (enum tl_tool)t));
+		json_object_array_add(tools,
+		                      json_tool(tl_tool_name((enum tl_tool)t), &c->tools[t]));
 	json_object_object_add(root, "tools", tools);
+	json_object_object_add(root, "sigpass", json_tool("sigpass", &c->sigpass));
+	json_object *p = json_object_new_object();
+	json_object_object_add(p, "seeds_run", json_object_new_int64(c->perturb_runs));
+	json_object_object_add(
+	    p, "seed", c->perturb_seed ? json_object_new_int64((int64_t)c->perturb_seed) : NULL);
+	json_object_object_add(p, "density_per_mille", json_object_new_int(TRY_PERTURB_DENSITY));
+	json_object_object_add(p, "delay_us", json_object_new_int(TRY_PERTURB_DELAY_US));
+	json_object_object_add(p, "note", json_str(c->perturb_note));
+	json_object_object_add(p, "replay", c->perturb_seed ? json_str(c->replay) : NULL);
+	json_object_object_add(root, "perturb", p);
 	json_object_object_add(root, "native", json_native(c));
 	return root;
 }
@@ -1020,6 +1256,20 @@ static int parse_timeout(const char *s, long *out)
 	return 0;
 }
 
+static int parse_seeds(const char *s, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 0 || v > TRY_MAX_SEEDS) {
+		runner_error("try: --perturb: '%s' is not a number of seeds from 0 to %d", s,
+		             TRY_MAX_SEEDS);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
 static int load_sources(struct try_ctx *c, char **files, int n)
 {
 	if (n > TRY_MAX_SOURCES) {
@@ -1057,6 +1307,7 @@ static int cmd_try(int argc, char **argv)
 	bool header = false;
 	int key;
 	c->timeout_s = TRY_DEFAULT_TIMEOUT_S;
+	c->perturb_k = TRY_PERTURB_SEEDS;
 	runner_args_start(&a, &runner_cmd_try, argc, argv);
 	while ((key = runner_next_option(&a)) > 0) {
 		switch (key) {
@@ -1084,6 +1335,10 @@ static int cmd_try(int argc, char **argv)
 			break;
 		case OPT_CHECK_HEADER:
 			header = true;
+			break;
+		case OPT_PERTURB:
+			if (parse_seeds(a.value, &c->perturb_k))
+				return RUNNER_USAGE;
 			break;
 		}
 	}
@@ -1116,6 +1371,8 @@ static int cmd_try(int argc, char **argv)
 		return RUNNER_FAIL;
 	for (int t = 0; t < TL_TOOL_COUNT; t++)
 		prepare_run(c, (enum tl_tool)t, a.lab_args);
+	/* The source pass: the program built, so its sources parse. */
+	run_sigpass(c, cflags, ncflags);
 
 	/* The native run first, alone: its hang analysis reads CPU times. */
 	struct try_run *native = &c->run[TL_TOOL_RUN];
@@ -1125,11 +1382,6 @@ static int cmd_try(int argc, char **argv)
 		runner_error("try: the program could not run: %s", native->o.msg);
 		return RUNNER_FAIL;
 	}
-	/* TRY_HOOK_PERTURB: schedule perturbation (an LD_PRELOAD object that
-	 * delays at synchronisation calls, seeded, over K runs) and the
-	 * signal-handler source pass plug in here, as more rows of c->tools
-	 * weighed by try_weigh; see HACKING.md, "threadlab try". */
-
 	/* A program we had to end natively will hang under the detectors
 	 * too: there a whole window without CPU ends the run.  Otherwise they
 	 * run to their limits: slowed down, a correct program may sit waiting
@@ -1145,9 +1397,12 @@ static int cmd_try(int argc, char **argv)
 	run_all(runs, TL_TOOL_COUNT - 1, 2);
 	for (int t = TL_TOOL_TSAN; t < TL_TOOL_COUNT; t++)
 		judge_tool(c, (enum tl_tool)t);
+	/* Schedule perturbation needs TSan's answer: only a program that
+	 * looked clean to it and to the native run is run again. */
+	perturb(c);
 
 	struct try_verdict v;
-	try_weigh(&c->native, c->tools, &v);
+	try_weigh_all(&c->native, c->tools, &c->sigpass, &v);
 	char lab[128];
 	bool has_lab = lab_for(v.cls, lab, sizeof lab);
 	int rc = strcmp(v.cls, "clean") ? RUNNER_FAIL : RUNNER_OK;

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "tl_spec.h"
 #include "tl_tool.h"
@@ -24,11 +25,21 @@ struct try_report {
 	enum tl_verdict verdict;
 	char file[256]; /* the program's file ("" when no frame is in it) */
 	int line;
-	char text[160]; /* that source line, trimmed */
-	char hint[64];  /* what the stacks show that Helgrind and DRD misread:
-	                   "pthread_once", "an atomic", "a pipe", or "" */
-	int count;      /* reports of this kind at this place */
+	char text[160];   /* that source line, trimmed */
+	char hint[64];    /* what the stacks show that Helgrind and DRD misread:
+	                     "pthread_once", "an atomic", "a pipe", or "" */
+	int count;        /* reports of this kind at this place */
+	uint64_t seed;    /* 0, or the perturbation seed of the run that showed it */
+	char detail[160]; /* the signal-handler pass: the call and its handler */
 };
+
+/* Schedule perturbation as try runs it (HACKING.md, "Schedule
+ * perturbation"): a fifth of the synchronisation calls delayed, by half a
+ * second each, long against a program's own timed waits (the probe's
+ * 200 ms under TSan), over --perturb seeds from 1. */
+#define TRY_PERTURB_DENSITY  200
+#define TRY_PERTURB_DELAY_US 500000
+#define TRY_PERTURB_SEEDS    16
 
 enum try_state {
 	TRY_RAN,         /* it ran and its reports were read */
@@ -73,12 +84,17 @@ struct try_verdict {
 	const char *confidence; /* "high", "medium", "low" */
 	char because[1024];
 	char discounted[1024]; /* reports not counted, and why ("" when none) */
+	uint64_t seed;         /* the perturbation seed that showed it, or 0 */
 };
 
 /* Weighs the tools' results (indexed by enum tl_tool; TL_TOOL_RUN's entry
  * is not read: the native run is n) into one verdict. */
 void try_weigh(const struct try_native *n, const struct try_tool tools[TL_TOOL_COUNT],
                struct try_verdict *v);
+/* The same with the signal-handler pass's findings (signal-unsafe reports)
+ * as one more source; sigpass may be NULL. */
+void try_weigh_all(const struct try_native *n, const struct try_tool tools[TL_TOOL_COUNT],
+                   const struct try_tool *sigpass, struct try_verdict *v);
 
 /* What a lab's header expects, as if the tools had given exactly that: the
  * run's verdict as the exit verdict, each tool's verdicts, one report per

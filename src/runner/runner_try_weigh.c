@@ -21,6 +21,7 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,28 +111,50 @@ static void list_discounted(const struct try_native *n, const struct try_tool to
 		    "saw nothing there, and the program ran clean");
 }
 
-/* Where the finding of class c is: the place the most tools point at. */
-static void place(const struct try_native *n, const struct try_tool tools[TL_TOOL_COUNT],
-                  enum tl_verdict c, struct try_verdict *v, int *agree, char *names,
-                  size_t nameslen)
+/* A source of findings: a detector, or the signal-handler pass (tool
+ * TL_TOOL_COUNT: always counted). */
+struct source {
+	const struct try_tool *t;
+	enum tl_tool tool;
+	const char *title;
+};
+
+static size_t sources(const struct try_tool tools[TL_TOOL_COUNT], const struct try_tool *sigpass,
+                      struct source out[NDETECTORS + 1])
 {
+	size_t k = 0;
+	for (size_t d = 0; d < NDETECTORS; d++)
+		out[k++] = (struct source){&tools[detectors[d]], detectors[d],
+		                           tl_tool(detectors[d])->title};
+	if (sigpass)
+		out[k++] = (struct source){sigpass, TL_TOOL_COUNT, "the signal-handler pass"};
+	return k;
+}
+
+/* Where the finding of class c is: the place the most sources point at. */
+static void place(const struct try_native *n, const struct try_tool tools[TL_TOOL_COUNT],
+                  const struct try_tool *sigpass, enum tl_verdict c, struct try_verdict *v,
+                  int *agree, char *names, size_t nameslen)
+{
+	struct source src[NDETECTORS + 1];
+	size_t ns = sources(tools, sigpass, src);
 	int best = 0;
 	names[0] = '\0';
-	for (size_t d = 0; d < NDETECTORS; d++) {
-		const struct try_tool *t = &tools[detectors[d]];
+	for (size_t d = 0; d < ns; d++) {
+		const struct try_tool *t = src[d].t;
 		for (size_t i = 0; ran(t) && i < t->nreports; i++) {
 			const struct try_report *r = &t->reports[i];
-			if (r->verdict != c || !counted(n, tools, detectors[d], r))
+			if (r->verdict != c || !counted(n, tools, src[d].tool, r))
 				continue;
-			/* How many tools report c at this place. */
+			/* How many sources report c at this place. */
 			int k = 0;
-			for (size_t e = 0; e < NDETECTORS; e++) {
-				const struct try_tool *u = &tools[detectors[e]];
+			for (size_t e = 0; e < ns; e++) {
+				const struct try_tool *u = src[e].t;
 				for (size_t j = 0; ran(u) && j < u->nreports; j++)
 					if (u->reports[j].verdict == c &&
 					    u->reports[j].line == r->line &&
 					    !strcmp(u->reports[j].file, r->file) &&
-					    counted(n, tools, detectors[e], &u->reports[j])) {
+					    counted(n, tools, src[e].tool, &u->reports[j])) {
 						k++;
 						break;
 					}
@@ -142,21 +165,22 @@ static void place(const struct try_native *n, const struct try_tool tools[TL_TOO
 				snprintf(v->file, sizeof v->file, "%s", r->file);
 				v->line = r->line;
 				snprintf(v->text, sizeof v->text, "%s", r->text);
+				v->seed = r->seed;
 			}
 		}
 	}
 	*agree = best;
-	/* Which tools found c at all. */
-	for (size_t d = 0; d < NDETECTORS; d++) {
-		const struct try_tool *t = &tools[detectors[d]];
+	/* Which sources found c at all. */
+	for (size_t d = 0; d < ns; d++) {
+		const struct try_tool *t = src[d].t;
 		bool found = false;
 		for (size_t i = 0; ran(t) && i < t->nreports && !found; i++)
 			found = t->reports[i].verdict == c &&
-			        counted(n, tools, detectors[d], &t->reports[i]);
+			        counted(n, tools, src[d].tool, &t->reports[i]);
 		if (found) {
 			size_t off = strlen(names);
 			snprintf(names + off, nameslen - off, "%s%s", off ? ", " : "",
-			         tl_tool(detectors[d])->title);
+			         src[d].title);
 		}
 	}
 }
@@ -213,7 +237,7 @@ static bool native_hang(const struct try_native *n, const struct try_tool tools[
 		for (size_t k = 0; k < sizeof lockish / sizeof lockish[0] && !v->line; k++) {
 			int agree;
 			char names[128];
-			place(n, tools, lockish[k], v, &agree, names, sizeof names);
+			place(n, tools, NULL, lockish[k], v, &agree, names, sizeof names);
 		}
 	}
 	if (n->hang_why[0])
@@ -233,6 +257,12 @@ static bool native_hang(const struct try_native *n, const struct try_tool tools[
 void try_weigh(const struct try_native *n, const struct try_tool tools[TL_TOOL_COUNT],
                struct try_verdict *v)
 {
+	try_weigh_all(n, tools, NULL, v);
+}
+
+void try_weigh_all(const struct try_native *n, const struct try_tool tools[TL_TOOL_COUNT],
+                   const struct try_tool *sigpass, struct try_verdict *v)
+{
 	memset(v, 0, sizeof *v);
 	list_discounted(n, tools, v);
 	if (native_hang(n, tools, v))
@@ -241,17 +271,17 @@ void try_weigh(const struct try_native *n, const struct try_tool tools[TL_TOOL_C
 		enum tl_verdict c = rank[k];
 		int agree = 0;
 		char names[128];
-		place(n, tools, c, v, &agree, names, sizeof names);
+		place(n, tools, sigpass, c, v, &agree, names, sizeof names);
 		bool native = native_has(n, c);
 		if (!names[0] && !native)
 			continue;
 		snprintf(v->cls, sizeof v->cls, "%s", tl_verdict_name(c));
-		int sources = (names[0] ? 1 : 0) + (strchr(names, ',') ? 1 : 0) + (native ? 1 : 0);
+		int nsources = (names[0] ? 1 : 0) + (strchr(names, ',') ? 1 : 0) + (native ? 1 : 0);
 		/* A race makes the wrong results a program's own check catches; a
 		 * memory error, the crash. */
 		bool symptom = (c == TL_V_DATA_RACE && native_has(n, TL_V_WRONG_RESULT)) ||
 		               (c == TL_V_MEMORY_ERROR && native_has(n, TL_V_CRASH));
-		v->confidence = sources + symptom >= 2 ? "high" : "medium";
+		v->confidence = nsources + symptom >= 2 ? "high" : "medium";
 		if (c == TL_V_THREAD_LEAK &&
 		    !(tools[TL_TOOL_TSAN].got & BIT(c) && tools[TL_TOOL_MEMCHECK].got & BIT(c)) &&
 		    !native)
@@ -268,6 +298,22 @@ void try_weigh(const struct try_native *n, const struct try_tool tools[TL_TOOL_C
 			                               : ", and the program crashed natively");
 		else
 			snprintf(v->because, sizeof v->because, "%s", native_words(c));
+		for (size_t i = 0; sigpass && c == TL_V_SIGNAL_UNSAFE && i < sigpass->nreports; i++)
+			if (sigpass->reports[i].line == v->line &&
+			    !strcmp(sigpass->reports[i].file, v->file)) {
+				appendf(v->because, sizeof v->because,
+				        "; %s, which signal-safety(7) does not list",
+				        sigpass->reports[i].detail);
+				break;
+			}
+		if (v->seed)
+			appendf(v->because, sizeof v->because,
+			        "; shown under schedule perturbation with seed %" PRIu64
+			        ": THREADLAB_PERTURB_SEED=%" PRIu64
+			        " THREADLAB_PERTURB_DENSITY=%d THREADLAB_PERTURB_DELAY_US=%d with "
+			        "the perturbation shim preloaded (LD_PRELOAD) under the TSan build "
+			        "replays it",
+			        v->seed, v->seed, TRY_PERTURB_DENSITY, TRY_PERTURB_DELAY_US);
 		if (c == TL_V_TIMEOUT && n->hang_why[0]) {
 			size_t off = strlen(v->because);
 			snprintf(v->because + off, sizeof v->because - off, ": %s", n->hang_why);
