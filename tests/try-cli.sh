@@ -63,6 +63,8 @@ usage "unknown option" --frobnicate "$FIX/loud.c"
 usage "bad timeout" --timeout 0 "$FIX/loud.c"
 usage "timeout not a number" --timeout soon "$FIX/loud.c"
 usage "bad format" --format xml "$FIX/loud.c"
+usage "too many seeds" --perturb 257 "$FIX/loud.c"
+usage "seeds not a number" --perturb many "$FIX/loud.c"
 clean_after "usage errors"
 
 run "compile error" 1 "$FIX/compile-error.c"

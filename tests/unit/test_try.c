@@ -2,6 +2,7 @@
  * one rule each, and the headers of two labs weighed as try weighs them. */
 #include <check.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "runner_try.h"
@@ -245,6 +246,66 @@ START_TEST(from_spec_weighs_a_header)
 }
 END_TEST
 
+/* A race TSan showed only under schedule perturbation: TSan alone, one
+ * source (medium), the seed in the verdict and the settings that replay it;
+ * Helgrind's race at the same line, discounted while TSan was silent, now
+ * agrees (high). */
+START_TEST(perturbed_race_names_its_seed)
+{
+	struct try_native n = native(TL_V_CLEAN);
+	struct try_tool t[TL_TOOL_COUNT];
+	struct try_verdict v;
+	all_ran(t);
+	struct try_report r = {.verdict = TL_V_DATA_RACE, .line = 43, .seed = 16};
+	snprintf(r.file, sizeof r.file, "/home/l/prog.c");
+	try_tool_add(&t[TL_TOOL_TSAN], &r);
+	try_weigh(&n, t, &v);
+	ck_assert_str_eq(v.cls, "data-race");
+	ck_assert_int_eq(v.line, 43);
+	ck_assert_str_eq(v.confidence, "medium");
+	ck_assert_uint_eq(v.seed, 16);
+	ck_assert_ptr_nonnull(strstr(v.because, "schedule perturbation with seed 16"));
+	ck_assert_ptr_nonnull(strstr(v.because, "THREADLAB_PERTURB_SEED=16 "));
+	add(&t[TL_TOOL_HELGRIND], TL_V_DATA_RACE, 43, "");
+	try_weigh(&n, t, &v);
+	ck_assert_str_eq(v.confidence, "high");
+	ck_assert_str_eq(v.discounted, "");
+	try_tools_free(t);
+}
+END_TEST
+
+/* The signal-handler pass alone: signal-unsafe at its line, medium, with
+ * the call in the because; with TSan's signal-unsafe at the same line,
+ * high; a race outranks it. */
+START_TEST(sigpass_finding_is_the_verdict)
+{
+	struct try_native n = native(TL_V_CLEAN);
+	struct try_tool t[TL_TOOL_COUNT], sp = {.state = TRY_RAN};
+	struct try_verdict v;
+	all_ran(t);
+	struct try_report r = {.verdict = TL_V_SIGNAL_UNSAFE, .line = 16};
+	snprintf(r.file, sizeof r.file, "/home/l/prog.c");
+	snprintf(r.detail, sizeof r.detail, "the handler on_usr1 calls pthread_mutex_lock");
+	try_tool_add(&sp, &r);
+	try_weigh(&n, t, &v);
+	ck_assert_str_eq(v.cls, "clean");
+	try_weigh_all(&n, t, &sp, &v);
+	ck_assert_str_eq(v.cls, "signal-unsafe");
+	ck_assert_int_eq(v.line, 16);
+	ck_assert_str_eq(v.confidence, "medium");
+	ck_assert_ptr_nonnull(strstr(v.because, "signal-handler pass"));
+	ck_assert_ptr_nonnull(strstr(v.because, "calls pthread_mutex_lock"));
+	add(&t[TL_TOOL_TSAN], TL_V_SIGNAL_UNSAFE, 16, "");
+	try_weigh_all(&n, t, &sp, &v);
+	ck_assert_str_eq(v.confidence, "high");
+	add(&t[TL_TOOL_TSAN], TL_V_DATA_RACE, 30, "");
+	try_weigh_all(&n, t, &sp, &v);
+	ck_assert_str_eq(v.cls, "data-race");
+	free(sp.reports);
+	try_tools_free(t);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("try");
@@ -262,6 +323,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, crash_with_memory_error);
 	tcase_add_test(tc, lock_misuse_false_alarm_when_tsan_clean);
 	tcase_add_test(tc, from_spec_weighs_a_header);
+	tcase_add_test(tc, perturbed_race_names_its_seed);
+	tcase_add_test(tc, sigpass_finding_is_the_verdict);
 	suite_add_tcase(s, tc);
 	return s;
 }
