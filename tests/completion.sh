@@ -83,6 +83,8 @@ expect "threadlab help tr<TAB>" "$(printf "troubleshoot\ntry")" "$(comp _threadl
 fix=$THREADLAB_SRCDIR/tests/fixtures/try
 expect "threadlab try .../dead<TAB>" "$fix/deadlock.c" "$(comp _threadlab "$tl" try "$fix/dead")"
 expect "threadlab try .../READ<TAB>" "" "$(comp _threadlab "$tl" try "$fix/READ")"
+has "threadlab try --<TAB>" --perturb "$(comp _threadlab "$tl" try --)"
+expect "threadlab try --perturb <TAB> (a number)" "" "$(comp _threadlab "$tl" try --perturb "")"
 expect "threadlab matrix --format <TAB>" "$(printf "csv\njson\nmd")" "$(comp _threadlab "$tl" matrix --format "")"
 expect "threadlab stress counter --format <TAB>" "$(printf "json\ntext")" \
   "$(comp _threadlab "$tl" stress counter --format "")"

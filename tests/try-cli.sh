@@ -121,9 +121,11 @@ clean_after "atomic hand-over"
 # directory and the program go with it.
 "$THREADLAB" try --timeout 600 "$FIX/ignores-term.c" -- "$marker" > "$out" 2> "$err" &
 try_pid=$!
-# Wait (bounded) until the program runs: then try is inside a run.
+# Wait (bounded) until the program runs: then try is inside a run.  (try's
+# own command line carries the marker too, from its start, before it has
+# set its handler: a background job of sh starts with SIGINT ignored.)
 n=0
-while ! pgrep -f "$marker" > /dev/null && [ $n -lt 600 ]; do
+while ! pgrep -f "/program $marker" > /dev/null && [ $n -lt 600 ]; do
   sleep 0.1; n=$((n + 1))
 done
 kill -INT "$try_pid"

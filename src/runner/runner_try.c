@@ -1424,7 +1424,7 @@ static int cmd_try(int argc, char **argv)
 
 const struct runner_command runner_cmd_try = {
     "try",
-    "FILE.c [MORE.c...] [--timeout S] [-- ARGS]",
+    "FILE.c [MORE.c...] [--timeout S] [--perturb K] [-- ARGS]",
     "your own program: every detector and a hang analysis, one verdict",
     1,
     -1,
