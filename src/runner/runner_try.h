@@ -40,6 +40,9 @@ struct try_report {
 #define TRY_PERTURB_DENSITY  200
 #define TRY_PERTURB_DELAY_US 500000
 #define TRY_PERTURB_SEEDS    16
+/* A perturbed run may take as long as the TSan run did plus this many
+ * delays (capped by the time limit). */
+#define TRY_PERTURB_DELAYS 20
 
 enum try_state {
 	TRY_RAN,         /* it ran and its reports were read */
