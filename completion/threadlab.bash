@@ -118,6 +118,11 @@ _threadlab()
 		names=$("$prog" list --names 2>/dev/null)
 		_threadlab_reply "$(printf '%s\n' "$names" | sed 's|/.*||' | uniq)" "$cur"
 		;;
+	try:*)
+		# C sources, and directories to reach them
+		local IFS=$'\n'
+		COMPREPLY=($(compgen -f -X '!*.c' -- "$cur") $(compgen -d -- "$cur"))
+		;;
 	help:0)
 		_threadlab_reply "$("$prog" list --commands 2>/dev/null)"$'\n'"words"$'\n'"troubleshoot" "$cur"
 		;;

@@ -78,7 +78,13 @@ has "threadlab bench pe<TAB>" perf "$(comp _threadlab "$tl" bench pe)"
 has "threadlab bench perf/false<TAB>" perf/false-sharing-atomic "$(comp _threadlab "$tl" bench perf/false)"
 expect "threadlab list --n<TAB>" --names "$(comp _threadlab "$tl" list --n)"
 expect "threadlab help st<TAB>" "$(printf "stress")" "$(comp _threadlab "$tl" help st)"
-expect "threadlab help tr<TAB>" troubleshoot "$(comp _threadlab "$tl" help tr)"
+expect "threadlab help tr<TAB>" "$(printf "troubleshoot\ntry")" "$(comp _threadlab "$tl" help tr)"
+# try takes C sources (and directories leading to them)
+fix=$THREADLAB_SRCDIR/tests/fixtures/try
+expect "threadlab try .../dead<TAB>" "$fix/deadlock.c" "$(comp _threadlab "$tl" try "$fix/dead")"
+expect "threadlab try .../READ<TAB>" "" "$(comp _threadlab "$tl" try "$fix/READ")"
+has "threadlab try --<TAB>" --perturb "$(comp _threadlab "$tl" try --)"
+expect "threadlab try --perturb <TAB> (a number)" "" "$(comp _threadlab "$tl" try --perturb "")"
 expect "threadlab matrix --format <TAB>" "$(printf "csv\njson\nmd")" "$(comp _threadlab "$tl" matrix --format "")"
 expect "threadlab stress counter --format <TAB>" "$(printf "json\ntext")" \
   "$(comp _threadlab "$tl" stress counter --format "")"

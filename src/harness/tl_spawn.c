@@ -100,18 +100,23 @@ fail:;
 	_exit(127);
 }
 
-/* Moves what is readable on *fd into b (and to echo_fd), up to
- * TL_SPAWN_OUTPUT_MAX (then *overflowed); closes *fd at EOF. */
-static void drain(int *fd, tl_buf *b, int echo_fd, bool *overflowed)
+/* Moves what is readable on *fd into b, up to max bytes in all (the rest
+ * is counted in *dropped), and to echo_fd; closes *fd at EOF.  max 0 means
+ * TL_SPAWN_OUTPUT_MAX, past which *overflowed is set. */
+static void drain(int *fd, tl_buf *b, size_t max, size_t *dropped, bool *overflowed, int echo_fd)
 {
 	char chunk[16384];
 	ssize_t n = read(*fd, chunk, sizeof chunk);
 	if (n > 0) {
-		if (b->len + (size_t)n > TL_SPAWN_OUTPUT_MAX) {
-			*overflowed = true;
-			n = (ssize_t)(TL_SPAWN_OUTPUT_MAX - b->len);
+		size_t cap = max > 0 ? max : TL_SPAWN_OUTPUT_MAX;
+		size_t keep = (size_t)n;
+		if (b->len + keep > cap) {
+			keep = b->len < cap ? cap - b->len : 0;
+			if (max == 0)
+				*overflowed = true;
 		}
-		tl_buf_append(b, chunk, (size_t)n);
+		tl_buf_append(b, chunk, keep);
+		*dropped += (size_t)n - keep;
 		if (echo_fd >= 0) {
 			ssize_t w = write(echo_fd, chunk, (size_t)n);
 			(void)w;
@@ -131,13 +136,29 @@ static int wait_child(const struct tl_spawn_opts *o, struct tl_spawn_result *r, 
                       int pidfd, int *out_r, int *err_r, double start, int *status)
 {
 	double deadline = o->timeout_ms > 0 ? start + (double)o->timeout_ms : 0;
+	double next_watch = start; /* the first look comes at once */
 
 	for (;;) {
 		struct pollfd p[3] = {{*out_r, POLLIN, 0}, {*err_r, POLLIN, 0}, {pidfd, POLLIN, 0}};
+		if (o->watch && now_ms() >= next_watch) {
+			if (o->watch(pid, o->watch_arg)) {
+				kill(-pid, SIGKILL);
+				waitpid(pid, status, 0);
+				r->stopped = true;
+				return 0;
+			}
+			next_watch = now_ms() + (double)(o->watch_ms > 0 ? o->watch_ms : 100);
+		}
 		int wait_ms = -1;
 		if (deadline > 0) {
 			double left = deadline - now_ms();
 			wait_ms = left > 0 ? (int)left + 1 : 0;
+		}
+		if (o->watch) {
+			double left = next_watch - now_ms();
+			int w = left > 0 ? (int)left + 1 : 0;
+			if (wait_ms < 0 || w < wait_ms)
+				wait_ms = w;
 		}
 		if (pidfd < 0 && *out_r < 0 && *err_r < 0) {
 			/* No pidfd (old kernel) and the pipes are shut: block. */
@@ -148,9 +169,11 @@ static int wait_child(const struct tl_spawn_opts *o, struct tl_spawn_result *r, 
 		if (n < 0 && errno != EINTR)
 			return -errno;
 		if (p[0].revents)
-			drain(out_r, &r->out, o->echo ? STDOUT_FILENO : -1, &r->overflowed);
+			drain(out_r, &r->out, o->max_output, &r->dropped_out, &r->overflowed,
+			      o->echo ? STDOUT_FILENO : -1);
 		if (p[1].revents)
-			drain(err_r, &r->err, o->echo ? STDERR_FILENO : -1, &r->overflowed);
+			drain(err_r, &r->err, o->max_output, &r->dropped_err, &r->overflowed,
+			      o->echo ? STDERR_FILENO : -1);
 		if ((pidfd >= 0 && p[2].revents) || (pidfd < 0 && *out_r < 0 && *err_r < 0)) {
 			waitpid(pid, status, 0);
 			return 0;
@@ -175,9 +198,9 @@ static void drain_rest(const struct tl_spawn_opts *o, struct tl_spawn_result *r,
 			struct pollfd p = {*fd, POLLIN, 0};
 			if (poll(&p, 1, 0) <= 0)
 				break;
-			drain(fd, fd == out_r ? &r->out : &r->err,
-			      o->echo ? (fd == out_r ? STDOUT_FILENO : STDERR_FILENO) : -1,
-			      &r->overflowed);
+			drain(fd, fd == out_r ? &r->out : &r->err, o->max_output,
+			      fd == out_r ? &r->dropped_out : &r->dropped_err, &r->overflowed,
+			      o->echo ? (fd == out_r ? STDOUT_FILENO : STDERR_FILENO) : -1);
 		}
 	}
 }
@@ -238,6 +261,7 @@ int tl_spawn(const struct tl_spawn_opts *o, struct tl_spawn_result *r)
 	rc = wait_child(o, r, pid, pidfd, &out[0], &err[0], start, &status);
 	r->wall_ms = now_ms() - start;
 	/* Whatever the child left behind in its group goes with it. */
+	r->left_behind = kill(-pid, 0) == 0;
 	kill(-pid, SIGKILL);
 	if (slot >= 0)
 		atomic_store(&running[slot], 0);

@@ -18,6 +18,16 @@ struct tl_spawn_opts {
 	long timeout_ms;      /* <= 0: no limit */
 	int xml_fd;           /* -1: none */
 	bool echo;            /* also copy the child's output to ours as it comes */
+	/* Keeps at most this many bytes of each of stdout and stderr, and
+	 * reads and counts the rest in dropped_out / dropped_err; 0: keeps up
+	 * to TL_SPAWN_OUTPUT_MAX and kills a child that writes more. */
+	size_t max_output;
+	/* Called with the child's pid (its process group) as soon as it runs,
+	 * then every watch_ms: returning true ends the child's whole group at
+	 * once (SIGKILL) and sets result->stopped. */
+	bool (*watch)(int pid, void *arg);
+	void *watch_arg;
+	long watch_ms;
 };
 
 /* What is kept of each of stdout and stderr: a child that writes more is
@@ -26,10 +36,13 @@ struct tl_spawn_opts {
 #define TL_SPAWN_OUTPUT_MAX (16u << 20)
 
 struct tl_spawn_result {
-	int exit_code;   /* when exited */
-	int term_signal; /* when killed by a signal, else 0 */
-	bool timed_out;  /* we killed it at the time limit */
-	bool overflowed; /* we killed it for writing more than TL_SPAWN_OUTPUT_MAX */
+	int exit_code;                   /* when exited */
+	int term_signal;                 /* when killed by a signal, else 0 */
+	bool timed_out;                  /* we killed it at the time limit */
+	bool overflowed;                 /* killed for writing more than TL_SPAWN_OUTPUT_MAX */
+	bool stopped;                    /* we killed it because watch said so */
+	bool left_behind;                /* processes of its group outlived it (and were killed) */
+	size_t dropped_out, dropped_err; /* bytes read past max_output */
 	double wall_ms;
 	tl_buf out, err, xml;
 };

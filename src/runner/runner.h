@@ -4,6 +4,7 @@
  *   runner_cmds.c   list, show, run, check
  *   runner_stress.c stress
  *   runner_bench.c  bench
+ *   runner_try.c    try: a learner's own program (runner_try.h, runner_try_weigh.c)
  *   runner_tour.c   the guided tour
  *   runner_opts.c   the subcommands' command line parser and help texts
  */
@@ -150,7 +151,7 @@ struct runner_command {
 extern const struct runner_command *const runner_commands[];
 extern const struct runner_command runner_cmd_list, runner_cmd_show, runner_cmd_run,
     runner_cmd_check, runner_cmd_matrix, runner_cmd_stress, runner_cmd_bench, runner_cmd_tour,
-    runner_cmd_help;
+    runner_cmd_try, runner_cmd_help;
 
 const struct runner_command *runner_command_find(const char *name);
 void runner_overview(FILE *f);                                       /* threadlab --help */

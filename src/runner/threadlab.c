@@ -13,8 +13,17 @@
 
 /* The order of threadlab --help. */
 const struct runner_command *const runner_commands[] = {
-    &runner_cmd_list,   &runner_cmd_show,  &runner_cmd_run,  &runner_cmd_check, &runner_cmd_matrix,
-    &runner_cmd_stress, &runner_cmd_bench, &runner_cmd_tour, &runner_cmd_help,  NULL,
+    &runner_cmd_list,
+    &runner_cmd_show,
+    &runner_cmd_run,
+    &runner_cmd_check,
+    &runner_cmd_matrix,
+    &runner_cmd_stress,
+    &runner_cmd_bench,
+    &runner_cmd_try,
+    &runner_cmd_tour,
+    &runner_cmd_help,
+    NULL,
 };
 
 bool runner_color(void)
