@@ -94,6 +94,7 @@ static _Atomic int running[TRY_SLOTS];
 static void on_signal(int sig)
 {
 	interrupted = sig;
+	tl_spawn_kill_all(); /* every detector run, as the runner's own handler does */
 	for (int i = 0; i < TRY_SLOTS; i++) {
 		int pid = atomic_load(&running[i]);
 		if (pid > 0)
