@@ -117,8 +117,9 @@ static void drain(int *fd, tl_buf *b, size_t max, size_t *dropped, bool *overflo
 		}
 		tl_buf_append(b, chunk, keep);
 		*dropped += (size_t)n - keep;
+		/* Past the default limit the child is killed: echo no more than was kept. */
 		if (echo_fd >= 0) {
-			ssize_t w = write(echo_fd, chunk, (size_t)n);
+			ssize_t w = write(echo_fd, chunk, max > 0 ? (size_t)n : keep);
 			(void)w;
 		}
 		return;
