@@ -332,17 +332,17 @@ struct source {
 
 struct try_run {
 	const char *what; /* "build", "build (TSan)", a tool's title */
-	char *argv[TRY_MAX_ARGS + 1];
-	int argc;
-	char *env[TL_PERTURB_ENV_COUNT + 4];
 	long timeout_ms;
-	bool echo;
-	int xml_fd; /* Valgrind's document, or -1 */
-	struct watch w;
-	struct outcome o;
-	bool skipped;               /* not run: o.msg says why */
+	char *env[TL_PERTURB_ENV_COUNT + 4];
 	char *owned[TRY_MAX_OWNED]; /* copies add_words split */
+	struct outcome o;
+	char *argv[TRY_MAX_ARGS + 1];
+	struct watch w;
+	int argc;
+	int xml_fd; /* Valgrind's document, or -1 */
 	int nowned;
+	bool echo;
+	bool skipped; /* not run: o.msg says why */
 	char err[256];
 };
 
