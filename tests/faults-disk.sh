@@ -5,14 +5,8 @@
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 : "${THREADLAB_BUILDDIR:?run me from make check}"
-if [ -z "${FAULTS_OWN_MOUNTS:-}" ]; then
-	if [ "$(id -u)" -ne 0 ] || ! command -v unshare > /dev/null ||
-		! unshare -m true 2> /dev/null; then
-		echo "SKIP: a full tmpfs needs root and mount namespaces (unshare -m); CI runs as root"
-		exit 77
-	fi
-	FAULTS_OWN_MOUNTS=1 exec unshare -m --propagation private bash "$0" "$@"
-fi
+. "${THREADLAB_SRCDIR:?run me from make check}/tests/faults-mounts.sh"
+faults_own_mounts "a full tmpfs"
 target=$THREADLAB_BUILDDIR/tests/ts-target
 threadstat=${THREADSTAT:-$THREADLAB_BUILDDIR/diagnostics/threadstat}
 fails=0
@@ -21,9 +15,11 @@ pid=
 cleanup() {
 	[ -n "$pid" ] && kill -KILL "$pid" 2> /dev/null && wait "$pid" 2> /dev/null
 	umount "$tmp/full" 2> /dev/null
+	[ "$FAULTS_OWN_MOUNTS" = unchanged ] && umount "$tmp" 2> /dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+faults_private_dir "$tmp"
 mkdir "$tmp/full" "$tmp/roomy"
 if ! mount -t tmpfs -o size=64k,mode=0755 threadlab-full "$tmp/full" 2> "$tmp/err"; then
 	echo "SKIP: cannot mount a tmpfs: $(head -n 1 "$tmp/err")"

@@ -7,13 +7,12 @@
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 : "${THREADLAB_BUILDDIR:?run me from make check}"
-if [ -z "${FAULTS_OWN_MOUNTS:-}" ]; then
-	if [ "$(id -u)" -ne 0 ] || ! command -v setpriv > /dev/null || ! unshare -m true 2> /dev/null; then
-		echo "SKIP: running threadstat as another user needs root, setpriv and unshare -m; CI runs as root"
-		exit 77
-	fi
-	FAULTS_OWN_MOUNTS=1 exec unshare -m --propagation private bash "$0" "$@"
+if ! command -v setpriv > /dev/null; then
+	echo "SKIP: running threadstat as another user needs setpriv (util-linux)"
+	exit 77
 fi
+. "${THREADLAB_SRCDIR:?run me from make check}/tests/faults-mounts.sh"
+faults_own_mounts "running threadstat as another user"
 target=$THREADLAB_BUILDDIR/tests/ts-target
 fails=0
 tmp=$(mktemp -d)
@@ -21,9 +20,11 @@ pid=
 cleanup() {
 	[ -n "$pid" ] && kill -KILL "$pid" 2> /dev/null && wait "$pid" 2> /dev/null
 	umount "$tmp/proc" 2> /dev/null
+	[ "$FAULTS_OWN_MOUNTS" = unchanged ] && umount "$tmp" 2> /dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+faults_private_dir "$tmp"
 # A copy nobody may run, wherever the build tree is (/root is 0700).
 chmod 755 "$tmp"
 install -m 755 "${THREADSTAT:-$THREADLAB_BUILDDIR/diagnostics/threadstat}" "$tmp/threadstat"
