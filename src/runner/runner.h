@@ -90,6 +90,9 @@ struct outcome {
 int lab_execute(const struct lab *lab, int variant, enum tl_tool tool, bool echo,
                 char *const *lab_args, struct outcome *o);
 void outcome_free(struct outcome *o);
+/* The verdict a lab's exit code stands for (tl_exit.h), TL_V_UNCLASSIFIED
+ * for any other code. */
+enum tl_verdict runner_exit_code_verdict(int code);
 
 /* What check and matrix keep of one run beyond pass or fail: the verdicts
  * seen, how many of the expectation's anchors a report pointed at, the

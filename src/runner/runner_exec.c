@@ -97,7 +97,12 @@ static enum tl_verdict verdict_of_exit(const struct tl_spawn_result *r)
 		return TL_V_TIMEOUT;
 	if (r->term_signal)
 		return TL_V_CRASH;
-	switch (r->exit_code) {
+	return runner_exit_code_verdict(r->exit_code);
+}
+
+enum tl_verdict runner_exit_code_verdict(int code)
+{
+	switch (code) {
 	case TL_EXIT_OK:
 		return TL_V_CLEAN;
 	case TL_EXIT_WRONG:

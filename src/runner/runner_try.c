@@ -570,26 +570,6 @@ static void tool_rows(const struct try_ctx *c, const struct outcome *o, struct t
 	}
 }
 
-static enum tl_verdict exit_verdict(int code)
-{
-	switch (code) {
-	case TL_EXIT_OK:
-		return TL_V_CLEAN;
-	case TL_EXIT_WRONG:
-		return TL_V_WRONG_RESULT;
-	case TL_EXIT_DEADLOCK:
-		return TL_V_DEADLOCK;
-	case TL_EXIT_LIVELOCK:
-		return TL_V_LIVELOCK;
-	case TL_EXIT_LEAK:
-		return TL_V_THREAD_LEAK;
-	case TL_EXIT_TIMEOUT:
-		return TL_V_TIMEOUT;
-	default:
-		return TL_V_UNCLASSIFIED;
-	}
-}
-
 /* The native run's outcome, as lab_execute would judge it. */
 static void judge_native(struct try_ctx *c)
 {
@@ -605,7 +585,7 @@ static void judge_native(struct try_ctx *c)
 	n->timed_out = r->w.past_limit || res->timed_out;
 	n->exit_verdict = res->stopped || res->timed_out || res->term_signal
 	                      ? TL_V_CLEAN
-	                      : exit_verdict(n->exit_code);
+	                      : runner_exit_code_verdict(n->exit_code);
 	/* A status outside the labs' contract is the program's own business. */
 	if (n->exit_verdict == TL_V_UNCLASSIFIED || n->exit_verdict == TL_V_TIMEOUT)
 		n->exit_verdict = TL_V_CLEAN;
