@@ -420,6 +420,15 @@ static void describe_worker(struct line *l, const struct snap *w)
 
 /* ------------------------------------------------------------------ thread */
 
+/* Another thread, when nobody registered: where its run-queue delay and
+ * its count of voluntary switches stood when the window began. */
+#define WD_MAX_OTHERS 128
+struct other {
+	pid_t tid;
+	uint64_t base_wait_ns;
+	unsigned long long base_vcsw;
+};
+
 struct wd_state {
 	pid_t self_tid;
 	uint64_t start_ns;
@@ -428,7 +437,9 @@ struct wd_state {
 	uint64_t stall_since_ns;
 	/* Used when no worker is registered: all other threads together. */
 	bool proc_have_base;
-	uint64_t proc_base_cpu_ns, proc_base_wait_ns;
+	uint64_t proc_base_cpu_ns;
+	struct other others[WD_MAX_OTHERS];
+	int n_others;
 };
 
 /* A thread's run-queue delay so far, or false when schedstat cannot be
@@ -453,22 +464,45 @@ static uint64_t others_cpu_ns(void)
 	return all > mine ? all - mine : 0;
 }
 
-/* Run-queue delay of every live thread but the watchdog, summed.  Threads
- * that end take theirs with them, which can only understate it. */
-static uint64_t others_wait_ns(pid_t self_tid)
+/* Run-queue delay since the window began of the other threads that did not
+ * block in it, summed.  A thread that went to sleep by itself during the
+ * window was not spinning: its queued time is its wake-ups' (TSan's own
+ * background thread wakes every 100 ms and, on a loaded machine, waited 27
+ * ms of a 100 ms window to run: summed with the rest, a deadlock looked like
+ * a livelock).  A spinner, sched_yield() ones included, never blocks.
+ * Threads first seen mid-window count from then; threads that end take
+ * theirs with them and threads past WD_MAX_OTHERS are not measured, both of
+ * which can only understate it. */
+static uint64_t others_wait_ns(struct wd_state *s, bool rebase)
 {
 	struct dirent *de;
 	uint64_t sum = 0;
 	DIR *d = opendir("/proc/self/task");
 
+	if (rebase)
+		s->n_others = 0;
 	if (d == NULL)
 		return 0;
 	while ((de = readdir(d)) != NULL) {
 		long tid = strtol(de->d_name, NULL, 10);
+		struct tl_task_status st;
 		uint64_t w;
+		int i;
 
-		if (tid > 0 && tid != (long)self_tid && task_wait_ns((pid_t)tid, &w))
-			sum += w;
+		if (tid <= 0 || tid == (long)s->self_tid || !task_wait_ns((pid_t)tid, &w) ||
+		    tl_procfs_read_status("/proc", getpid(), (pid_t)tid, &st) != 0)
+			continue;
+		for (i = 0; i < s->n_others && s->others[i].tid != (pid_t)tid; i++)
+			;
+		if (i == s->n_others) {
+			if (i < WD_MAX_OTHERS) {
+				s->others[i] = (struct other){(pid_t)tid, w, st.vcsw};
+				s->n_others++;
+			}
+			continue;
+		}
+		if (st.vcsw == s->others[i].base_vcsw && w > s->others[i].base_wait_ns)
+			sum += w - s->others[i].base_wait_ns;
 	}
 	closedir(d);
 	return sum;
@@ -564,15 +598,14 @@ static void sample_workers(bool window_restarted, struct sample *smp)
 static void sample_others(struct wd_state *s, struct sample *smp)
 {
 	uint64_t cpu = others_cpu_ns();
-	uint64_t wait = others_wait_ns(s->self_tid);
+	uint64_t wait = others_wait_ns(s, !s->proc_have_base);
 
 	if (!s->proc_have_base) {
 		s->proc_base_cpu_ns = cpu;
-		s->proc_base_wait_ns = wait;
 		s->proc_have_base = true;
 	}
 	smp->others_cpu_ns = cpu > s->proc_base_cpu_ns ? cpu - s->proc_base_cpu_ns : 0;
-	smp->others_wait_ns = wait > s->proc_base_wait_ns ? wait - s->proc_base_wait_ns : 0;
+	smp->others_wait_ns = wait;
 	smp->max_busy_ns = smp->others_cpu_ns + smp->others_wait_ns;
 }
 
