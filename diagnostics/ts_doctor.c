@@ -37,6 +37,7 @@
 #include "tl_watchdog.h"
 
 #include <dirent.h>
+#include <elf.h> /* STT_FUNC */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -129,6 +130,7 @@ struct thr {
 	int held, waited;         /* glances it held, or waited for, the serialising mutex */
 	int next;                 /* index of the owner it waits for, at both looks; -1 */
 	int cycle;                /* number of the cycle it is in, or -1 */
+	bool runtime;             /* a sanitizer runtime's own thread, not the program's */
 };
 
 struct doc {
@@ -141,6 +143,7 @@ struct doc {
 	bool denied; /* ptrace rules kept memory or syscalls from us */
 	struct ts_syms syms;
 	int syms_rc;
+	struct ts_syms funcs; /* the executable's functions, read only for a sanitizer build */
 	const struct ts_sym *counter_sym;
 	bool counter_ok[2];
 	uint64_t counter[2];
@@ -618,6 +621,16 @@ static void orphan_stacks(struct doc *d)
 	free(sp);
 }
 
+/* A program built with a sanitizer carries its runtime, whose data objects
+ * are in the namespace __sanitizer. */
+static bool sanitizer_build(const struct ts_syms *syms)
+{
+	for (size_t i = 0; i < syms->n; i++)
+		if (strncmp(syms->v[i].name, "_ZN11__sanitizer", 16) == 0)
+			return true;
+	return false;
+}
+
 /* Lists the threads, opens the process's memory and symbols, looks twice
  * window_ms apart and counts the stacks.  0, a negative errno when the
  * process cannot be read at all, or 1 when it ended meanwhile (said on
@@ -643,6 +656,9 @@ static int gather(struct doc *d, long window_ms)
 		d->denied = true;
 	if (d->syms_rc == 0)
 		d->counter_sym = ts_syms_find(&d->syms, "tl_progress_counter");
+	if (d->syms_rc == 0 && sanitizer_build(&d->syms) &&
+	    ts_syms_load_type(d->root, d->pid, STT_FUNC, &d->funcs) < 0)
+		memset(&d->funcs, 0, sizeof(d->funcs));
 
 	look(d, 0);
 	glance_from_look(d, 0, 0);
@@ -801,8 +817,24 @@ static bool endless(enum ts_waker w)
 	return w == TS_WAKER_THREAD || w == TS_WAKER_INSIDE;
 }
 
+/* A thread of the sanitizer runtime itself: it waits in the runtime's own
+ * system call code (TSan's background thread sleeps 100 ms at a time in
+ * __sanitizer::internal_usleep), not in the C library for the program. */
+static bool runtime_thread(const struct doc *d, const struct look *l)
+{
+	const struct ts_sym *f;
+	uint64_t off;
+
+	if (d->funcs.n == 0 || !l->ok || l->sc_rc != 0 || l->sc.state == TL_SYSCALL_RUNNING)
+		return false;
+	f = ts_syms_lookup(&d->funcs, l->sc.pc, &off);
+	return f != NULL && (strncmp(f->name, "_ZN11__sanitizer", 16) == 0 ||
+	                     strncmp(f->name, "_ZN6__tsan", 10) == 0);
+}
+
 /* Stuck: every thread still there waits, untimed, for something only a
- * thread of this process could do, and none of them ran. */
+ * thread of this process could do, and none of them ran.  A sanitizer's own
+ * thread is not the program's: it sleeps with a timeout by design. */
 static bool find_stuck(const struct doc *d, const enum ts_waker *wk)
 {
 	size_t waiting = 0;
@@ -811,7 +843,7 @@ static bool find_stuck(const struct doc *d, const enum ts_waker *wk)
 		return false;
 	for (size_t i = 0; i < d->n; i++) {
 		/* A zombie (a main thread gone by pthread_exit) does nothing. */
-		if (!d->t[i].l[1].ok || d->t[i].l[1].state == 'Z')
+		if (!d->t[i].l[1].ok || d->t[i].l[1].state == 'Z' || d->t[i].runtime)
 			continue;
 		if (!endless(wk[i]) || !same_wait(&d->t[i]))
 			return false;
@@ -836,6 +868,8 @@ static void judge(struct doc *d, struct verdict *v, const enum ts_waker *wk)
 {
 	memset(v, 0, sizeof(*v));
 	v->window_ns = d->at_ns[1] - d->at_ns[0];
+	for (size_t i = 0; i < d->n; i++)
+		d->t[i].runtime = runtime_thread(d, &d->t[i].l[1]);
 	v->cycles = find_cycles(d);
 	for (size_t i = 0; i < d->n; i++)
 		if (busy_delta(&d->t[i]) > v->max_busy)
@@ -919,6 +953,7 @@ static void fill_thread(const struct doc *d, const struct thr *t, enum ts_waker 
 	copy_str(o->wchan, sizeof(o->wchan), l->ok ? l->wchan : "-");
 	o->fd = l->fd;
 	o->cycle = t->cycle;
+	o->runtime = t->runtime;
 	o->next = t->cycle >= 0 ? t->next : -1;
 	o->held = t->held;
 	o->waited = t->waited;
@@ -1282,6 +1317,11 @@ static void print_stuck(const struct ts_diagnosis *g, FILE *out)
 
 		if (!t->alive)
 			continue;
+		if (t->runtime) {
+			fprintf(out, "  (tid %d: the sanitizer runtime's own thread, left out)\n",
+			        (int)t->tid);
+			continue;
+		}
 		fprintf(out, "  %s (tid %d) ", t->name, (int)t->tid);
 		print_wait(g, out, t);
 		fprintf(out, ": ");
@@ -1524,6 +1564,7 @@ static int diagnose(pid_t pid, const struct ts_doctor_opts *o, const char *root,
 	if (d.mem_fd >= 0)
 		close(d.mem_fd);
 	ts_syms_free(&d.syms);
+	ts_syms_free(&d.funcs);
 	free(d.t);
 	return rc;
 }

@@ -116,6 +116,7 @@ struct ts_thread_diag {
 	int fd;                  /* TS_WAIT_PIPE: the descriptor read, else -1 */
 	char fd_target[64];      /* what it names, "pipe:[INODE]", or "" */
 	int cycle;               /* the deadlock cycle it is in, or -1 */
+	bool runtime;            /* a sanitizer runtime's own thread (TSan's background one) */
 	int next;                /* in a cycle: index of the thread it waits for, else -1 */
 	int held, waited;        /* serialised: glances it held, or waited for, the mutex */
 	int stack_rc;            /* 0 when frames were read, else a negative errno; 1 not asked */

@@ -146,8 +146,9 @@ static int sym_cmp(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-/* Adds the data objects of one symbol table section. */
-static int add_symbols(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, uint64_t base,
+/* Adds the symbols of one type (STT_OBJECT, STT_FUNC) of one symbol table
+ * section. */
+static int add_symbols(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, uint64_t base, int type,
                        struct ts_syms *out, size_t *cap)
 {
 	Elf_Data *data = elf_getdata(scn, NULL);
@@ -163,7 +164,7 @@ static int add_symbols(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, uint64_t bas
 
 		if (gelf_getsym(data, (int)i, &sym) == NULL)
 			break;
-		if (GELF_ST_TYPE(sym.st_info) != STT_OBJECT || sym.st_shndx == SHN_UNDEF ||
+		if (GELF_ST_TYPE(sym.st_info) != type || sym.st_shndx == SHN_UNDEF ||
 		    sym.st_shndx >= SHN_LORESERVE)
 			continue;
 		name = elf_strptr(elf, sh->sh_link, sym.st_name);
@@ -230,6 +231,11 @@ static int pie_base(Elf *elf, const char *root, pid_t pid, uint64_t *base)
 
 int ts_syms_load(const char *root, pid_t pid, struct ts_syms *out)
 {
+	return ts_syms_load_type(root, pid, STT_OBJECT, out);
+}
+
+int ts_syms_load_type(const char *root, pid_t pid, int type, struct ts_syms *out)
+{
 	char path[PATH_MAX];
 	Elf_Scn *scn = NULL;
 	GElf_Ehdr eh;
@@ -270,7 +276,7 @@ int ts_syms_load(const char *root, pid_t pid, struct ts_syms *out)
 			if (gelf_getshdr(scn, &sh) == NULL || sh.sh_type != want)
 				continue;
 			have_symtab = true;
-			rc = add_symbols(elf, scn, &sh, out->base, out, &cap);
+			rc = add_symbols(elf, scn, &sh, out->base, type, out, &cap);
 		}
 	}
 	if (rc == 0 && out->n > 1)

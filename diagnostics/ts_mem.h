@@ -45,6 +45,8 @@ struct ts_syms {
  * all: -ENOENT too).  An executable without a symbol table gives 0 and no
  * symbols. */
 int ts_syms_load(const char *root, pid_t pid, struct ts_syms *out);
+/* The same for the symbols of one ELF type: STT_OBJECT, or STT_FUNC. */
+int ts_syms_load_type(const char *root, pid_t pid, int type, struct ts_syms *out);
 void ts_syms_free(struct ts_syms *s);
 
 /* The symbol of that name, or NULL. */

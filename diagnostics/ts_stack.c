@@ -114,6 +114,19 @@ static bool in_libc(const char *module)
 	       strncmp(base, "libpthread", 10) == 0 || strncmp(base, "ld-linux", 8) == 0;
 }
 
+/* A sanitizer's interceptors and runtime, linked into the program: like the
+ * C library, they are where a wait ends (TSan's __interceptor_sem_wait calls
+ * glibc's), not the program's own call. */
+static bool in_sanitizer(const char *function)
+{
+	return function != NULL &&
+	       (strncmp(function, "__interceptor_", 14) == 0 ||
+	        strncmp(function, "__tsan_", 7) == 0 || strncmp(function, "__tsan::", 8) == 0 ||
+	        strncmp(function, "__sanitizer::", 13) == 0 ||
+	        strncmp(function, "_ZN6__tsan", 10) == 0 ||
+	        strncmp(function, "_ZN11__sanitizer", 16) == 0);
+}
+
 static void resolve(Dwfl *dwfl, const struct walk *w, struct ts_stack *s)
 {
 	s->frames = calloc(w->n ? w->n : 1, sizeof(*s->frames));
@@ -140,7 +153,8 @@ static void resolve(Dwfl *dwfl, const struct walk *w, struct ts_stack *s)
 		f->file = dup_or_null(line_at(m, cu, w->pc[k] - bias, w->pc[k], &f->line));
 		if (f->file == NULL)
 			f->line = 0;
-		if (s->in_program < 0 && module != NULL && !in_libc(module))
+		if (s->in_program < 0 && module != NULL && !in_libc(module) &&
+		    !in_sanitizer(f->function))
 			s->in_program = (int)k;
 	}
 }
