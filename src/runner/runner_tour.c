@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -126,6 +127,15 @@ static int reap(pid_t pid)
 	return st;
 }
 
+/* In a child: it dies when the runner does (a SIGTERM or SIGINT that kills
+ * the runner mid-tour would else leave the held lab holding for its 60 s,
+ * and the doctor looking at it), also if the runner died before this. */
+static void die_with(pid_t parent)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+		_exit(127);
+}
+
 /* Starts a lab's broken program with --hold (its stderr into *errfd) and
  * echoes that stderr until the watchdog's "holding pid" line, for at most
  * 30 s.  The child's pid once it holds at its hang; -1 (child reaped) if
@@ -135,6 +145,7 @@ static pid_t start_held(const char *bin, int *errfd)
 	int pipefd[2];
 	if (pipe2(pipefd, O_CLOEXEC) != 0)
 		return -1;
+	pid_t parent = getpid();
 	pid_t lab = fork();
 	if (lab < 0) {
 		close(pipefd[0]);
@@ -142,6 +153,7 @@ static pid_t start_held(const char *bin, int *errfd)
 		return -1;
 	}
 	if (lab == 0) {
+		die_with(parent);
 		int null = open("/dev/null", O_WRONLY);
 		dup2(pipefd[1], 2);
 		if (null >= 0)
@@ -210,8 +222,10 @@ static bool doctor_step(const char *id)
 	printf("\n$ threadstat doctor %s\n", pidarg);
 	fflush(stdout);
 	int st_doc = -1;
+	pid_t parent = getpid();
 	pid_t doc = fork();
 	if (doc == 0) {
+		die_with(parent);
 		execl(ts, ts, "doctor", pidarg, (char *)NULL);
 		_exit(127);
 	}
