@@ -101,7 +101,8 @@ struct look {
 	bool sched_ok;
 	uint64_t busy_ns; /* on CPU + waiting for one, since it started */
 	uint64_t cpu_ns;  /* on CPU alone */
-	int sc_rc;        /* reading syscall: 0 or a negative errno */
+	int stat_rc; /* reading stat: 0, or a negative errno (-EINVAL: not the kernel's format) */
+	int sc_rc;   /* reading syscall: 0 or a negative errno */
 	struct tl_task_syscall sc;
 	enum wait_kind kind;
 	uint64_t uaddr; /* the futex word (WAIT_*) */
@@ -303,7 +304,7 @@ static void look_at(struct doc *d, struct thr *t, int k)
 
 	memset(l, 0, sizeof(*l));
 	l->fd = -1;
-	if (tl_procfs_read_task_stat(d->root, d->pid, t->tid, &st) != 0)
+	if ((l->stat_rc = tl_procfs_read_task_stat(d->root, d->pid, t->tid, &st)) != 0)
 		return; /* gone (or unreadable, which here means the same) */
 	l->ok = true;
 	l->state = st.state;
@@ -674,9 +675,15 @@ static int gather(struct doc *d, long window_ms)
 	look(d, 1);
 	glance_from_look(d, 1, GLANCES - 1);
 
-	for (size_t i = 0; i < d->n; i++)
+	size_t garbled = 0;
+
+	for (size_t i = 0; i < d->n; i++) {
 		if (d->t[i].l[1].ok)
 			d->alive++;
+		garbled += d->t[i].l[1].stat_rc == -EINVAL;
+	}
+	if (d->alive == 0 && garbled > 0 && tl_procfs_read_proc_stat(d->root, d->pid, &ps) == 0)
+		return ts_unreadable(d->pid, -EILSEQ); /* as the sampler says it */
 	if (d->alive == 0 || tl_procfs_read_proc_stat(d->root, d->pid, &ps) != 0) {
 		fprintf(stderr, "threadstat: process %d ended while being examined\n", (int)d->pid);
 		return 1;

@@ -41,6 +41,7 @@ struct rec {
 
 struct ts_sampler {
 	pid_t pid;
+	size_t n_garbled; /* threads skipped in this sample: their stat did not parse */
 	unsigned fields;
 	unsigned denied;
 	int task_fd;    /* ROOT/PID/task, for listing and openat */
@@ -256,8 +257,10 @@ static int read_stat(struct ts_sampler *sm, struct rec *r, struct ts_thread *t, 
 		return -ESRCH; /* no descriptor even for a moment: skip it */
 	if (n < 0)
 		return gone_errno((int)-n) ? -ESRCH : (int)n;
-	if (tl_procfs_parse_stat(buf, (size_t)n, &st) != 0)
-		return -ESRCH; /* torn-down task, half-written line */
+	if (tl_procfs_parse_stat(buf, (size_t)n, &st) != 0) {
+		sm->n_garbled++; /* torn-down task, half-written line: skipped */
+		return -ESRCH;
+	}
 	t->starttime = st.starttime;
 	memcpy(t->name, st.comm, sizeof(t->name));
 	t->state = st.state;
@@ -807,7 +810,12 @@ int ts_sampler_take(struct ts_sampler *sm, const struct ts_sample **s)
 	    ts_grow((void **)&sm->gone, &sm->cap_gone, sm->n_recs, sizeof(*sm->gone)))
 		return -ENOMEM;
 	sm->n_kids = 0;
+	sm->n_garbled = 0;
 	n_thr = take_threads(sm, (size_t)n, now, &n_gone);
+	/* Threads listed, none read, and some because their stat made no
+	 * sense: that is a damaged tree, not a sample of no threads. */
+	if (n_thr == 0 && sm->n_garbled > 0)
+		return -EILSEQ;
 	swap_records(sm, n_thr);
 	sm->samples++;
 
@@ -841,6 +849,11 @@ int ts_unreadable(pid_t pid, int rc)
 	else if (rc == -EACCES || rc == -EPERM)
 		fprintf(stderr, "threadstat: may not read process %d: %s\n", (int)pid,
 		        strerror(-rc));
+	else if (rc == -EILSEQ)
+		fprintf(stderr,
+		        "threadstat: cannot read process %d: no thread's stat is in the kernel's "
+		        "format (a damaged --proc-root tree?)\n",
+		        (int)pid);
 	else if (rc == -EBADMSG || rc == -EINVAL)
 		fprintf(stderr,
 		        "threadstat: cannot read process %d: its stat is not in the kernel's "

@@ -112,6 +112,8 @@ damaged "stat cut short" 'head -c 20 stat > s && mv s stat' 1 "$notfmt"
 damaged "stat garbled" 'od -c stat | head -c 300 > s && mv s stat' 1 "$notfmt"
 damaged "stat binary" 'head -c 3000 /dev/urandom | tr -d "\0" > stat' 1 "$notfmt"
 damaged "no task directory" 'rm -r task' 1 "no process 7394"
+damaged "every thread's stat garbled" 'for f in task/*/stat; do echo garbage > $f; done' 1 \
+  "cannot read process 7394: no thread's stat is in the kernel's format"
 # A thread's other files damaged: its row stays, the rest unaffected.
 damaged "schedstat garbled" 'for f in task/*/schedstat; do echo garbage > $f; done' 0 "x) (y) z)"
 damaged "status empty" 'for f in task/*/status; do : > $f; done' 0 "x) (y) z)"
