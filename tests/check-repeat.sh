@@ -11,6 +11,7 @@
 # that keeps rewriting 2 GiB), started here and ended with the script, so
 # that "deterministic under load" is one command anyone can repeat.
 set -u
+rm -rf check-repeat-logs
 n=${1:-20}
 jobs=${2:-1}
 load=${3:-}
@@ -67,6 +68,11 @@ for i in $(seq 1 "$n"); do
   make -s -j"$jobs" check > /dev/null 2>&1
   status=$?
   results > "$runs/$i"
+  # The next run's make check removes these logs: keep each failure's.
+  awk '$2 != "PASS" && $2 != "SKIP" && $2 != "XFAIL" { print $1 }' "$runs/$i" |
+    while read -r t; do
+      mkdir -p "check-repeat-logs/run-$i" && cp "$t.log" "check-repeat-logs/run-$i/$(echo "$t" | tr / _).log"
+    done
   summary=$(awk '{print $2}' "$runs/$i" | sort | uniq -c | tr -s ' \n' ' ')
   took="$(($(date +%s) - start)) s, load $(cut -d' ' -f1-3 /proc/loadavg)"
   if [ "$i" -eq 1 ]; then
@@ -87,5 +93,6 @@ if [ "$same" -ne "$n" ]; then
   cat "$runs"/* | sort | uniq -c | awk '
     { c = $1; t = $2; $1 = ""; $2 = ""; sub(/^ +/, ""); seen[t] = seen[t] sep[t] $0 " x" c; sep[t] = ", "; k[t]++ }
     END { for (t in k) if (k[t] > 1) print "  " t ": " seen[t] }' | sort
+  echo "the failing runs' logs: check-repeat-logs/run-N/"
   exit 1
 fi
