@@ -25,7 +25,11 @@ log=$tmp/build/labs/faults/held/broken.run.log
 # SIGNAL once N programs are ready; it dies of it, and they are gone.
 interrupt() {
   sig=$1 n=$2 what=$3; shift 3
-  THREADLAB_SRCDIR=$tmp/src THREADLAB_BUILDDIR=$tmp/build "$THREADLAB" "$@" > "$log" 2> "$err" &
+  # SIGINT at its default even when the suite itself was started in the
+  # background (`make check &` from a script ignores SIGINT for all it runs,
+  # and the runner rightly keeps an ignored SIGINT ignored).
+  THREADLAB_SRCDIR=$tmp/src THREADLAB_BUILDDIR=$tmp/build \
+    env --default-signal=INT "$THREADLAB" "$@" > "$log" 2> "$err" &
   runner=$!
   pids=
   i=0
