@@ -1,4 +1,5 @@
-/* tl_annotate — Valgrind client requests for libthreadlab and the labs.
+/* tl_annotate — Valgrind client requests for libthreadlab and the labs, and
+ * whether this build runs under TSan.
  *
  * Helgrind and DRD do not see the ordering C11 atomics give (TSan does): a
  * lab whose correct program relies on atomics states that ordering itself
@@ -34,6 +35,19 @@
 #endif
 #ifndef RUNNING_ON_VALGRIND
 #define RUNNING_ON_VALGRIND 0
+#endif
+
+/* 1 in a build made with -fsanitize=thread (gcc says so with a macro,
+ * clang with __has_feature), else 0. */
+#if defined(__SANITIZE_THREAD__)
+#define TL_BUILT_WITH_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define TL_BUILT_WITH_TSAN 1
+#endif
+#endif
+#ifndef TL_BUILT_WITH_TSAN
+#define TL_BUILT_WITH_TSAN 0
 #endif
 
 #endif

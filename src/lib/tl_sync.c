@@ -16,17 +16,6 @@
 
 #include "tl_annotate.h"
 
-#if defined(__SANITIZE_THREAD__)
-#define BUILT_WITH_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define BUILT_WITH_TSAN 1
-#endif
-#endif
-#ifndef BUILT_WITH_TSAN
-#define BUILT_WITH_TSAN 0
-#endif
-
 int tl_bell_open(void)
 {
 	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -250,7 +239,7 @@ void tl_overlap_init(tl_overlap *ov, long threads)
 	 * Valgrind find a race from the missing happens-before, whatever the
 	 * timing (and Valgrind runs one thread at a time, so "together" could
 	 * never happen there). */
-	ov->need_together = !BUILT_WITH_TSAN && !RUNNING_ON_VALGRIND && threads > 1;
+	ov->need_together = !TL_BUILT_WITH_TSAN && !RUNNING_ON_VALGRIND && threads > 1;
 	/* These words are only ever touched atomically and order nothing: tell
 	 * Helgrind and DRD, which do not model C11 atomics, not to check them.
 	 * (No-ops outside Valgrind.) */

@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #endif
 
+#include "tl_annotate.h" /* TL_BUILT_WITH_TSAN */
 #include "tl_ppool.h"
 
 #include <check.h>
@@ -28,14 +29,9 @@
 
 /* How a worker's SIGSEGV ends: by the signal, except under TSan, whose
  * handler prints the crash and exits with its exit code instead. */
-#if defined(__SANITIZE_THREAD__)
+#if TL_BUILT_WITH_TSAN
 #define CRASH_WORDS "exited with status 66"
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define CRASH_WORDS "exited with status 66"
-#endif
-#endif
-#ifndef CRASH_WORDS
+#else
 #define CRASH_WORDS "died of SIGSEGV (Segmentation fault)"
 #endif
 

@@ -26,16 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#if defined(__SANITIZE_THREAD__)
-#define BUILT_WITH_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define BUILT_WITH_TSAN 1
-#endif
-#endif
-#ifndef BUILT_WITH_TSAN
-#define BUILT_WITH_TSAN 0
-#endif
+#include "tl_annotate.h" /* TL_BUILT_WITH_TSAN */
 
 #ifndef TL_FIXTURES
 #error "TL_FIXTURES must name the tests/fixtures directory (the Makefile passes it)"
@@ -316,7 +307,7 @@ START_TEST(diagnose_stuck_child)
 	/* Built with TSan (make check-self), the child has TSan's background
 	 * thread too (one per fork it descends from), sleeping with a timeout:
 	 * told apart and left out.  The program's two threads never are. */
-	if (BUILT_WITH_TSAN)
+	if (TL_BUILT_WITH_TSAN)
 		ck_assert_uint_ge(runtime, 1);
 	else
 		ck_assert_uint_eq(runtime, 0);

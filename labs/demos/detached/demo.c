@@ -14,6 +14,7 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include "tl_annotate.h" /* TL_BUILT_WITH_TSAN */
 #include "tl_lab.h"
 #include "tl_log.h"
 #include "tl_procfs.h"
@@ -24,16 +25,7 @@
 
 /* ThreadSanitizer runs a background thread of its own (started with the
  * first pthread_create): it is in /proc/self/task too. */
-#if defined(__SANITIZE_THREAD__)
-#define TOOL_THREADS 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define TOOL_THREADS 1
-#endif
-#endif
-#ifndef TOOL_THREADS
-#define TOOL_THREADS 0
-#endif
+#define TOOL_THREADS TL_BUILT_WITH_TSAN
 
 static tl_event stop;
 
