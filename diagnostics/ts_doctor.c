@@ -622,12 +622,11 @@ static void orphan_stacks(struct doc *d)
 	free(sp);
 }
 
-/* A program built with a sanitizer carries its runtime, whose data objects
- * are in the namespace __sanitizer. */
+/* A program built with a sanitizer carries its runtime, and its data. */
 static bool sanitizer_build(const struct ts_syms *syms)
 {
 	for (size_t i = 0; i < syms->n; i++)
-		if (strncmp(syms->v[i].name, "_ZN11__sanitizer", 16) == 0)
+		if (ts_sanitizer_runtime_symbol(syms->v[i].name))
 			return true;
 	return false;
 }
@@ -682,9 +681,10 @@ static int gather(struct doc *d, long window_ms)
 			d->alive++;
 		garbled += d->t[i].l[1].stat_rc == -EINVAL;
 	}
-	if (d->alive == 0 && garbled > 0 && tl_procfs_read_proc_stat(d->root, d->pid, &ps) == 0)
+	rc = tl_procfs_read_proc_stat(d->root, d->pid, &ps);
+	if (d->alive == 0 && garbled > 0 && rc == 0)
 		return ts_unreadable(d->pid, -EILSEQ); /* as the sampler says it */
-	if (d->alive == 0 || tl_procfs_read_proc_stat(d->root, d->pid, &ps) != 0) {
+	if (d->alive == 0 || rc != 0) {
 		fprintf(stderr, "threadstat: process %d ended while being examined\n", (int)d->pid);
 		return 1;
 	}
@@ -835,8 +835,7 @@ static bool runtime_thread(const struct doc *d, const struct look *l)
 	if (d->funcs.n == 0 || !l->ok || l->sc_rc != 0 || l->sc.state == TL_SYSCALL_RUNNING)
 		return false;
 	f = ts_syms_lookup(&d->funcs, l->sc.pc, &off);
-	return f != NULL && (strncmp(f->name, "_ZN11__sanitizer", 16) == 0 ||
-	                     strncmp(f->name, "_ZN6__tsan", 10) == 0);
+	return f != NULL && ts_sanitizer_runtime_symbol(f->name);
 }
 
 /* Stuck: every thread still there waits, untimed, for something only a

@@ -300,6 +300,12 @@ void ts_syms_free(struct ts_syms *s)
 	memset(s, 0, sizeof(*s));
 }
 
+bool ts_sanitizer_runtime_symbol(const char *name)
+{
+	return strncmp(name, "_ZN11__sanitizer", 16) == 0 || strncmp(name, "_ZN6__tsan", 10) == 0 ||
+	       strncmp(name, "__sanitizer::", 13) == 0 || strncmp(name, "__tsan::", 8) == 0;
+}
+
 const struct ts_sym *ts_syms_find(const struct ts_syms *s, const char *name)
 {
 	size_t i;

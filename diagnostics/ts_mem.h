@@ -49,6 +49,11 @@ int ts_syms_load(const char *root, pid_t pid, struct ts_syms *out);
 int ts_syms_load_type(const char *root, pid_t pid, int type, struct ts_syms *out);
 void ts_syms_free(struct ts_syms *s);
 
+/* Whether a symbol belongs to a sanitizer's runtime linked into the program
+ * (its namespaces __sanitizer and __tsan): mangled, as a symbol table names
+ * it, or as debug information does. */
+bool ts_sanitizer_runtime_symbol(const char *name);
+
 /* The symbol of that name, or NULL. */
 const struct ts_sym *ts_syms_find(const struct ts_syms *s, const char *name);
 

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #endif
 
+#include "ts_mem.h" /* ts_sanitizer_runtime_symbol */
 #include "ts_stack.h"
 #include "tl_clock.h"
 
@@ -121,10 +122,7 @@ static bool in_sanitizer(const char *function)
 {
 	return function != NULL &&
 	       (strncmp(function, "__interceptor_", 14) == 0 ||
-	        strncmp(function, "__tsan_", 7) == 0 || strncmp(function, "__tsan::", 8) == 0 ||
-	        strncmp(function, "__sanitizer::", 13) == 0 ||
-	        strncmp(function, "_ZN6__tsan", 10) == 0 ||
-	        strncmp(function, "_ZN11__sanitizer", 16) == 0);
+	        strncmp(function, "__tsan_", 7) == 0 || ts_sanitizer_runtime_symbol(function));
 }
 
 static void resolve(Dwfl *dwfl, const struct walk *w, struct ts_stack *s)
