@@ -71,6 +71,12 @@ static void stop_signals(sigset_t *set)
 	sigaddset(set, SIGQUIT);
 }
 
+void tl_spawn_die_with(pid_t parent)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+		_exit(127);
+}
+
 /* In the child: never returns. */
 static void child(const struct tl_spawn_opts *o, int out_w, int err_w, int xml, int status_w,
                   pid_t parent, const sigset_t *mask)
@@ -78,8 +84,7 @@ static void child(const struct tl_spawn_opts *o, int out_w, int err_w, int xml, 
 	setpgid(0, 0);
 	/* Should the runner die before it could end us (SIGKILL, a crash),
 	 * we go too. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
-		_exit(127);
+	tl_spawn_die_with(parent);
 	pthread_sigmask(SIG_SETMASK, mask, NULL);
 	int devnull = open("/dev/null", O_RDONLY);
 	if (devnull >= 0)

@@ -9,6 +9,7 @@
 #define TL_SPAWN_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "tl_buf.h"
 
@@ -57,5 +58,10 @@ void tl_spawn_result_free(struct tl_spawn_result *r);
  * children lead their own groups, so a terminal's ^C never reaches them).
  * It first waits (at most a second) for forks in flight to be recorded. */
 void tl_spawn_kill_all(void);
+
+/* In a child just forked by parent: it is killed (SIGKILL) when the parent
+ * dies, and exits at once (127) if the parent already has.  tl_spawn's
+ * children call it; so can a caller's own forks. */
+void tl_spawn_die_with(pid_t parent);
 
 #endif

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +18,7 @@
 #include "tl_buf.h"
 #include "tl_clock.h"
 #include "tl_exit.h"
+#include "tl_spawn.h" /* tl_spawn_die_with */
 
 static void say(const char *text)
 {
@@ -127,15 +127,6 @@ static int reap(pid_t pid)
 	return st;
 }
 
-/* In a child: it dies when the runner does (a SIGTERM or SIGINT that kills
- * the runner mid-tour would else leave the held lab holding for its 60 s,
- * and the doctor looking at it), also if the runner died before this. */
-static void die_with(pid_t parent)
-{
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
-		_exit(127);
-}
-
 /* Starts a lab's broken program with --hold (its stderr into *errfd) and
  * echoes that stderr until the watchdog's "holding pid" line, for at most
  * 30 s.  The child's pid once it holds at its hang; -1 (child reaped) if
@@ -153,7 +144,9 @@ static pid_t start_held(const char *bin, int *errfd)
 		return -1;
 	}
 	if (lab == 0) {
-		die_with(parent);
+		/* A SIGTERM or SIGINT that kills the runner mid-tour would else
+		 * leave the held lab holding for its 60 s, and the doctor looking. */
+		tl_spawn_die_with(parent);
 		int null = open("/dev/null", O_WRONLY);
 		dup2(pipefd[1], 2);
 		if (null >= 0)
@@ -225,7 +218,7 @@ static bool doctor_step(const char *id)
 	pid_t parent = getpid();
 	pid_t doc = fork();
 	if (doc == 0) {
-		die_with(parent);
+		tl_spawn_die_with(parent);
 		execl(ts, ts, "doctor", pidarg, (char *)NULL);
 		_exit(127);
 	}
