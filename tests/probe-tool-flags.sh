@@ -9,7 +9,10 @@
 #  - DRD with --check-stack-var=yes reports the stack race of
 #    probes/stack-scalar, which it leaves out by default;
 #  - TSan with verbosity=1 says why a forked child is not watched
-#    (probes/fork-child-silent) or is (probes/fork-child-reports).
+#    (probes/fork-child-silent) or is (probes/fork-child-reports);
+#  - TSan reports probes/tsan-history's race up to a number of writes back
+#    that depends on history_size, and the harness passes only one value:
+#    each edge of the probe's README table, with and without it.
 # A failure names the lesson to re-read, like a failing probe does.
 set -u
 : "${THREADLAB_BUILDDIR:?run me from make check}"
@@ -28,6 +31,19 @@ check() {
     echo "      re-read $2"
     sed 's/^/    | /' "$out" | tail -n 30
     fails=$((fails + 1))
+  fi
+}
+
+# check_no WHAT LESSON PATTERN: no line of $out matches PATTERN
+check_no() {
+  ran=$((ran + 1))
+  if grep -qE -- "$3" "$out"; then
+    echo "FAIL: $1: a line matches '$3'"
+    echo "      re-read $2"
+    sed 's/^/    | /' "$out" | tail -n 30
+    fails=$((fails + 1))
+  else
+    echo "ok:   $1"
   fi
 }
 
@@ -66,6 +82,24 @@ if [ -x "$B/labs/probes/fork-child-silent/probe_tsan" ]; then
     > "$out" 2>&1
   check "TSan: a child forked with one thread running is watched" \
     labs/deadlock/fork-locked/README.md 'forked new process with pid [0-9]+, parent had 1 threads'
+
+  # history (TSAN_OPTIONS word), writes back, reported or not: the README's table edges
+  for row in "history_size=7 150000 yes" "history_size=7 200000 no" \
+             "default 20000 yes" "default 50000 no"; do
+    set -- $row
+    opt=$1; [ "$opt" = default ] && opt=
+    TSAN_OPTIONS="atexit_sleep_ms=0 $opt" \
+      "$B/labs/probes/tsan-history/probe_tsan" --iterations "$2" > "$out" 2>&1
+    if [ "$3" = yes ]; then
+      check "TSan ($1): a race $2 writes back is reported" \
+        labs/probes/tsan-history/README.md 'WARNING: ThreadSanitizer: data race'
+    else
+      check_no "TSan ($1): a race $2 writes back is not" \
+        labs/probes/tsan-history/README.md 'WARNING: ThreadSanitizer'
+      check "... and the program ran to its end" \
+        labs/probes/tsan-history/README.md 'the last write came after'
+    fi
+  done
 else
   echo "skip: no ThreadSanitizer build"
 fi

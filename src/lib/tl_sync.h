@@ -93,7 +93,11 @@ unsigned tl_bsem_value(tl_bsem *s);
  * busy and a share would fit in one time slice.  (2) is for native runs
  * only: TSan and Valgrind see a race without any collision (and Valgrind runs
  * one thread at a time).  Past TL_OVERLAP_LIMIT_MS of trying, it gives up on
- * (2) rather than hang.
+ * (2) rather than hang.  Under TSan neither holds: each thread does
+ * min(share, TL_OVERLAP_TSAN_STEPS) steps and stops, because TSan drops a race
+ * whose earlier access is too far back in its thread's history
+ * (probes/tsan-history), and a thread that ran on while another was late
+ * would push its accesses out of it.
  *
  *	long steps = 0;
  *	bool counted = false;
@@ -105,6 +109,7 @@ unsigned tl_bsem_value(tl_bsem *s);
 #define TL_OVERLAP_SLOTS       64
 #define TL_OVERLAP_TOGETHER_MS 2
 #define TL_OVERLAP_LIMIT_MS    5000
+#define TL_OVERLAP_TSAN_STEPS  5000
 
 typedef struct tl_overlap {
 	atomic_long finished;        /* threads that have done their share */
