@@ -25,37 +25,61 @@
 
 static atomic_long stock;
 
-/* Staging: a seller that sees the last item waits until every seller has
- * seen it too (or 1 s passes) before it acts.  So the sellers always meet at
- * the last item, the one place where check-then-act can go wrong. */
+/* Staging (the same in fixed.c): every seller must see the last item before
+ * any takes it.  Left alone, two sellers can both see 2 and both take one,
+ * and nobody ever sees the last item.  So near the end (no more items than
+ * sellers) the others hold back and check again later, seller-0 waits until
+ * they have and sells alone down to the last item, and then all meet there.
+ * Every wait ends after 1 s x slowdown, whatever happens. */
+static tl_stage held_back; /* sellers other than seller-0 that stopped near the end */
+static tl_event last_item; /* seller-0 has seen the last item */
 static tl_event saw_last[TL_MAX_THREADS];
 static long sellers;
 
-static bool sell(long self, bool *staged)
+struct seller {
+	long index, sold;
+	bool near_end, staged;
+};
+
+/* What a seller's check saw -> the stock it decides on. */
+static long stage(struct seller *s, long seen)
 {
-	long seen = atomic_load(&stock); /* check ... */
-	if (seen > 0) {
-		if (seen == 1 && !*staged) {
-			*staged = true;
-			tl_stage_meet(saw_last, sellers, self, 1000);
+	if (!s->near_end && seen > 1 && seen <= sellers) {
+		s->near_end = true;
+		if (s->index != 0) {
+			tl_stage_done(&held_back);
+			(void)tl_event_wait(&last_item, 1000);
+		} else {
+			(void)tl_stage_wait(&held_back, sellers - 1, 1000);
 		}
-		atomic_fetch_sub(&stock,
-		                 1); /* ... then act: but the stock may have changed since */
+		seen = atomic_load(&stock); /* the check again: nobody else acts now */
+	}
+	if (seen == 1 && !s->staged) {
+		s->staged = true;
+		if (s->index == 0)
+			tl_event_set(&last_item);
+		else
+			tl_stage_done(&held_back);
+		(void)tl_stage_meet(saw_last, sellers, s->index, 1000);
+	}
+	return seen;
+}
+
+static bool sell(struct seller *s)
+{
+	long seen = stage(s, atomic_load(&stock)); /* check ... */
+	if (seen > 0) {
+		atomic_fetch_sub(&stock, 1); /* ... then act: the stock may have changed */
 		return true;
 	}
 	return false;
 }
 
-struct seller {
-	long index, sold;
-	bool staged;
-};
-
 static void *seller(void *arg)
 {
 	struct seller *s = arg;
 	tl_thread_name("seller-%ld", s->index);
-	while (sell(s->index, &s->staged))
+	while (sell(s))
 		s->sold++;
 	tl_log("sold %ld items", s->sold);
 	return NULL;
@@ -75,6 +99,8 @@ int main(int argc, char **argv)
 	atomic_store(&stock, o.iterations);
 	pthread_t t[TL_MAX_THREADS];
 	static struct seller ss[TL_MAX_THREADS];
+	tl_stage_init(&held_back);
+	tl_event_init(&last_item);
 	for (long i = 0; i < sellers; i++)
 		tl_event_init(&saw_last[i]);
 	for (long i = 0; i < sellers; i++) {
