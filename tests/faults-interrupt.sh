@@ -6,8 +6,6 @@
 # so matrix never takes it over from make check.
 set -u
 . "${THREADLAB_SRCDIR:?run me from make check}/tests/faults-lib.sh"
-# Job control: a background job keeps SIGINT (a script's `&` ignores it).
-set -m
 mkfifo "$tmp/ready"
 exec 3<> "$tmp/ready" # held open: each lab's line comes whole, none is lost
 export FAULT_LAB_READY="$tmp/ready"
@@ -34,13 +32,29 @@ interrupt() {
   pids=
   i=0
   while [ "$i" -lt "$n" ]; do
-    read -r _ lab_pid _ child_pid <&3 && pids="$pids $lab_pid $child_pid"
+    # A runner that never starts its program must not hang the suite: each
+    # line is awaited for at most 60 s (the shell's read takes one byte at a
+    # time from a FIFO, so the line is not read past).
+    line=$(timeout 60 sh -c 'IFS= read -r l && printf "%s\n" "$l"' <&3) || {
+      bad "$what: no program said it was ready within 60 s"
+      kill -KILL "$runner"
+      wait "$runner"
+      return
+    }
+    read -r _ lab_pid _ child_pid <<EOF
+$line
+EOF
+    pids="$pids $lab_pid $child_pid"
     i=$((i + 1))
   done
   kill "-$sig" "$runner"
+  if ! gone "$runner"; then
+    kill -KILL "$runner"
+    bad "$what: SIG$sig: the runner still ran 30 s later"
+  fi
   wait "$runner"
   got=$?
-  want=$((128 + $(kill -l "$sig")))
+  case $sig in INT) want=130 ;; TERM) want=143 ;; esac
   [ "$got" -eq "$want" ] && ok "$what: SIG$sig, the runner died of it ($got)" ||
     bad "$what: SIG$sig: exit $got (want $want)"
   for p in $pids; do
