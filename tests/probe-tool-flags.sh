@@ -10,9 +10,9 @@
 #    probes/stack-scalar, which it leaves out by default;
 #  - TSan with verbosity=1 says why a forked child is not watched
 #    (probes/fork-child-silent) or is (probes/fork-child-reports);
-#  - TSan reports probes/tsan-history's race up to a number of writes back
-#    that depends on history_size, and the harness passes only one value:
-#    each edge of the probe's README table, with and without it.
+#  - TSan reports probes/tsan-history's race up to a number of writes that
+#    depends on history_size, and the harness passes only one value: the
+#    rows of the probe's README table that bound its edges, with and without.
 # A failure names the lesson to re-read, like a failing probe does.
 set -u
 : "${THREADLAB_BUILDDIR:?run me from make check}"
@@ -83,18 +83,20 @@ if [ -x "$B/labs/probes/fork-child-silent/probe_tsan" ]; then
   check "TSan: a child forked with one thread running is watched" \
     labs/deadlock/fork-locked/README.md 'forked new process with pid [0-9]+, parent had 1 threads'
 
-  # history (TSAN_OPTIONS word), writes back, reported or not: the README's table edges
-  for row in "history_size=7 150000 yes" "history_size=7 200000 no" \
-             "default 20000 yes" "default 50000 no"; do
+  # history (TSAN_OPTIONS word), w's calls, every K-th writes `shared`,
+  # reported or not: the rows of the README's table that bound its edges
+  for row in "history_size=7 150000 1 yes" "history_size=7 200000 1 no" \
+             "default 20000 1 yes" "default 100000 1 no" \
+             "history_size=7 1000000 10 yes" "history_size=7 1000000 1000000 yes"; do
     set -- $row
     opt=$1; [ "$opt" = default ] && opt=
     TSAN_OPTIONS="atexit_sleep_ms=0 $opt" \
-      "$B/labs/probes/tsan-history/probe_tsan" --iterations "$2" > "$out" 2>&1
-    if [ "$3" = yes ]; then
-      check "TSan ($1): a race $2 writes back is reported" \
+      "$B/labs/probes/tsan-history/probe_tsan" --iterations "$2" --seed "$3" > "$out" 2>&1
+    if [ "$4" = yes ]; then
+      check "TSan ($1): $2 calls, every $3. writing: the race is reported" \
         labs/probes/tsan-history/README.md 'WARNING: ThreadSanitizer: data race'
     else
-      check_no "TSan ($1): a race $2 writes back is not" \
+      check_no "TSan ($1): $2 calls, every $3. writing: the race is not" \
         labs/probes/tsan-history/README.md 'WARNING: ThreadSanitizer'
       check "... and the program ran to its end" \
         labs/probes/tsan-history/README.md 'the last write came after'

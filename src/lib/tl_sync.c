@@ -290,13 +290,13 @@ bool tl_overlap_more(tl_overlap *ov, long steps, long share, bool *counted)
 	if (ov->need_together && steps % 64 == 0)
 		stamp(ov);
 	if (TL_BUILT_WITH_TSAN) {
-		/* TSan reports a race only if it can restore the earlier
-		 * access's stack from the bounded history it keeps of that
-		 * thread (probes/tsan-history: 150,000 calls back yes, 200,000
-		 * no, with the harness's history_size=7; 20,000 and 50,000 with
-		 * TSan's default).  So under TSan each thread makes a short
-		 * share and stops: however late another thread starts, what
-		 * this one did is still in its history. */
+		/* TSan reports a race only if it can rebuild the earlier
+		 * access's stack from the bounded history it keeps, and a word
+		 * one thread writes very many times defeats that
+		 * (probes/tsan-history: 150,000 writes reported, 200,000 not,
+		 * with the harness's history_size=7; 20,000 and not 100,000
+		 * with TSan's default).  So under TSan each thread makes a
+		 * short share and stops, however late the others are. */
 		return steps < (share < TL_OVERLAP_TSAN_STEPS ? share : TL_OVERLAP_TSAN_STEPS);
 	}
 	if (steps < share)

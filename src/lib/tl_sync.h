@@ -94,10 +94,10 @@ unsigned tl_bsem_value(tl_bsem *s);
  * only: TSan and Valgrind see a race without any collision (and Valgrind runs
  * one thread at a time).  Past TL_OVERLAP_LIMIT_MS of trying, it gives up on
  * (2) rather than hang.  Under TSan neither holds: each thread does
- * min(share, TL_OVERLAP_TSAN_STEPS) steps and stops, because TSan drops a race
- * whose earlier access is too far back in its thread's history
- * (probes/tsan-history), and a thread that ran on while another was late
- * would push its accesses out of it.
+ * min(share, TL_OVERLAP_TSAN_STEPS) steps and stops, because TSan drops a
+ * race when it cannot rebuild the earlier access's stack from its bounded
+ * history, which a word written very many times by one thread defeats
+ * (probes/tsan-history); a thread that ran on while another was late did.
  *
  *	long steps = 0;
  *	bool counted = false;

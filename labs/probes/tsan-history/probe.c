@@ -1,15 +1,17 @@
 /* probes/tsan-history — probe
- * TSan misses a race when the earlier access lies far back in its thread's history.
+ * TSan drops a race when it cannot rebuild the earlier access's stack from its bounded history.
  * Thread w writes `shared` 1,000,000 times, through a call each time, and is done; then
  * thread r writes it once.  The two are ordered only by tl_stage (a relaxed atomic: no
- * happens-before), so it is a race on every run.  TSan finds the earlier write in its shadow
- * memory, but to report it must restore w's stack from the bounded history it keeps of each
- * thread; w's write is too far back in it, and TSan drops the race without a word.  With one
- * write instead of 1,000,000 it reports (probes/stage-no-edge).  Helgrind and DRD keep the
- * last access to each address and report it.
+ * happens-before), so it is a race on every run.  TSan sees it in its shadow memory, but a
+ * report needs w's stack, rebuilt from the history of events TSan keeps, and here it cannot
+ * rebuild it: it drops the race without a word.  Helgrind and DRD decide a race without
+ * replaying a history, and report it.  --seed K: only every K-th call of w writes `shared`,
+ * the others write `scratch`.  What falls out of the history is not simply what is old: with
+ * K = 10 (100,000 writes spread over 1,000,000 calls) or K = 1,000,000 (one write, the
+ * last call) TSan reports (tests/probe-tool-flags.sh).
  * expect tsan:     clean
  * note: re-read docs/DETECTORS.md (TSan's bounded history) and race/counter's lesson if this fails.
- * miss: the earlier write is past the history TSan keeps of its thread (history_size=7).
+ * miss: TSan cannot rebuild w's stack from the history it keeps (history_size=7), so it drops the race.
  * expect helgrind: data-race @last
  * note: re-read docs/DETECTORS.md (TSan's bounded history) if this fails.
  * expect drd:      data-race @last
@@ -33,11 +35,28 @@ static __attribute__((noinline)) void write_shared(long v)
 	shared = v; /* @write */
 }
 
+/* --seed K: every K-th call writes `shared`, the others `scratch` (K = 1,
+ * the default: every call writes `shared`). */
+static long scratch;
+
+static __attribute__((noinline)) void write_scratch(long v)
+{
+	scratch = v;
+}
+
+struct plan {
+	long calls, every;
+};
+
 static void *writer(void *arg)
 {
-	long n = *(long *)arg;
-	for (long i = 1; i <= n; i++)
-		write_shared(i);
+	const struct plan *p = arg;
+	for (long i = 1; i <= p->calls; i++) {
+		if (i % p->every == 0)
+			write_shared(i);
+		else
+			write_scratch(i);
+	}
 	tl_stage_done(&written);
 	return NULL;
 }
@@ -56,8 +75,9 @@ int main(int argc, char **argv)
 	tl_lab_init(argc, argv, "A race whose earlier access is a million writes back.", &o);
 	tl_stage_init(&written);
 	bool waited = false;
+	struct plan plan = {o.iterations, o.seed == 0 ? 1 : (long)o.seed};
 	pthread_t w, r;
-	tl_lab_thread_create(&w, writer, &o.iterations);
+	tl_lab_thread_create(&w, writer, &plan);
 	tl_lab_thread_create(&r, last_writer, &waited);
 	pthread_join(w, NULL);
 	pthread_join(r, NULL);
@@ -66,5 +86,5 @@ int main(int argc, char **argv)
 		abort(); /* a set-up that failed must not pass */
 	}
 	return tl_lab_result(
-	    TL_EXIT_OK, "the last write came after %ld writes, with no edge between", o.iterations);
+	    TL_EXIT_OK, "the last write came after %ld calls, with no edge between", o.iterations);
 }
