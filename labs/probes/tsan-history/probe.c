@@ -11,7 +11,7 @@
  * last call) TSan reports (tests/probe-tool-flags.sh).
  * expect tsan:     clean
  * note: re-read docs/DETECTORS.md (TSan's bounded history) and race/counter's lesson if this fails.
- * miss: TSan cannot rebuild w's stack from the history it keeps (history_size=7), so it drops the race.
+ * miss: TSan cannot rebuild w's stack from its history (history_size=7), so it drops the race.
  * expect helgrind: data-race @last
  * note: re-read docs/DETECTORS.md (TSan's bounded history) if this fails.
  * expect drd:      data-race @last
