@@ -4,11 +4,10 @@
  * thread r writes it once.  The two are ordered only by tl_stage (a relaxed atomic: no
  * happens-before), so it is a race on every run.  TSan sees it in its shadow memory, but a
  * report needs w's stack, rebuilt from the history of events TSan keeps, and here it cannot
- * rebuild it: it drops the race without a word.  Helgrind and DRD decide a race without
- * replaying a history, and report it.  --seed K: only every K-th call of w writes `shared`,
- * the others write `scratch`.  What falls out of the history is not simply what is old: with
- * K = 10 (100,000 writes spread over 1,000,000 calls) or K = 1,000,000 (one write, the
- * last call) TSan reports (tests/probe-tool-flags.sh).
+ * rebuild it: it drops the race without a word.  Helgrind and DRD report it.  --seed K: only
+ * every K-th call of w writes `shared`, the others write `scratch`.  What decides is the
+ * number of writes, not their age: with K = 10 (100,000 writes, the first 999,990 calls
+ * back) TSan reports with history_size=7 (tests/probe-tool-flags.sh).
  * expect tsan:     clean
  * note: re-read docs/DETECTORS.md (TSan's bounded history) and race/counter's lesson if this fails.
  * miss: TSan cannot rebuild w's stack from its history (history_size=7), so it drops the race.

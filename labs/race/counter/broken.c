@@ -1,7 +1,7 @@
 /* race/counter — broken
  * counter++ from two threads loses updates: it is a load, an add and a store, not one step.
- * Two threads each do counter++ at least 100,000 times (5,000 under TSan, which forgets older
- * accesses: probes/tsan-history); the total comes out short.
+ * Two threads each do counter++ at least 100,000 times (5,000 under TSan, which loses races on a
+ * word written too often: probes/tsan-history); the total comes out short.
  * expect run:      wrong-result
  * expect tsan:     data-race @counter-write
  * expect helgrind: data-race @counter-write
