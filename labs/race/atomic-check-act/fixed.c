@@ -12,50 +12,8 @@
 
 #include "tl_lab.h"
 #include "tl_log.h"
-#include "tl_stage.h"
-#include "tl_sync.h"
 
-static atomic_long stock;
-
-/* Staging (the same in fixed.c): every seller must see the last item before
- * any takes it.  Left alone, two sellers can both see 2 and both take one,
- * and nobody ever sees the last item.  So near the end (no more items than
- * sellers) the others hold back and check again later, seller-0 waits until
- * they have and sells alone down to the last item, and then all meet there.
- * Every wait ends after 1 s x slowdown, whatever happens. */
-static tl_stage held_back; /* sellers other than seller-0 that stopped near the end */
-static tl_event last_item; /* seller-0 has seen the last item */
-static tl_event saw_last[TL_MAX_THREADS];
-static long sellers;
-
-struct seller {
-	long index, sold;
-	bool near_end, staged;
-};
-
-/* What a seller's check saw -> the stock it decides on. */
-static long stage(struct seller *s, long seen)
-{
-	if (!s->near_end && seen > 1 && seen <= sellers) {
-		s->near_end = true;
-		if (s->index != 0) {
-			tl_stage_done(&held_back);
-			(void)tl_event_wait(&last_item, 1000);
-		} else {
-			(void)tl_stage_wait(&held_back, sellers - 1, 1000);
-		}
-		seen = atomic_load(&stock); /* the check again: nobody else acts now */
-	}
-	if (seen == 1 && !s->staged) {
-		s->staged = true;
-		if (s->index == 0)
-			tl_event_set(&last_item);
-		else
-			tl_stage_done(&held_back);
-		(void)tl_stage_meet(saw_last, sellers, s->index, 1000);
-	}
-	return seen;
-}
+#include "staging.h"
 
 static bool sell(struct seller *s)
 {
@@ -88,14 +46,9 @@ int main(int argc, char **argv)
 	                        .threads_min = 2,
 	                        .threads_max = 16};
 	tl_lab_init(argc, argv, "A compare-exchange loop makes check and act one atomic step.", &o);
-	sellers = o.threads;
-	atomic_store(&stock, o.iterations);
+	stage_init(o.threads, o.iterations);
 	pthread_t t[TL_MAX_THREADS];
 	static struct seller ss[TL_MAX_THREADS];
-	tl_stage_init(&held_back);
-	tl_event_init(&last_item);
-	for (long i = 0; i < sellers; i++)
-		tl_event_init(&saw_last[i]);
 	for (long i = 0; i < sellers; i++) {
 		ss[i] = (struct seller){.index = i};
 		tl_lab_thread_create(&t[i], seller, &ss[i]);
