@@ -21,31 +21,23 @@ fails=0 ran=0
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
-# check WHAT LESSON PATTERN: the last tool run's output ($out) matches PATTERN
-check() {
+# expect WANT WHAT LESSON PATTERN: the last tool run's output ($out) has a
+# line matching PATTERN (WANT=yes) or none (WANT=no)
+expect() {
   ran=$((ran + 1))
-  if grep -qE -- "$3" "$out"; then
-    echo "ok:   $1"
-  else
-    echo "FAIL: $1: no line matches '$3'"
-    echo "      re-read $2"
-    sed 's/^/    | /' "$out" | tail -n 30
-    fails=$((fails + 1))
+  if grep -qE -- "$4" "$out"; then got=yes; else got=no; fi
+  if [ "$got" = "$1" ]; then
+    echo "ok:   $2"
+    return
   fi
+  if [ "$1" = yes ]; then echo "FAIL: $2: no line matches '$4'"
+  else echo "FAIL: $2: a line matches '$4'"; fi
+  echo "      re-read $3"
+  sed 's/^/    | /' "$out" | tail -n 30
+  fails=$((fails + 1))
 }
-
-# check_no WHAT LESSON PATTERN: no line of $out matches PATTERN
-check_no() {
-  ran=$((ran + 1))
-  if grep -qE -- "$3" "$out"; then
-    echo "FAIL: $1: a line matches '$3'"
-    echo "      re-read $2"
-    sed 's/^/    | /' "$out" | tail -n 30
-    fails=$((fails + 1))
-  else
-    echo "ok:   $1"
-  fi
-}
+check() { expect yes "$@"; }
+check_no() { expect no "$@"; }
 
 if [ -n "${VALGRIND:-}" ]; then
   "$VALGRIND" --tool=helgrind --default-suppressions=no "$B/labs/probes/strtok-libc/probe" \
