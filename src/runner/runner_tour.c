@@ -254,8 +254,8 @@ static const struct tour_step {
      "   with (a mutex released and then taken, a join ...); two accesses,\n"
      "   one a write, with no such happens-before order between them are a\n"
      "   race.  It names the line.  (Under it each thread adds 5,000 times and\n"
-     "   stops: TSan keeps a bounded history of each thread, and forgets a\n"
-     "   race whose earlier access lies too far back in it.)\n",
+     "   stops: TSan rebuilds the other access's stack from a bounded history,\n"
+     "   and drops a race on a word one thread wrote very many times.)\n",
      "race/counter", VARIANT_BROKEN, TL_TOOL_TSAN},
     {"\n   Valgrind's Helgrind and DRD decide races the same way, by\n"
      "   happens-before, and run the threads one at a time, many times slower:\n",
